@@ -1,0 +1,119 @@
+// swift-tools-version:6.0
+//
+// WebRequestKit: CEF's browser/renderer URL-request split, with real processes.
+//
+// The module graph follows the process split:
+//   common:   WebRequestKit (public API, both processes), WebRequestCLI (the `fetch` commands' options and output)
+//   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore -> browser-host
+//   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server
+import PackageDescription
+
+let package = Package(
+    name: "WebRequestKit",
+    products: [
+        .library(name: "WebRequestKit", targets: ["WebRequestKit"]),
+        .library(name: "BrowserNetwork", targets: ["BrowserNetwork"]),
+        .executable(name: "browser-host", targets: ["browser-host"]),
+        .executable(name: "test-web-server", targets: ["test-web-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // MARK: Common (both processes)
+        .target(
+            name: "WebRequestKit",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        .target(
+            name: "WebRequestCLI",
+            dependencies: [
+                "WebRequestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: Browser process
+        .target(
+            name: "BrowserNetwork",
+            dependencies: [
+                "CCurl",
+                "WebRequestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "BrowserHostCore",
+            dependencies: [
+                "BrowserNetwork",
+                "WebRequestKit",
+                "WebRequestCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "browser-host",
+            dependencies: [
+                "BrowserHostCore",
+                "WebRequestCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Test support
+        .target(
+            name: "TestWebServer",
+            dependencies: [
+                "WebRequestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "test-web-server",
+            dependencies: [
+                "TestWebServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "WebRequestKitTests", dependencies: ["WebRequestKit", "WebRequestCLI"]),
+        .testTarget(
+            name: "BrowserNetworkTests",
+            dependencies: [
+                "BrowserNetwork", "WebRequestKit", "TestWebServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "BrowserHostTests",
+            dependencies: ["BrowserHostCore", "TestWebServer", "browser-host"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

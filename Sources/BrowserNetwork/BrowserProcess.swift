@@ -1,0 +1,55 @@
+import Foundation
+import Synchronization
+import WebRequestKit
+
+/// The browser process's network stack: CEF's `CefInitialize` for URL requests.
+///
+/// Call ``initialize()`` once before creating a ``WebRequest``; it starts the network thread and
+/// makes this process a browser process, so that `WebRequest` allows file uploads, request
+/// contexts and authentication callbacks.
+public enum BrowserProcess {
+    private static let state = Mutex<NetworkService?>(nil)
+
+    /// Starts the network stack if it is not running and installs it as this process's
+    /// backend. Calling it again does nothing.
+    public static func initialize() {
+        _ = service
+    }
+
+    /// The running network stack.
+    package static var service: NetworkService {
+        state.withLock { state in
+            if let state { return state }
+            do {
+                let service = try NetworkService()
+                WebRequestProcess.install(service)
+                state = service
+                return service
+            } catch {
+                fatalError("the browser network stack could not start: \(error)")
+            }
+        }
+    }
+
+    /// The global request context, used when a request names none.
+    public static var globalContext: BrowserRequestContext {
+        service.globalContext
+    }
+
+    /// Creates a request context with its own cookies, connections and credentials.
+    ///
+    /// - Parameters:
+    ///   - name: the context's name.
+    ///   - directory: where an on-disk context keeps its state (created if missing), or `nil`
+    ///     for a context in memory.
+    /// - Throws: when the directory cannot be created or its files cannot be read.
+    public static func makeRequestContext(name: String, directory: String? = nil) throws -> BrowserRequestContext {
+        initialize()
+        return try BrowserRequestContext(name: name, directory: directory.map { URL(fileURLWithPath: $0) })
+    }
+
+    /// Transfers started and not yet completed or canceled.
+    public static var transfersInFlight: Int {
+        service.inFlight
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import NIOCore
+import NIOPosix
+public import WebRequestKit
+
+/// The client behind both `fetch` commands: prints each callback as a JSON line (`--json`) or
+/// as a progress bar and summary for people, hashes and optionally saves the body, and applies
+/// `--cancel-after-bytes` and `--drop-after-bytes`.
+public final class FetchReporter: WebRequestClient {
+    private let options: RequestOptions
+    private let credentials: Credentials?
+    private let finished: EventLoopPromise<Int32>
+    private let output: FileHandle?
+    private let progressBar: ProgressBar?
+    private var hasher = SHA256()
+    private var bodyBytes: Int64 = 0
+    private var textBody = Data()
+    private var textBodyOverflow = false
+    /// The reference that keeps the request alive; `--drop-after-bytes` lets go of it.
+    private var request: WebRequest?
+    private var dropped = false
+
+    private init(options: RequestOptions, credentials: Credentials?, finished: EventLoopPromise<Int32>, output: FileHandle?) {
+        self.options = options
+        self.credentials = credentials
+        self.finished = finished
+        self.output = output
+        self.progressBar = !options.json && isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
+    }
+
+    /// Runs one request on a new event loop and returns the exit status.
+    ///
+    /// - Parameters:
+    ///   - request: what to send.
+    ///   - options: the command's request options (output, JSON, cancel and drop thresholds).
+    ///   - credentials: the answer to authentication challenges (`--auth`), or `nil` to cancel.
+    ///   - create: creates the ``WebRequest`` on the loop; browser and renderer differ only here.
+    public static func run(
+        _ request: Request,
+        options: RequestOptions,
+        credentials: Credentials? = nil,
+        create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
+    ) async throws -> Int32 {
+        let output: FileHandle?
+        if let path = options.output {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                printError("cannot write --output \(path)")
+                return FetchExitCode.refused
+            }
+            output = handle
+        } else {
+            output = nil
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let finished = loop.makePromise(of: Int32.self)
+        let outputBox = UncheckedBox(output)
+        loop.execute {
+            let reporter = FetchReporter(options: options, credentials: credentials, finished: finished, output: outputBox.value)
+            do throws(WebRequestCreateError) {
+                reporter.request = try create(request, reporter)
+            } catch {
+                reporter.createFailed(error)
+            }
+        }
+        let status = try await finished.futureResult.get()
+        try? await group.shutdownGracefully()
+        try? output?.close()
+        return status
+    }
+
+    private func emit(_ members: [(String, JSONValue)]) {
+        guard options.json else { return }
+        FileHandle.standardOutput.write(Data((JSONValue.object(members).rendered + "\n").utf8))
+    }
+
+    private func createFailed(_ error: WebRequestCreateError) {
+        if options.json {
+            emit([("event", "create_failed"), ("reason", .string(error.code.rawValue)), ("message", .string(error.message))])
+        } else {
+            Self.printError("refused: \(error.message)")
+        }
+        finished.succeed(FetchExitCode.refused)
+    }
+
+    // MARK: WebRequestClient
+
+    public func webRequest(_ request: WebRequest, didSendBodyBytes current: Int64, of total: Int64) {
+        emit([("event", "upload_progress"), ("current", .int(current)), ("total", .int(total))])
+        progressBar?.update(label: "upload", current: current, total: total)
+    }
+
+    public func webRequest(_ request: WebRequest, didReceiveBodyBytes current: Int64, of total: Int64) {
+        emit([("event", "download_progress"), ("current", .int(current)), ("total", .int(total))])
+        progressBar?.update(label: "download", current: current, total: total)
+    }
+
+    public func webRequest(_ request: WebRequest, didReceive data: Data) {
+        emit([("event", "download_data"), ("bytes", .int(Int64(data.count)))])
+        bodyBytes += Int64(data.count)
+        data.withUnsafeBytes { hasher.update($0) }
+        if let output {
+            output.write(data)
+        } else if !options.json, !textBodyOverflow {
+            textBody.append(data)
+            if textBody.count > 16 << 20 {
+                textBodyOverflow = true
+                textBody = Data()
+            }
+        }
+        if let limit = options.cancelAfterBytes, bodyBytes >= limit {
+            request.cancel()
+        } else if let limit = options.dropAfterBytes, bodyBytes >= limit, !dropped {
+            dropped = true
+            self.request = nil
+            let finished = self.finished
+            request.eventLoop.scheduleTask(in: .seconds(1)) { finished.succeed(FetchExitCode.success) }
+        }
+    }
+
+    public func webRequest(_ request: WebRequest, didReceive challenge: AuthChallenge, callback: AuthCallback) -> Bool {
+        emit([
+            ("event", "auth_credentials"), ("is_proxy", .bool(challenge.isProxy)), ("host", .string(challenge.host)),
+            ("port", .int(Int64(challenge.port))), ("realm", .string(challenge.realm)), ("scheme", .string(challenge.scheme)),
+        ])
+        guard let credentials else { return false }
+        callback.continue(username: credentials.username, password: credentials.password)
+        return true
+    }
+
+    public func webRequestDidComplete(_ request: WebRequest) {
+        let digest = hasher.finalizeHex()
+        let response: JSONValue = request.response.map { response in
+            .object([
+                ("status", .int(Int64(response.status))), ("status_text", .string(response.statusText)),
+                ("mime_type", .string(response.mimeType)), ("charset", .string(response.charset)),
+                ("url", .string(response.url)),
+                ("headers", .array(response.headers.map { .array([.string($0.name), .string($0.value)]) })),
+            ])
+        } ?? .null
+        emit([
+            ("event", "complete"), ("status", .string(request.status.description)),
+            ("error_code", .int(Int64(request.error.code))), ("error", .string(request.error.name)),
+            ("response", response), ("body_bytes", .int(bodyBytes)), ("body_sha256", .string(digest)),
+            ("was_cached", .bool(request.responseWasCached)), ("routed_to_download", .bool(request.wasRoutedToDownload)),
+        ])
+        if !options.json { summarize(request) }
+        self.request = nil
+        finished.succeed(request.status == .success ? FetchExitCode.success : FetchExitCode.failed)
+    }
+
+    private func summarize(_ request: WebRequest) {
+        progressBar?.clear()
+        if let response = request.response, output == nil, !textBodyOverflow, Self.isText(response.mimeType) {
+            FileHandle.standardOutput.write(textBody)
+            if textBody.last != UInt8(ascii: "\n"), !textBody.isEmpty { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        }
+        var line = "\(request.status)"
+        if let response = request.response {
+            line += ": \(response.status) \(response.statusText)"
+            if !response.mimeType.isEmpty { line += " (\(response.mimeType))" }
+            line += ", \(ByteCountFormat.string(bodyBytes)) from \(response.url)"
+        }
+        if request.error != .none { line += " [\(request.error.name)]" }
+        if let path = options.output { line += ", body saved to \(path)" }
+        Self.printError(line)
+    }
+
+    private static func isText(_ mimeType: String) -> Bool {
+        mimeType.hasPrefix("text/") || mimeType.hasSuffix("json") || mimeType.hasSuffix("xml") || mimeType.isEmpty
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// Moves a non-Sendable value to the loop it is used on, once.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A one-line progress bar on standard error, for people at a terminal.
+final class ProgressBar {
+    private var lastDrawn = Date.distantPast
+
+    func update(label: String, current: Int64, total: Int64) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDrawn) >= 0.1 || (total > 0 && current >= total) else { return }
+        lastDrawn = now
+        let width = 30
+        var line = "\r\(label) "
+        if total > 0 {
+            let filled = Int(Double(width) * Double(min(current, total)) / Double(total))
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] "
+            line += "\(Int(100 * Double(min(current, total)) / Double(total)))% "
+            line += "\(ByteCountFormat.string(current)) / \(ByteCountFormat.string(total))"
+        } else {
+            line += ByteCountFormat.string(current)
+        }
+        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+    }
+
+    func clear() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+enum ByteCountFormat {
+    static func string(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,74 @@
+/// A response: CEF's `CefResponse`, as a value.
+///
+/// ``WebRequest/response`` is `nil` until the final response's headers arrive (or the redirect
+/// that ``RequestFlags/stopOnRedirect`` stopped at), then read-only.
+public struct Response: Sendable, Hashable {
+    /// The HTTP status code.
+    public var status: Int
+    /// The reason phrase of the status line, such as `"OK"`.
+    public var statusText: String
+    /// The MIME type from `Content-Type`, lowercased, without parameters; empty for redirects.
+    public var mimeType: String
+    /// The charset parameter of `Content-Type`, lowercased; empty when absent.
+    public var charset: String
+    /// The URL of the response after redirects; for a stopped redirect, its target.
+    public var url: String
+    /// Every header line of the response, in order.
+    public var headers: HeaderMap
+    /// The error the request ended with (``NetworkError/none`` while it is running or on success).
+    public var error: NetworkError
+    /// Whether this copy is the one a ``WebRequest`` reports (CEF's `IsReadOnly`).
+    public internal(set) var isReadOnly: Bool
+
+    /// Creates a response.
+    public init(
+        status: Int = 0,
+        statusText: String = "",
+        mimeType: String = "",
+        charset: String = "",
+        url: String = "",
+        headers: HeaderMap = [],
+        error: NetworkError = .none
+    ) {
+        self.status = status
+        self.statusText = statusText
+        self.mimeType = mimeType
+        self.charset = charset
+        self.url = url
+        self.headers = headers
+        self.error = error
+        self.isReadOnly = false
+    }
+
+    /// The value of `Content-Length` when it is a single non-negative number, else `nil`.
+    public var expectedContentLength: Int64? {
+        headers["Content-Length"].flatMap { Int64($0.trimmingSpaces()) }.flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    /// Splits a `Content-Type` value into a lowercased MIME type and charset.
+    public static func parseContentType(_ value: String?) -> (mimeType: String, charset: String) {
+        guard let value else { return ("", "") }
+        let parts = value.split(separator: ";", omittingEmptySubsequences: false)
+        let mimeType = String(parts.first ?? "").trimmingSpaces().lowercased()
+        var charset = ""
+        for parameter in parts.dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, String(pair[0]).trimmingSpaces().lowercased() == "charset" else { continue }
+            charset = String(pair[1]).trimmingSpaces().trimmingCharacters(in: "\"").lowercased()
+        }
+        return (mimeType, charset)
+    }
+}
+
+extension StringProtocol {
+    package func trimmingSpaces() -> String {
+        trimmingCharacters(in: " \t")
+    }
+
+    package func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,77 @@
+package import NIOCore
+import Synchronization
+
+/// A request context: the cookies, cache, connections and credentials that requests share.
+///
+/// Contexts are made by the browser process (`BrowserProcess` in the BrowserNetwork module);
+/// a renderer never chooses one. The global context exists from start-up.
+public protocol RequestContext: AnyObject, Sendable {
+    /// The context's name; `"global"` for the global context.
+    var name: String { get }
+}
+
+/// The half of a process that carries requests: the browser's libcurl stack, or a renderer's
+/// channel to the browser. Exactly one is installed per process.
+package protocol WebRequestBackend: Sendable {
+    /// Which rules `create` applies.
+    var processType: ProcessType { get }
+
+    /// Starts `request` (already validated) and reports its events to `sink`. Never calls the
+    /// sink synchronously.
+    func start(
+        _ request: Request,
+        context: (any RequestContext)?,
+        sink: WebRequestEventSink
+    ) throws(WebRequestCreateError) -> any WebRequestTransfer
+}
+
+/// A running transfer, as its ``WebRequest`` controls it.
+package protocol WebRequestTransfer: Sendable {
+    /// Stops the transfer and frees it; no further events matter.
+    func cancel()
+}
+
+/// The backend of this process.
+package enum WebRequestProcess {
+    private static let installed = Mutex<(any WebRequestBackend)?>(nil)
+
+    /// The installed backend, or `nil`.
+    package static var backend: (any WebRequestBackend)? {
+        installed.withLock { $0 }
+    }
+
+    /// Installs `backend` as this process's, replacing any other.
+    package static func install(_ backend: any WebRequestBackend) {
+        installed.withLock { $0 = backend }
+    }
+}
+
+/// Where a backend sends the events of one transfer: the creating event loop, and a weak
+/// reference to the ``WebRequest``, so that a request whose last reference is gone receives
+/// nothing.
+package struct WebRequestEventSink: Sendable {
+    package let eventLoop: any EventLoop
+    private let target: NIOLoopBound<WeakWebRequest>
+
+    init(eventLoop: any EventLoop, request: WebRequest) {
+        self.eventLoop = eventLoop
+        self.target = NIOLoopBound(WeakWebRequest(request), eventLoop: eventLoop)
+    }
+
+    /// Delivers `event` on the request's loop, then runs `delivered` there (whether or not the
+    /// request still exists), which is how backends learn that data was consumed.
+    package func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)? = nil) {
+        eventLoop.execute { [target] in
+            target.value.request?.handle(event)
+            delivered?()
+        }
+    }
+}
+
+final class WeakWebRequest {
+    weak var request: WebRequest?
+
+    init(_ request: WebRequest) {
+        self.request = request
+    }
+}

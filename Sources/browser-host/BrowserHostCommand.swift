@@ -1,0 +1,69 @@
+import ArgumentParser
+import BrowserHostCore
+import Foundation
+import WebRequestCLI
+import WebRequestKit
+
+@main
+struct BrowserHostCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "browser-host",
+        abstract: "The browser process: owns the network stack and every request context.",
+        subcommands: [Fetch.self]
+    )
+
+    /// Parses, runs and exits with `cli.md`'s statuses: a wrong command line exits 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(FetchExitCode.refused)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+struct Fetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make one browser-process request and report it."
+    )
+
+    @Argument(help: "The URL to request.")
+    var url: String
+
+    @OptionGroup var options: RequestOptions
+
+    @Option(name: .customLong("context"), help: "NAME for an in-memory context, NAME=DIR for one kept on disk.")
+    var context: String?
+
+    @Option(name: .customLong("auth"), help: "USER:PASS to answer authentication challenges.")
+    var auth: String?
+
+    func validate() throws {
+        if let context, ContextDeclaration(argument: context) == nil {
+            throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
+        }
+        if let auth, !auth.contains(":") {
+            throw ValidationError("--auth must be USER:PASS")
+        }
+    }
+
+    func run() async throws {
+        let credentials = auth.map { auth in
+            let colon = auth.firstIndex(of: ":")!
+            return Credentials(username: String(auth[..<colon]), password: String(auth[auth.index(after: colon)...]))
+        }
+        let requestContext = try context.flatMap(ContextDeclaration.init(argument:))?.makeContext()
+        let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: credentials)
+        throw ExitCode(status)
+    }
+}
