@@ -1,8 +1,8 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import WebRequestKit
 
 /// Serves one connection: reads a request (hashing its body as it streams in), then answers it
 /// according to its path. Long bodies are written as the socket accepts them.
@@ -52,7 +52,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             bodyBytes = 0
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
-            buffer.withUnsafeReadableBytes { bodyHasher.update($0) }
+            buffer.withUnsafeReadableBytes { bodyHasher.update(bufferPointer: $0) }
         case .end:
             guard let head else { return }
             self.head = nil
@@ -206,7 +206,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             "query": query,
             "headers": request.headers.map { [$0.name, $0.value] },
             "body_bytes": bodyBytes,
-            "body_sha256": bodyHasher.finalizeHex(),
+            "body_sha256": bodyHasher.finalize().map { String(format: "%02x", $0) }.joined(),
         ]
         respond(context, request, contentType: "application/json", body: json(object))
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
@@ -98,7 +99,7 @@ public final class FetchReporter: WebRequestClient {
     public func webRequest(_ request: WebRequest, didReceive data: Data) {
         emit([("event", "download_data"), ("bytes", .int(Int64(data.count)))])
         bodyBytes += Int64(data.count)
-        data.withUnsafeBytes { hasher.update($0) }
+        hasher.update(data: data)
         if let output {
             output.write(data)
         } else if !options.json, !textBodyOverflow {
@@ -129,7 +130,7 @@ public final class FetchReporter: WebRequestClient {
     }
 
     public func webRequestDidComplete(_ request: WebRequest) {
-        let digest = hasher.finalizeHex()
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         let response: JSONValue = request.response.map { response in
             .object([
                 ("status", .int(Int64(response.status))), ("status_text", .string(response.statusText)),

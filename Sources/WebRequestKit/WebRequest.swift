@@ -138,28 +138,32 @@ public final class WebRequest {
         }
     }
 
-    func handle(_ event: WebRequestEvent) {
-        let actions = machine.receive(event, now: NIODeadline.now().uptimeNanoseconds)
-        for action in actions {
-            guard let client, machine.status == .pending else { return }
-            switch action {
-            case .uploadProgress(let current, let total):
-                client.webRequest(self, didSendBodyBytes: current, of: total)
-            case .downloadProgress(let current, let total):
-                client.webRequest(self, didReceiveBodyBytes: current, of: total)
-            case .data(let chunk):
-                client.webRequest(self, didReceive: chunk)
-            case .authChallenge(let challenge, let callback):
-                if !client.webRequest(self, didReceive: challenge, callback: callback) {
-                    callback.cancel()
-                }
-            case .complete:
-                guard machine.finish() else { return }
-                transfer = nil
-                self.client = nil
-                client.webRequestDidComplete(self)
+    func receive(_ event: WebRequestEvent) -> [WebRequestStateMachine.Action] {
+        machine.receive(event, now: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    /// Performs one callback; `false` once the request is no longer pending.
+    func perform(_ action: WebRequestStateMachine.Action) -> Bool {
+        guard let client, machine.status == .pending else { return false }
+        switch action {
+        case .uploadProgress(let current, let total):
+            client.webRequest(self, didSendBodyBytes: current, of: total)
+        case .downloadProgress(let current, let total):
+            client.webRequest(self, didReceiveBodyBytes: current, of: total)
+        case .data(let chunk):
+            client.webRequest(self, didReceive: chunk)
+        case .authChallenge(let challenge, let callback):
+            if !client.webRequest(self, didReceive: challenge, callback: callback) {
+                callback.cancel()
             }
+        case .complete:
+            guard machine.finish() else { return false }
+            transfer = nil
+            self.client = nil
+            client.webRequestDidComplete(self)
+            return false
         }
+        return true
     }
 
     private static func uploadSize(of request: Request) -> Int64 {

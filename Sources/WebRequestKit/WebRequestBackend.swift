@@ -62,7 +62,12 @@ package struct WebRequestEventSink: Sendable {
     /// request still exists), which is how backends learn that data was consumed.
     package func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)? = nil) {
         eventLoop.execute { [target] in
-            target.value.request?.handle(event)
+            let actions = target.value.request?.receive(event) ?? []
+            // One strong reference per callback: a client that drops the last reference inside
+            // a callback frees the request before the next one, and hears nothing more.
+            for action in actions {
+                guard let request = target.value.request, request.perform(action) else { break }
+            }
             delivered?()
         }
     }

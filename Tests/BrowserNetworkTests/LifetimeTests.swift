@@ -1,0 +1,150 @@
+import BrowserNetwork
+import Foundation
+import NIOCore
+import NIOPosix
+import TestWebServer
+import Testing
+import WebRequestKit
+
+@Suite("Threads and lifetime (behaviour.md section 5)")
+struct LifetimeTests {
+    @Test func createNeverCallsBackInsideItself() async throws {
+        try await TestWebServer.withServer { server in
+            BrowserProcess.initialize()
+            let loop = Harness.group.next()
+            let eventsDuringCreate = try await loop.submit {
+                let client = RecordingClient()
+                let request = try WebRequest(Request(url: "foo://x"), client: client)
+                let count = client.events.count
+                #expect(request.status == .pending)
+                client.webRequest = request
+                return count
+            }.get()
+            #expect(eventsDuringCreate == 0)
+            _ = server
+        }
+    }
+
+    @Test func cancelCompletesInsideTheCallAndNothingFollows() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(url: server.baseURL + "/bytes/\(64 << 20)"),
+                settle: .milliseconds(300)
+            ) { client in
+                client.onData = { request, client in
+                    guard client.body.count >= 100_000 else { return }
+                    let before = client.events.count
+                    request.cancel()
+                    #expect(client.events.count == before + 1, "completion runs inside cancel()")
+                    #expect(request.status == .canceled)
+                    #expect(request.error == .aborted)
+                    request.cancel()  // after completion: nothing
+                }
+            }
+            #expect(outcome.completions == 1)
+            #expect(outcome.events.last == .complete(.canceled, .aborted))
+            #expect(outcome.body.count < 64 << 20)
+        }
+    }
+
+    @Test func cancelBeforeAnythingArrives() async throws {
+        try await TestWebServer.withServer { server in
+            BrowserProcess.initialize()
+            let loop = Harness.group.next()
+            let events = try await loop.submit {
+                let client = RecordingClient()
+                let request = try WebRequest(Request(url: server.baseURL + "/stall"), client: client)
+                request.cancel()
+                return NIOLoopBound(client, eventLoop: loop)
+            }.get()
+            try await Task.sleep(for: .milliseconds(300))
+            let recorded = try await loop.submit { events.value.events }.get()
+            #expect(recorded == [.complete(.canceled, .aborted)])
+            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+        }
+    }
+
+    @Test func droppingTheLastReferenceCancelsAndClosesTheConnection() async throws {
+        try await TestWebServer.withServer { server in
+            BrowserProcess.initialize()
+            let loop = Harness.group.next()
+            let client = try await loop.submit {
+                let client = RecordingClient()
+                client.onData = { _, client in client.webRequest = nil }  // the only reference
+                client.webRequest = try WebRequest(Request(url: server.baseURL + "/stall"), client: client)
+                return NIOLoopBound(client, eventLoop: loop)
+            }.get()
+            #expect(try await eventually { server.abortedResponses == 1 })
+            try await Task.sleep(for: .milliseconds(200))
+            let events = try await loop.submit { client.value.events }.get()
+            #expect(events == [.data(1000)], "no callback after the last reference went, not even completion")
+            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+        }
+    }
+
+    @Test func createOffAnEventLoopIsRefused() async throws {
+        BrowserProcess.initialize()
+        #expect(throws: WebRequestCreateError.self) {
+            _ = try WebRequest(Request(url: "http://127.0.0.1:1/"), client: RecordingClient())
+        }
+        do {
+            _ = try WebRequest(Request(url: "http://127.0.0.1:1/"), client: RecordingClient())
+        } catch {
+            #expect(error.code == .invalidThread)
+        }
+    }
+
+    @Test func useFromAnotherThreadTraps() async {
+        await #expect(processExitsWith: .failure) {
+            BrowserProcess.initialize()
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let loops = Array(group.makeIterator())
+            let first = loops[0]
+            let box = try await first.submit {
+                NIOLoopBound(try WebRequest(Request(url: "foo://x"), client: RecordingClient()), eventLoop: first)
+            }.get()
+            try await loops[1].submit { _ = box.value.status }.get()
+        }
+    }
+
+    @Test func manyRequestsEachCompleteExactlyOnce() async throws {
+        try await TestWebServer.withServer { server in
+            try await withThrowingTaskGroup(of: Outcome.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        try await Harness.run(Request(url: server.baseURL + (index.isMultiple(of: 2) ? "/hello" : "/status/404")))
+                    }
+                }
+                for try await outcome in group {
+                    #expect(outcome.completions == 1)
+                    #expect(outcome.status == .success)
+                }
+            }
+        }
+    }
+
+    @Test func asyncFetchReturnsResponseAndBody() async throws {
+        try await TestWebServer.withServer { server in
+            BrowserProcess.initialize()
+            let (response, body) = try await WebRequest.fetch(Request(url: server.baseURL + "/bytes/70000"))
+            #expect(response.status == 200)
+            #expect(body.count == 70000)
+            var kinds: [String] = []
+            for try await update in WebRequest.updates(for: Request(url: server.baseURL + "/hello")) {
+                switch update {
+                case .data: kinds.append("data")
+                case .downloadProgress: kinds.append("progress")
+                case .uploadProgress: kinds.append("upload")
+                case .complete(let result): kinds.append("complete \(result.status)")
+                }
+            }
+            #expect(kinds == ["data", "progress", "complete success"])
+            await #expect(throws: NetworkError.unknownURLScheme) {
+                _ = try await WebRequest.fetch(Request(url: "foo://x"))
+            }
+            await #expect(throws: WebRequestCreateError.self) {
+                _ = try await WebRequest.fetch(Request(url: "http://x/", method: "PATCH"))
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import BrowserNetwork
+import Foundation
+import NIOCore
+import TestWebServer
+import Testing
+import WebRequestKit
+
+@Suite("Sending (behaviour.md section 4)")
+struct SendingTests {
+    @Test func getDeliversBodyThenProgressThenOneCompletion() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/hello"), settle: .milliseconds(100))
+            #expect(outcome.status == .success)
+            #expect(outcome.error == .none)
+            #expect(outcome.bodyText == "hello")
+            #expect(outcome.events == [.data(5), .download(5, 5), .complete(.success, .none)])
+            #expect(outcome.response?.status == 200)
+            #expect(outcome.response?.mimeType == "text/plain")
+            #expect(outcome.response?.charset == "utf-8")
+            #expect(outcome.response?.isReadOnly == true)
+            #expect(outcome.request.isReadOnly)
+        }
+    }
+
+    @Test func largeBodyStreamsInChunksWithThrottledProgress() async throws {
+        try await TestWebServer.withServer { server in
+            let size = 8 << 20
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/bytes/\(size)"))
+            #expect(outcome.status == .success)
+            #expect(outcome.body.count == size)
+            #expect(outcome.body.enumerated().allSatisfy { $0.element == UInt8(truncatingIfNeeded: $0.offset) })
+            #expect(outcome.dataEvents > 1)
+            #expect(outcome.downloadEvents.count <= outcome.dataEvents)
+            #expect(outcome.downloadEvents.last == .download(Int64(size), Int64(size)))
+            let chunked = try await Harness.run(Request(url: server.baseURL + "/chunked/100000"))
+            #expect(chunked.downloadEvents.last == .download(100_000, -1))
+        }
+    }
+
+    @Test func postBytesIsSentWithFormContentType() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(url: server.baseURL + "/echo", method: "post", postData: .string("the_post_data"))
+            )
+            #expect(outcome.echo["method"] as? String == "POST")
+            #expect(outcome.echo["body_bytes"] as? Int == 13)
+            #expect(outcome.echoHeader("Content-Type") == "application/x-www-form-urlencoded")
+            #expect(outcome.request.method == "POST")
+        }
+    }
+
+    @Test func getWithBodyIsSentAsPost() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/echo", postData: .string("x")))
+            #expect(outcome.echo["method"] as? String == "POST")
+            #expect(outcome.request.method == "POST")
+        }
+    }
+
+    @Test func putAndDeleteKeepTheirMethodAndBody() async throws {
+        try await TestWebServer.withServer { server in
+            for method in ["PUT", "DELETE"] {
+                let outcome = try await Harness.run(
+                    Request(url: server.baseURL + "/echo", method: method, headers: [("Content-Type", "text/plain")], postData: .string("abc"))
+                )
+                #expect(outcome.echo["method"] as? String == method)
+                #expect(outcome.echo["body_bytes"] as? Int == 3)
+                #expect(outcome.echoHeader("Content-Type") == "text/plain")
+            }
+            let bare = try await Harness.run(Request(url: server.baseURL + "/echo", method: "delete"))
+            #expect(bare.echo["method"] as? String == "DELETE")
+        }
+    }
+
+    @Test func fileElementIsReadByTheBrowserWithAGuessedType() async throws {
+        try await TestWebServer.withServer { server in
+            let path = NSTemporaryDirectory() + "upload-\(UUID().uuidString).txt"
+            let contents = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+            try contents.write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let outcome = try await Harness.run(
+                Request(
+                    url: server.baseURL + "/echo",
+                    method: "POST",
+                    postData: .file(path),
+                    flags: .reportUploadProgress
+                )
+            )
+            #expect(outcome.echo["body_bytes"] as? Int == contents.count)
+            #expect(outcome.echoHeader("Content-Type") == "text/plain")
+            let uploads = outcome.uploadEvents
+            #expect(uploads.last == .upload(300_000, 300_000))
+            let firstDownload = outcome.events.firstIndex { if case .download = $0 { true } else { false } }
+            let lastUpload = outcome.events.lastIndex { if case .upload = $0 { true } else { false } }
+            #expect(lastUpload! < firstDownload!)
+        }
+    }
+
+    @Test func missingUploadFileFails() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(url: server.baseURL + "/echo", method: "POST", postData: .file("/nonexistent/file.bin"))
+            )
+            #expect(outcome.status == .failed)
+            #expect(outcome.error == .fileNotFound)
+            #expect(server.hits("/echo") == 0)
+        }
+    }
+
+    @Test func uploadProgressOnlyWithTheFlag() async throws {
+        try await TestWebServer.withServer { server in
+            let without = try await Harness.run(Request(url: server.baseURL + "/echo", method: "POST", postData: .string("abc")))
+            #expect(without.uploadEvents.isEmpty)
+            let with = try await Harness.run(
+                Request(url: server.baseURL + "/echo", method: "POST", postData: .string("abc"), flags: .reportUploadProgress)
+            )
+            #expect(with.uploadEvents.last == .upload(3, 3))
+        }
+    }
+
+    @Test func headGivesHeadersWithoutProgressOrData() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/bytes/1000", method: "HEAD"))
+            #expect(outcome.events == [.complete(.success, .none)])
+            #expect(outcome.response?.headers["Content-Length"] == "1000")
+        }
+    }
+
+    @Test func noDownloadDataGivesOneProgressWithTheLength() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(url: server.baseURL + "/bytes/5000", flags: .noDownloadData)
+            )
+            #expect(outcome.events == [.download(0, 5000), .complete(.success, .none)])
+            #expect(outcome.response?.status == 200)
+        }
+    }
+
+    @Test(arguments: [404, 500])
+    func httpErrorsAreSuccessWithTheirBody(code: Int) async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(url: server.baseURL + "/status/\(code)", flags: .noRetryOn5xx)
+            )
+            #expect(outcome.status == .success)
+            #expect(outcome.error == .none)
+            #expect(outcome.response?.status == code)
+            #expect(outcome.bodyText == "status \(code)\n")
+        }
+    }
+
+    @Test func fiveHundredsAreRetriedTwiceUnlessTheFlagSaysNot() async throws {
+        try await TestWebServer.withServer { server in
+            _ = try await Harness.run(Request(url: server.baseURL + "/status/503"))
+            #expect(server.hits("/status/503") == 3)
+            _ = try await Harness.run(Request(url: server.baseURL + "/status/502", flags: .noRetryOn5xx))
+            #expect(server.hits("/status/502") == 1)
+            _ = try await Harness.run(Request(url: server.baseURL + "/status/404"))
+            #expect(server.hits("/status/404") == 1)
+        }
+    }
+
+    @Test func referrerFollowsPolicyAndCannotBeSetAsAHeader() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(
+                    url: server.baseURL + "/echo",
+                    headers: [("Referer", "http://evil.example/")],
+                    referrerURL: "http://user:pw@127.0.0.1:1/page?q=1#frag",
+                    referrerPolicy: .origin
+                )
+            )
+            #expect(outcome.echoHeader("Referer") == "http://127.0.0.1:1/")
+            #expect(outcome.request.headers["Referer"] == nil)
+            let none = try await Harness.run(
+                Request(url: server.baseURL + "/echo", referrerURL: "http://127.0.0.1:1/page", referrerPolicy: .noReferrer)
+            )
+            #expect(none.echoHeader("Referer") == nil)
+        }
+    }
+
+    @Test func headersKeepTheirOrder() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(
+                Request(url: server.baseURL + "/echo", headers: [("X-One", "1"), ("X-Two", "2"), ("X-One", "3")])
+            )
+            let headers = (outcome.echo["headers"] as? [[String]] ?? []).filter { $0[0].hasPrefix("X-") }
+            #expect(headers == [["X-One", "1"], ["X-Two", "2"], ["X-One", "3"]])
+        }
+    }
+
+    @Test func unknownSchemeFailsWithoutProgress() async throws {
+        let outcome = try await Harness.run(Request(url: "foo://invalidurl"))
+        #expect(outcome.events == [.complete(.failed, .unknownURLScheme)])
+        #expect(outcome.response == nil)
+    }
+}
+
+@Suite("Network failures map to CEF's codes")
+struct FailureTests {
+    @Test func connectionRefused() async throws {
+        let port = try await TestWebServer.withServer { $0.port }  // a port nobody listens on now
+        let outcome = try await Harness.run(Request(url: "http://127.0.0.1:\(port)/"))
+        #expect(outcome.events == [.complete(.failed, .connectionRefused)])
+    }
+
+    @Test func nameNotResolved() async throws {
+        let outcome = try await Harness.run(Request(url: "http://no-such-host.invalid/"))
+        #expect(outcome.status == .failed)
+        #expect(outcome.error == .nameNotResolved)
+    }
+
+    @Test func closedWithoutResponseIsEmptyResponse() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/close"))
+            #expect(outcome.error == .emptyResponse)
+        }
+    }
+
+    @Test func serverThatLiesAboutContentLength() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/drop?after=5000"))
+            #expect(outcome.status == .failed)
+            #expect(outcome.error == .contentLengthMismatch)
+            #expect(outcome.body.count == 5000)
+            #expect(outcome.downloadEvents.last == .download(5000, 10000))
+        }
+    }
+}

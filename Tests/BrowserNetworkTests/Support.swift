@@ -1,0 +1,144 @@
+import BrowserNetwork
+import Foundation
+import NIOCore
+import NIOPosix
+import TestWebServer
+import Testing
+import WebRequestKit
+
+/// A client callback, as recorded.
+enum Recorded: Equatable {
+    case upload(Int64, Int64)
+    case download(Int64, Int64)
+    case data(Int)
+    case auth(AuthChallenge)
+    case complete(RequestStatus, NetworkError)
+}
+
+/// What one request did, captured on its loop at completion (and after, for late events).
+struct Outcome: Sendable {
+    var events: [Recorded]
+    var body: Data
+    var status: RequestStatus
+    var error: NetworkError
+    var response: Response?
+    var request: Request
+
+    var completions: Int { events.filter { if case .complete = $0 { true } else { false } }.count }
+    var dataEvents: Int { events.filter { if case .data = $0 { true } else { false } }.count }
+    var downloadEvents: [Recorded] { events.filter { if case .download = $0 { true } else { false } } }
+    var uploadEvents: [Recorded] { events.filter { if case .upload = $0 { true } else { false } } }
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// The echo endpoint's JSON.
+    var echo: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:]
+    }
+
+    func echoHeader(_ name: String) -> String? {
+        let headers = echo["headers"] as? [[String]] ?? []
+        return headers.first { $0.first?.lowercased() == name.lowercased() }?.last
+    }
+}
+
+/// Records every callback; hooks let a test act inside them.
+final class RecordingClient: WebRequestClient {
+    var events: [Recorded] = []
+    var body = Data()
+    var webRequest: WebRequest?
+    var onData: ((WebRequest, RecordingClient) -> Void)?
+    var onAuth: ((AuthChallenge, AuthCallback) -> Bool)?
+    var onComplete: ((Outcome) -> Void)?
+
+    func webRequest(_ request: WebRequest, didSendBodyBytes current: Int64, of total: Int64) {
+        events.append(.upload(current, total))
+    }
+
+    func webRequest(_ request: WebRequest, didReceiveBodyBytes current: Int64, of total: Int64) {
+        events.append(.download(current, total))
+    }
+
+    func webRequest(_ request: WebRequest, didReceive data: Data) {
+        events.append(.data(data.count))
+        body.append(data)
+        onData?(request, self)
+    }
+
+    func webRequest(_ request: WebRequest, didReceive challenge: AuthChallenge, callback: AuthCallback) -> Bool {
+        events.append(.auth(challenge))
+        return onAuth?(challenge, callback) ?? false
+    }
+
+    func webRequestDidComplete(_ request: WebRequest) {
+        events.append(.complete(request.status, request.error))
+        onComplete?(outcome(of: request))
+        webRequest = nil
+    }
+
+    func outcome(of request: WebRequest) -> Outcome {
+        Outcome(
+            events: events,
+            body: body,
+            status: request.status,
+            error: request.error,
+            response: request.response,
+            request: request.request
+        )
+    }
+}
+
+enum Harness {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    /// Runs `request` in the browser process and returns what happened, `settle` after the
+    /// completion (so that late callbacks would be seen).
+    static func run(
+        _ request: Request,
+        context: BrowserRequestContext? = nil,
+        settle: TimeAmount = .zero,
+        configure: @escaping @Sendable (RecordingClient) -> Void = { _ in }
+    ) async throws -> Outcome {
+        BrowserProcess.initialize()
+        let loop = group.next()
+        let done = loop.makePromise(of: Outcome.self)
+        let bound = try await loop.submit {
+            let client = RecordingClient()
+            configure(client)
+            client.onComplete = { outcome in
+                loop.scheduleTask(in: settle) { done.succeed(outcome) }
+            }
+            client.webRequest = try WebRequest(request, client: client, requestContext: context)
+            return NIOLoopBound(client, eventLoop: loop)
+        }.get()
+        let completed = try await done.futureResult.get()
+        return try await loop.submit {
+            var final = completed
+            final.events = bound.value.events
+            return final
+        }.get()
+    }
+
+    /// Creates a request on a loop and returns the refusal, or `nil` if it was created.
+    static func createError(_ request: Request, context: BrowserRequestContext? = nil) async throws -> WebRequestCreateError? {
+        BrowserProcess.initialize()
+        return try await group.next().submit { () -> WebRequestCreateError? in
+            do throws(WebRequestCreateError) {
+                let webRequest = try WebRequest(request, client: RecordingClient(), requestContext: context)
+                webRequest.cancel()
+                return nil
+            } catch {
+                return error
+            }
+        }.get()
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}

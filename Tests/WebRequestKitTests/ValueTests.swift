@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import WebRequestCLI
+@testable import WebRequestKit
+
+@Suite("Public values")
+struct ValueTests {
+    @Test func flagsHaveCEFBits() {
+        #expect(RequestFlags.skipCache.rawValue == 1)
+        #expect(RequestFlags.onlyFromCache.rawValue == 2)
+        #expect(RequestFlags.disableCache.rawValue == 4)
+        #expect(RequestFlags.allowStoredCredentials.rawValue == 8)
+        #expect(RequestFlags.reportUploadProgress.rawValue == 16)
+        #expect(RequestFlags.noDownloadData.rawValue == 32)
+        #expect(RequestFlags.noRetryOn5xx.rawValue == 64)
+        #expect(RequestFlags.stopOnRedirect.rawValue == 128)
+        #expect(RequestFlags(name: "stop-on-redirect") == .stopOnRedirect)
+        #expect(RequestFlags(name: "nope") == nil)
+    }
+
+    @Test func statusesHaveCEFValues() {
+        #expect(RequestStatus.allCases.map(\.rawValue) == [0, 1, 2, 3, 4])
+    }
+
+    @Test func requestHasCEFDefaults() {
+        let request = Request(url: "http://a/")
+        #expect(request.method == "GET")
+        #expect(request.flags == [])
+        #expect(request.resourceType == .subResource)
+        #expect(request.resourceType.rawValue == 6)
+        #expect(request.transitionType == .explicit)
+        #expect(request.transitionType.rawValue == 1)
+        #expect(request.referrerPolicy.rawValue == 0)
+        #expect(!request.isReadOnly)
+    }
+
+    @Test func networkErrorsHaveCEFCodesAndNames() {
+        #expect(NetworkError.none.name == "ERR_NONE")
+        #expect(NetworkError.aborted.code == -3)
+        #expect(NetworkError.aborted.name == "ERR_ABORTED")
+        #expect(NetworkError.connectionRefused.code == -102)
+        #expect(NetworkError.unknownURLScheme.code == -302)
+        #expect(NetworkError.tooManyRedirects.code == -310)
+        #expect(NetworkError.unsafeRedirect.code == -311)
+        #expect(NetworkError.contentLengthMismatch.code == -354)
+        #expect(NetworkError.cacheMiss.name == "ERR_CACHE_MISS")
+        #expect(NetworkError(name: "ERR_TIMED_OUT") == .timedOut)
+        #expect(NetworkError(code: -9999).name == "ERR_UNKNOWN_9999")
+        #expect(Set(NetworkError.allKnown.map(\.code)).count == NetworkError.allKnown.count, "codes are unique")
+        #expect(NetworkError.allKnown.allSatisfy { NetworkError(name: $0.name) == $0 })
+    }
+
+    @Test func validationNormalisesWhatIsSent() throws {
+        let request = Request(url: "http://a/", method: "head", headers: [("Referer", "http://x/"), ("X-A", "1")], postData: .string("b"))
+        let sent = try request.validated(for: .browser)
+        #expect(sent.method == "POST")
+        #expect(sent.headers["Referer"] == nil)
+        #expect(sent.headers["x-a"] == "1")
+        #expect(sent.isReadOnly)
+    }
+
+    @Test func rendererRulesAreStricter() {
+        let file = Request(url: "http://a/", method: "POST", postData: .file("/etc/hostname"))
+        do {
+            _ = try file.validated(for: .renderer)
+            Issue.record("a renderer may not send a file element")
+        } catch {
+            #expect(error.code == .fileElementInRenderer)
+        }
+        do {
+            _ = try Request(url: "http://a/").validated(for: .renderer, hasRequestContext: true)
+            Issue.record("a renderer may not name a context")
+        } catch {
+            #expect(error.code == .requestContextInRenderer)
+        }
+        #expect((try? file.validated(for: .browser)) != nil)
+    }
+
+    @Test func headerMapIsAnOrderedCaseInsensitiveMultimap() {
+        var map: HeaderMap = [("A", "1"), ("b", "2"), ("a", "3")]
+        #expect(map["a"] == "1")
+        #expect(map.values(for: "A") == ["1", "3"])
+        map.set("A", "9", overwrite: false)
+        #expect(map.values(for: "a") == ["1", "3"])
+        map.set("A", "9")
+        #expect(map.entries.map(\.value) == ["9", "2"])
+        map.remove("B")
+        #expect(map.count == 1)
+    }
+
+    @Test func contentTypeParsing() {
+        #expect(Response.parseContentType("Text/HTML; Charset=\"UTF-8\"") == ("text/html", "utf-8"))
+        #expect(Response.parseContentType(nil) == ("", ""))
+        #expect(Response(headers: [("content-length", " 42 ")]).expectedContentLength == 42)
+        #expect(Response(headers: [("content-length", "-1")]).expectedContentLength == nil)
+    }
+
+    @Test func referrerPolicyNames() {
+        #expect(ReferrerPolicy(name: "no-referrer") == .noReferrer)
+        #expect(ReferrerPolicy(name: "origin") == .origin)
+        #expect(ReferrerPolicy(name: "unsafe-url") == .neverClearReferrer)
+        #expect(ReferrerPolicy.allCases.allSatisfy { ReferrerPolicy(name: $0.name) == $0 })
+    }
+
+    @Test func jsonLinesEscapeAndKeepOrder() {
+        let value = JSONValue.object([("b", 1), ("a", "x\"y\n\u{1}"), ("c", .array([.null, true]))])
+        #expect(value.rendered == #"{"b":1,"a":"x\"y\n\u0001","c":[null,true]}"#)
+    }
+}
