@@ -1,0 +1,97 @@
+import Foundation
+import Glibc
+
+/// A program of this package run as a real child process, with its output in files and its
+/// peak memory from `wait4`.
+final class ChildProcess {
+    struct Result {
+        var status: Int32
+        var signal: Int32?
+        var stdout: String
+        var stderr: String
+        /// Peak resident set size in KiB (`ru_maxrss`).
+        var maxRSSKiB: Int
+
+        /// The `--json` lines, parsed.
+        var events: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap { line in
+                try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            }
+        }
+
+        var completion: [String: Any]? { events.last { $0["event"] as? String == "complete" } }
+        var response: [String: Any]? { completion?["response"] as? [String: Any] }
+    }
+
+    /// Where the package's executables were built: beside the test bundle.
+    static let productsDirectory: URL = {
+        if let override = ProcessInfo.processInfo.environment["WEBREQUESTKIT_PRODUCTS"] {
+            return URL(fileURLWithPath: override)
+        }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("browser-host").path) { return url }
+        }
+        return URL(fileURLWithPath: ".build/debug")
+    }()
+
+    let pid: pid_t
+    private let stdoutPath: String
+    private let stderrPath: String
+
+    /// Starts `executable` (a product name) with `arguments`.
+    init(_ executable: String, _ arguments: [String]) throws {
+        let directory = NSTemporaryDirectory() + "child-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        stdoutPath = directory + "/stdout"
+        stderrPath = directory + "/stderr"
+        let path = Self.productsDirectory.appendingPathComponent(executable).path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, path, &actions, nil, argv, envp)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
+        pid = child
+    }
+
+    /// What the child has written to standard output so far.
+    var outputSoFar: String {
+        (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits for the child to exit.
+    func wait() -> Result {
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
+        let exited = status & 0x7F == 0
+        return Result(
+            status: exited ? (status >> 8) & 0xFF : -1,
+            signal: exited ? nil : status & 0x7F,
+            stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "",
+            maxRSSKiB: usage.ru_maxrss
+        )
+    }
+
+    /// Runs `executable` to completion off the cooperative pool.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
+        let child = try ChildProcess(executable, arguments)
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: child.wait()) }
+        }
+    }
+}
+
+extension ChildProcess: @unchecked Sendable {}

@@ -1,0 +1,103 @@
+import CCurl
+import Foundation
+import Glibc
+import Testing
+import WebRequestKit
+
+@testable import BrowserNetwork
+
+@Suite("Rule tables: libcurl errors, redirects, referrers")
+struct RuleTableTests {
+    @Test func curlFailuresMapToChromiumCodes() {
+        let table: [(CURLcode, Int32, Bool, NetworkError)] = [
+            (CURLE_OK, 0, false, .none),
+            (CURLE_UNSUPPORTED_PROTOCOL, 0, false, .unknownURLScheme),
+            (CURLE_URL_MALFORMAT, 0, false, .invalidURL),
+            (CURLE_COULDNT_RESOLVE_HOST, 0, false, .nameNotResolved),
+            (CURLE_COULDNT_RESOLVE_PROXY, 0, false, .proxyConnectionFailed),
+            (CURLE_COULDNT_CONNECT, ECONNREFUSED, false, .connectionRefused),
+            (CURLE_COULDNT_CONNECT, ENETUNREACH, false, .addressUnreachable),
+            (CURLE_COULDNT_CONNECT, ETIMEDOUT, false, .connectionTimedOut),
+            (CURLE_OPERATION_TIMEDOUT, 0, false, .timedOut),
+            (CURLE_GOT_NOTHING, 0, false, .emptyResponse),
+            (CURLE_RECV_ERROR, ECONNRESET, false, .connectionReset),
+            (CURLE_SEND_ERROR, EPIPE, false, .connectionClosed),
+            (CURLE_PARTIAL_FILE, 0, false, .contentLengthMismatch),
+            (CURLE_PARTIAL_FILE, 0, true, .incompleteChunkedEncoding),
+            (CURLE_WEIRD_SERVER_REPLY, 0, false, .invalidResponse),
+            (CURLE_TOO_MANY_REDIRECTS, 0, false, .tooManyRedirects),
+            (CURLE_SSL_CONNECT_ERROR, 0, false, .sslProtocolError),
+            (CURLE_PEER_FAILED_VERIFICATION, 0, false, .certAuthorityInvalid),
+            (CURLE_BAD_CONTENT_ENCODING, 0, false, .contentDecodingFailed),
+            (CURLE_ABORTED_BY_CALLBACK, 0, false, .aborted),
+            (CURLE_OUT_OF_MEMORY, 0, false, .outOfMemory),
+            (CURLE_READ_ERROR, 0, false, .uploadFileChanged),
+            (CURLE_LOGIN_DENIED, 0, false, .invalidAuthCredentials),
+            (CURLE_HTTP2, 0, false, .http2ProtocolError),
+            (CURLE_FAILED_INIT, 0, false, .failed),
+        ]
+        for (code, osErrno, chunked, expected) in table {
+            #expect(CurlErrorMapping.networkError(for: code, osErrno: osErrno, chunked: chunked) == expected, "\(code)")
+        }
+    }
+
+    private func hop(_ method: String, body: Bool = true) -> Hop {
+        Hop(
+            url: URL(string: "http://a.test/dir/page")!,
+            method: method,
+            body: body ? .bytes(Data("x".utf8)) : nil,
+            headers: [("Content-Type", "text/plain"), ("X-Other", "1")]
+        )
+    }
+
+    @Test func redirectMethodRules() throws {
+        for (status, method, expected) in [
+            (301, "POST", "GET"), (302, "POST", "GET"), (303, "POST", "GET"), (303, "PUT", "GET"),
+            (303, "HEAD", "HEAD"), (301, "PUT", "PUT"), (307, "POST", "POST"), (308, "PUT", "PUT"),
+        ] {
+            let next = try RedirectRules.follow(hop(method), status: status, location: "/next", redirectsSoFar: 0).get()
+            #expect(next.method == expected, "\(status) \(method)")
+            #expect((next.body == nil) == (expected == "GET" && method != "GET"))
+            #expect((next.headers["Content-Type"] == nil) == (next.body == nil))
+            #expect(next.headers["X-Other"] == "1")
+            #expect(next.url.absoluteString == "http://a.test/next")
+        }
+    }
+
+    @Test func redirectTargets() {
+        #expect(RedirectRules.resolve("other", against: URL(string: "http://a.test/dir/page")!)?.absoluteString == "http://a.test/dir/other")
+        #expect(RedirectRules.resolve("//b.test/x", against: URL(string: "https://a.test/")!)?.absoluteString == "https://b.test/x")
+        #expect(RedirectRules.resolve("", against: URL(string: "http://a.test/")!) == nil)
+        let unsafe = RedirectRules.follow(hop("GET"), status: 302, location: "file:///etc/passwd", redirectsSoFar: 0)
+        #expect(unsafe == .failure(.unsafeRedirect))
+        let tooMany = RedirectRules.follow(hop("GET"), status: 302, location: "/x", redirectsSoFar: 20)
+        #expect(tooMany == .failure(.tooManyRedirects))
+        let invalid = RedirectRules.follow(hop("GET"), status: 302, location: "http://", redirectsSoFar: 0)
+        #expect(invalid == .failure(.invalidRedirect))
+    }
+
+    @Test func referrerPolicies() {
+        let referrer = "https://user:pw@a.test/path?q#frag"
+        let sameOrigin = URL(string: "https://a.test/other")!
+        let crossOrigin = URL(string: "https://b.test/")!
+        let downgrade = URL(string: "http://a.test/")!
+        let full = "https://a.test/path?q"
+        let origin = "https://a.test/"
+        let expectations: [(ReferrerPolicy, String?, String?, String?)] = [
+            (.clearReferrerOnTransitionFromSecureToInsecure, full, full, nil),
+            (.reduceReferrerGranularityOnTransitionCrossOrigin, full, origin, nil),
+            (.originOnlyOnTransitionCrossOrigin, full, origin, origin),
+            (.neverClearReferrer, full, full, full),
+            (.origin, origin, origin, origin),
+            (.clearReferrerOnTransitionCrossOrigin, full, nil, nil),
+            (.originClearOnTransitionFromSecureToInsecure, origin, origin, nil),
+            (.noReferrer, nil, nil, nil),
+        ]
+        for (policy, same, cross, down) in expectations {
+            #expect(ReferrerRules.referrer(referrer, to: sameOrigin, policy: policy) == same, "\(policy) same origin")
+            #expect(ReferrerRules.referrer(referrer, to: crossOrigin, policy: policy) == cross, "\(policy) cross origin")
+            #expect(ReferrerRules.referrer(referrer, to: downgrade, policy: policy) == down, "\(policy) downgrade")
+        }
+        #expect(ReferrerRules.referrer("ftp://a.test/", to: sameOrigin, policy: .neverClearReferrer) == nil)
+    }
+}
