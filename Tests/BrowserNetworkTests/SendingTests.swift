@@ -1,5 +1,6 @@
 import BrowserNetwork
 import Foundation
+import Glibc
 import NIOCore
 import TestWebServer
 import Testing
@@ -199,7 +200,20 @@ struct SendingTests {
 @Suite("Network failures map to CEF's codes")
 struct FailureTests {
     @Test func connectionRefused() async throws {
-        let port = try await TestWebServer.withServer { $0.port }  // a port nobody listens on now
+        // A port bound but not listening refuses connections, and no other test can take it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let port = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> UInt16 in
+                guard bind(fd, raw, length) == 0, getsockname(fd, raw, &length) == 0 else { return 0 }
+                return UInt16(bigEndian: pointer.pointee.sin_port)
+            }
+        }
+        #expect(port != 0)
         let outcome = try await Harness.run(Request(url: "http://127.0.0.1:\(port)/"))
         #expect(outcome.events == [.complete(.failed, .connectionRefused)])
     }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the main job: starts the embedded web server on loopback and makes
+# browser-process requests through browser-host fetch, for people and as JSON lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+swift build --product browser-host
+swift build --product test-web-server
+bin=$(swift build --show-bin-path)
+
+log=$(mktemp)
+"$bin/test-web-server" >"$log" &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
+url=$(sed -n 's/^listening url=\([^ ]*\).*/\1/p' "$log")
+echo "test web server at $url"
+
+run() {
+    echo
+    echo "\$ browser-host fetch $*"
+    "$bin/browser-host" fetch "$@" || echo "(exit status $?)"
+}
+
+run "$url/hello"
+run "$url/echo" --data "name=value" --json
+run "$url/redirect/302?to=/hello" --flag stop-on-redirect --json
+run "$url/auth/basic?user=ann&pass=secret" --flag allow-stored-credentials --auth ann:secret --json
+run "$url/bytes/104857600" --output /dev/null
+run "foo://not-http" --json
+run "$url/" -X PATCH --json

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what WebRequestKit needs from Debian, if it is missing: libcurl's headers (the
+# browser's network stack) and pkg-config (which SwiftPM uses to find them). Safe to run twice.
+set -euo pipefail
+
+packages=(libcurl4-openssl-dev pkg-config)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "setup: no swift on PATH; install Swift 6.0 or newer" >&2; exit 1; }
+echo "setup: $(swift --version 2>/dev/null | head -n 1); libcurl $(pkg-config --modversion libcurl)"
