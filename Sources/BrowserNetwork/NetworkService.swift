@@ -180,16 +180,27 @@ package final class FlowControl: Sendable {
 
     private let state = Mutex(State())
 
+    /// Across every transfer of the process: how often one paused, and the largest backlog one
+    /// had. Tests read these to see the bound hold.
+    package static let pauses = Atomic<Int>(0)
+    package static let peakBacklog = Atomic<Int>(0)
+
     /// Reserves room for `bytes`; `false` means pause (nothing reserved).
     func admit(_ bytes: Int) -> Bool {
-        state.withLock { state in
+        let backlog: Int? = state.withLock { state in
             guard state.pending < Self.highWater else {
                 state.paused = true
-                return false
+                return nil
             }
             state.pending += bytes
-            return true
+            return state.pending
         }
+        guard let backlog else {
+            Self.pauses.wrappingAdd(1, ordering: .relaxed)
+            return false
+        }
+        Self.peakBacklog.max(backlog, ordering: .relaxed)
+        return true
     }
 
     /// Releases `bytes`; `true` means the transfer was paused and should resume now.

@@ -9,7 +9,7 @@ struct BrowserHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "browser-host",
         abstract: "The browser process: owns the network stack and every request context.",
-        subcommands: [Fetch.self]
+        subcommands: [Fetch.self, Bench.self]
     )
 
     /// Parses, runs and exits with `cli.md`'s statuses: a wrong command line exits 2.
@@ -65,5 +65,33 @@ struct Fetch: AsyncParsableCommand {
         let requestContext = try context.flatMap(ContextDeclaration.init(argument:))?.makeContext()
         let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: credentials)
         throw ExitCode(status)
+    }
+}
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time a loop of small browser-process GET requests."
+    )
+
+    @Argument(help: "The URL to request.")
+    var url: String
+
+    @Option(help: "How many requests.")
+    var requests = 2000
+
+    @Option(help: "How many in flight at once.")
+    var concurrency = 1
+
+    func validate() throws {
+        guard requests > 0, concurrency > 0 else { throw ValidationError("--requests and --concurrency must be positive") }
+    }
+
+    func run() async throws {
+        let result = try await BrowserBench.run(url: url, requests: requests, concurrency: concurrency)
+        print(
+            "requests=\(result.requests) concurrency=\(result.concurrency) failures=\(result.failures) "
+                + "seconds=\(String(format: "%.3f", result.seconds)) "
+                + "requests_per_second=\(String(format: "%.0f", result.requestsPerSecond))"
+        )
     }
 }

@@ -1,7 +1,8 @@
-import BrowserNetwork
+@testable import BrowserNetwork
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import TestWebServer
 import Testing
 import WebRequestKit
@@ -44,6 +45,7 @@ struct LifetimeTests {
             #expect(outcome.completions == 1)
             #expect(outcome.events.last == .complete(.canceled, .aborted))
             #expect(outcome.body.count < 64 << 20)
+            #expect(try await eventually { server.abortedResponses == 1 }, "the server sees the connection close")
         }
     }
 
@@ -145,6 +147,23 @@ struct LifetimeTests {
             await #expect(throws: WebRequestCreateError.self) {
                 _ = try await WebRequest.fetch(Request(url: "http://x/", method: "PATCH"))
             }
+        }
+    }
+}
+
+@Suite("Flow control")
+struct FlowControlTests {
+    @Test func aSlowClientPausesTheTransferInsteadOfBuffering() async throws {
+        try await TestWebServer.withServer { server in
+            let size = 24 << 20
+            let pausesBefore = FlowControl.pauses.load(ordering: .relaxed)
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/bytes/\(size)")) { client in
+                client.onData = { _, _ in usleep(2000) }  // a client slower than loopback
+            }
+            #expect(outcome.status == .success)
+            #expect(outcome.body.count == size)
+            #expect(FlowControl.pauses.load(ordering: .relaxed) > pausesBefore)
+            #expect(FlowControl.peakBacklog.load(ordering: .relaxed) <= FlowControl.highWater + (64 << 10))
         }
     }
 }
