@@ -13,12 +13,8 @@ swift build -c release --product browser-host >/dev/null
 swift build -c release --product test-web-server >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
-log=$(mktemp)
-"$bin/test-web-server" >"$log" &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
-url=$(sed -n 's/^listening url=\([^ ]*\).*/\1/p' "$log")
+source scripts/web-server.sh
+start_test_web_server "$bin"
 
 requests=${REQUESTS:-3000}
 

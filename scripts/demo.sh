@@ -9,12 +9,8 @@ swift build --product browser-host
 swift build --product test-web-server
 bin=$(swift build --show-bin-path)
 
-log=$(mktemp)
-"$bin/test-web-server" >"$log" &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
-url=$(sed -n 's/^listening url=\([^ ]*\).*/\1/p' "$log")
+source scripts/web-server.sh
+start_test_web_server "$bin"
 echo "test web server at $url"
 
 run() {
