@@ -4,7 +4,9 @@
 //
 // The module graph follows the process split:
 //   common:   WebRequestKit (public API, both processes), WebRequestCLI (the `fetch` commands' options and output)
+//   IPC:      WebRequestIPC (generated protobuf messages, framing, conversions), used by both sides
 //   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore -> browser-host
+//   renderer: RendererCore (WebRequest over IPC; no libcurl in reach) -> render-client
 //   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server
 import PackageDescription
 
@@ -13,13 +15,16 @@ let package = Package(
     products: [
         .library(name: "WebRequestKit", targets: ["WebRequestKit"]),
         .library(name: "BrowserNetwork", targets: ["BrowserNetwork"]),
+        .library(name: "RendererCore", targets: ["RendererCore"]),
         .executable(name: "browser-host", targets: ["browser-host"]),
+        .executable(name: "render-client", targets: ["render-client"]),
         .executable(name: "test-web-server", targets: ["test-web-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: C
@@ -49,6 +54,16 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "WebRequestIPC",
+            dependencies: [
+                "WebRequestKit",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: Browser process
         .target(
             name: "BrowserNetwork",
@@ -64,6 +79,7 @@ let package = Package(
                 "BrowserNetwork",
                 "WebRequestKit",
                 "WebRequestCLI",
+                "WebRequestIPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -73,6 +89,26 @@ let package = Package(
             dependencies: [
                 "BrowserHostCore",
                 "WebRequestCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Render process
+        .target(
+            name: "RendererCore",
+            dependencies: [
+                "WebRequestKit",
+                "WebRequestIPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "render-client",
+            dependencies: [
+                "RendererCore",
+                "WebRequestCLI",
+                "WebRequestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,7 +143,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BrowserHostTests",
-            dependencies: ["BrowserHostCore", "TestWebServer", "browser-host"]
+            dependencies: [
+                "BrowserHostCore", "TestWebServer", "WebRequestIPC", "browser-host", "render-client",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -68,16 +68,29 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
 
     /// Starts a validated request for a process of kind `origin` (a renderer's requests are
     /// submitted by the browser on its behalf) and returns the handle that controls it.
+    ///
+    /// - Parameter uploadStream: the body, when it arrives in pieces (a renderer's upload); the
+    ///   request's bytes element is then only a placeholder.
     package func submit(
         _ request: Request,
         context: BrowserRequestContext,
         origin: ProcessType,
-        sink: WebRequestEventSink
+        sink: any TransferEventSink,
+        uploadStream: UploadStream? = nil
     ) -> TransferHandle {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let handle = TransferHandle(id: id, service: self)
         liveTransfers.wrappingAdd(1, ordering: .relaxed)
-        enqueue(.start(TransferSpec(id: id, request: request, context: context, origin: origin, sink: sink, flow: handle.flow)))
+        let spec = TransferSpec(
+            id: id,
+            request: request,
+            context: context,
+            origin: origin,
+            sink: sink,
+            flow: handle.flow,
+            uploadStream: uploadStream
+        )
+        enqueue(.start(spec))
         return handle
     }
 
@@ -145,8 +158,9 @@ package struct TransferSpec: Sendable {
     let request: Request
     let context: BrowserRequestContext
     let origin: ProcessType
-    let sink: WebRequestEventSink
+    let sink: any TransferEventSink
     let flow: FlowControl
+    let uploadStream: UploadStream?
 }
 
 /// Controls one transfer from any thread.
@@ -159,10 +173,9 @@ package struct TransferHandle: WebRequestTransfer {
         service.enqueue(.cancel(id))
     }
 
-    /// Tells the transfer that `bytes` of delivered body were consumed, resuming it if it was
-    /// paused for lack of room.
-    func consumed(_ bytes: Int) {
-        if flow.consume(bytes) { service.enqueue(.resume(id)) }
+    /// Wakes a transfer paused for want of upload data.
+    package func resume() {
+        service.enqueue(.resume(id))
     }
 }
 

@@ -142,7 +142,16 @@ final class Transfer {
         case ("HEAD", _):
             ccurl_easy_setopt_long(easy, CURLOPT_NOBODY, 1)
         case (_, .bytes(let data)?):
-            upload = .bytes(data)
+            if let stream = spec.uploadStream {
+                // A streamed body cannot be read twice: a 307/308 or a retry cannot replay it.
+                guard !stream.hasStarted else {
+                    finish(.failed(.uploadStreamRewindNotSupported))
+                    return
+                }
+                upload = .stream(stream)
+            } else {
+                upload = .bytes(data)
+            }
         case (_, .file(let path)?):
             switch UploadSource.open(path) {
             case .success(let source):
@@ -392,8 +401,8 @@ final class Transfer {
         }
     }
 
-    fileprivate func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        upload?.read(into: buffer)
+    fileprivate func readBody(into buffer: UnsafeMutableRawBufferPointer) -> UploadRead {
+        upload?.read(into: buffer) ?? .failed
     }
 
     fileprivate func uploadProgress(sent: Int64, total: Int64) {
@@ -423,8 +432,11 @@ private let writeCallback: ccurl_data_callback = { pointer, size, count, userdat
 
 private let readCallback: ccurl_data_callback = { pointer, size, count, userdata in
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
-    return transfer.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count))
-        ?? ccurl_readfunc_abort()
+    switch transfer.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count)) {
+    case .bytes(let count): return count
+    case .pause: return ccurl_readfunc_pause()
+    case .failed: return ccurl_readfunc_abort()
+    }
 }
 
 private let xferInfoCallback: ccurl_xferinfo_callback = { userdata, _, _, uploadTotal, uploaded in

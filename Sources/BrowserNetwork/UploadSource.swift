@@ -1,5 +1,16 @@
 import Foundation
+import Synchronization
 import WebRequestKit
+
+/// What one read of a hop's body gave.
+enum UploadRead {
+    /// This many bytes (0 at the end).
+    case bytes(Int)
+    /// Nothing yet: pause the upload until more arrives.
+    case pause
+    /// The source failed: abort the transfer.
+    case failed
+}
 
 /// The body of one hop, streamed to libcurl's read callback: from memory, or from a file that
 /// the browser process opens and reads in pieces (never loaded whole).
@@ -7,6 +18,7 @@ final class UploadSource {
     private enum Storage {
         case bytes(Data)
         case file(descriptor: Int32)
+        case stream(UploadStream)
     }
 
     private let storage: Storage
@@ -27,6 +39,10 @@ final class UploadSource {
         UploadSource(storage: .bytes(data), size: Int64(data.count))
     }
 
+    static func stream(_ stream: UploadStream) -> UploadSource {
+        UploadSource(storage: .stream(stream), size: stream.expectedBytes)
+    }
+
     /// Opens `path` for reading, or names the error a CEF user would see.
     static func open(_ path: String) -> Result<UploadSource, NetworkError> {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -39,23 +55,25 @@ final class UploadSource {
         return .success(UploadSource(storage: .file(descriptor: descriptor), size: Int64(info.st_size)))
     }
 
-    /// Copies the next bytes into `buffer`: the count (0 at the end), or `nil` on a read error.
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+    /// Copies the next bytes into `buffer`.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> UploadRead {
         switch storage {
         case .bytes(let data):
             let count = min(buffer.count, data.count - offset)
-            guard count > 0 else { return 0 }
+            guard count > 0 else { return .bytes(0) }
             data.withUnsafeBytes { source in
                 buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
             }
             offset += count
-            return count
+            return .bytes(count)
         case .file(let descriptor):
             while true {
                 let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-                if count >= 0 { return count }
-                if errno != EINTR { return nil }
+                if count >= 0 { return .bytes(count) }
+                if errno != EINTR { return .failed }
             }
+        case .stream(let stream):
+            return stream.read(into: buffer)
         }
     }
 
@@ -65,6 +83,81 @@ final class UploadSource {
         case ENAMETOOLONG: .filePathTooLong
         default: .fileNotFound
         }
+    }
+}
+
+/// A body that arrives in pieces from another thread (a renderer's upload over IPC) while
+/// libcurl sends it. An empty buffer pauses the upload; the next piece resumes it. Every byte
+/// libcurl takes is reported through `consumed`, which is how the sender gets credit to send
+/// more, so at most one window of the body is ever held here.
+package final class UploadStream: Sendable {
+    /// What ``append(_:)`` did.
+    package enum AppendResult: Equatable {
+        /// Taken; `resume` says the transfer was waiting for it and must be woken.
+        case accepted(resume: Bool)
+        /// More bytes than were announced: the sender broke the protocol.
+        case overflow
+    }
+
+    private struct State {
+        var chunks: [Data] = []
+        var offsetInFirst = 0
+        var received: Int64 = 0
+        var sent: Int64 = 0
+        var waiting = false
+    }
+
+    /// The body's announced length.
+    package let expectedBytes: Int64
+    private let state = Mutex(State())
+    private let consumed: @Sendable (Int) -> Void
+
+    package init(expectedBytes: Int64, consumed: @escaping @Sendable (Int) -> Void) {
+        self.expectedBytes = expectedBytes
+        self.consumed = consumed
+    }
+
+    /// Whether libcurl has taken any byte yet.
+    var hasStarted: Bool {
+        state.withLock { $0.sent > 0 }
+    }
+
+    /// Adds the next piece of the body.
+    package func append(_ data: Data) -> AppendResult {
+        state.withLock { state in
+            guard state.received + Int64(data.count) <= expectedBytes else { return .overflow }
+            state.received += Int64(data.count)
+            if !data.isEmpty { state.chunks.append(data) }
+            defer { state.waiting = false }
+            return .accepted(resume: state.waiting)
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> UploadRead {
+        let copied: Int? = state.withLock { state in
+            var copied = 0
+            while copied < buffer.count, let first = state.chunks.first {
+                let count = min(buffer.count - copied, first.count - state.offsetInFirst)
+                first.withUnsafeBytes { source in
+                    (buffer.baseAddress! + copied).copyMemory(from: source.baseAddress! + state.offsetInFirst, byteCount: count)
+                }
+                copied += count
+                state.offsetInFirst += count
+                if state.offsetInFirst == first.count {
+                    state.chunks.removeFirst()
+                    state.offsetInFirst = 0
+                }
+            }
+            state.sent += Int64(copied)
+            if copied == 0, state.sent < expectedBytes {
+                state.waiting = true
+                return nil
+            }
+            return copied
+        }
+        guard let copied else { return .pause }
+        if copied > 0 { consumed(copied) }
+        return .bytes(copied)
     }
 }
 

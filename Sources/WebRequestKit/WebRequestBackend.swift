@@ -46,10 +46,24 @@ package enum WebRequestProcess {
     }
 }
 
+/// Where a network transfer reports its events: a ``WebRequest`` on its loop, or (in the browser,
+/// for a renderer's request) the renderer's IPC channel.
+package protocol TransferEventSink: Sendable {
+    /// Reports `event`. `delivered`, when given, runs once the consumer has taken the event in;
+    /// for body data that is what releases flow-control credit.
+    func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?)
+}
+
+extension TransferEventSink {
+    package func send(_ event: WebRequestEvent) {
+        send(event, delivered: nil)
+    }
+}
+
 /// Where a backend sends the events of one transfer: the creating event loop, and a weak
 /// reference to the ``WebRequest``, so that a request whose last reference is gone receives
 /// nothing.
-package struct WebRequestEventSink: Sendable {
+package struct WebRequestEventSink: TransferEventSink {
     package let eventLoop: any EventLoop
     private let target: NIOLoopBound<WeakWebRequest>
 
@@ -60,7 +74,7 @@ package struct WebRequestEventSink: Sendable {
 
     /// Delivers `event` on the request's loop, then runs `delivered` there (whether or not the
     /// request still exists), which is how backends learn that data was consumed.
-    package func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)? = nil) {
+    package func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
         eventLoop.execute { [target] in
             let actions = target.value.request?.receive(event) ?? []
             // One strong reference per callback: a client that drops the last reference inside

@@ -9,7 +9,7 @@ struct BrowserHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "browser-host",
         abstract: "The browser process: owns the network stack and every request context.",
-        subcommands: [Fetch.self, Bench.self]
+        subcommands: [Fetch.self, Serve.self, Status.self, Bench.self]
     )
 
     /// Parses, runs and exits with `cli.md`'s statuses: a wrong command line exits 2.
@@ -93,5 +93,83 @@ struct Bench: AsyncParsableCommand {
                 + "seconds=\(String(format: "%.3f", result.seconds)) "
                 + "requests_per_second=\(String(format: "%.0f", result.requestsPerSecond))"
         )
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the browser process: serve renderers on a Unix socket until SIGINT or SIGTERM."
+    )
+
+    @Option(help: "The listening socket's path.")
+    var socket: String
+
+    @Option(help: "Where routed downloads land.")
+    var downloads = "downloads"
+
+    @Option(name: .customLong("context"), help: "NAME for an in-memory context, NAME=DIR for one on disk. Repeatable.")
+    var contexts: [String] = []
+
+    @Option(name: .customLong("browser"), help: "ID=CONTEXT: a browser id bound to a context ('global' names the global one). Repeatable.")
+    var browsers: [String] = []
+
+    @Option(name: .customLong("spawn"), help: "A renderer command line to start with --ipc-fd N (and --browser default). Repeatable.")
+    var spawn: [String] = []
+
+    @Flag(name: .customLong("exit-when-idle"), help: "Exit once every spawned renderer has exited and nothing is in flight.")
+    var exitWhenIdle = false
+
+    @Flag(help: "Print one JSON object per line for each event.")
+    var json = false
+
+    func validate() throws {
+        for context in contexts where ContextDeclaration(argument: context) == nil {
+            throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
+        }
+        for browser in browsers where browser.split(separator: "=").count != 2 {
+            throw ValidationError("--browser \(browser.debugDescription) is not ID=CONTEXT")
+        }
+    }
+
+    func run() async throws {
+        var browserMap: [String: String] = [:]
+        for browser in browsers {
+            let parts = browser.split(separator: "=").map(String.init)
+            browserMap[parts[0]] = parts[1]
+        }
+        let configuration = BrowserHost.Configuration(
+            socketPath: socket,
+            downloadsDirectory: downloads,
+            contexts: contexts.compactMap(ContextDeclaration.init(argument:)),
+            browsers: browserMap,
+            spawnCommands: spawn,
+            exitWhenIdle: exitWhenIdle,
+            json: json
+        )
+        do {
+            throw ExitCode(try await BrowserHost.run(configuration))
+        } catch let error as BrowserHost.ConfigurationError {
+            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.refused)
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask a running serve for its counters.")
+
+    @Option(help: "The socket of the running serve.")
+    var socket: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        do {
+            print(try StatusClient.query(socketPath: socket, json: json))
+        } catch {
+            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.unreachable)
+        }
     }
 }

@@ -1,0 +1,288 @@
+import BrowserNetwork
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import WebRequestCLI
+internal import WebRequestIPC
+import WebRequestKit
+
+/// `browser-host serve`: the browser process with its renderers. It listens on a Unix-domain
+/// socket, spawns the renderers it was told to with one end of a socketpair, fixes each
+/// renderer's id, browser and request context, and carries their requests on its network stack.
+public final class BrowserHost: Sendable {
+    /// What `serve` was asked to do.
+    public struct Configuration: Sendable {
+        public var socketPath: String
+        public var downloadsDirectory: String
+        public var contexts: [ContextDeclaration]
+        /// Browser id → context name (`global` for the global context).
+        public var browsers: [String: String]
+        public var spawnCommands: [String]
+        public var exitWhenIdle: Bool
+        public var json: Bool
+
+        public init(
+            socketPath: String,
+            downloadsDirectory: String = "downloads",
+            contexts: [ContextDeclaration] = [],
+            browsers: [String: String] = [:],
+            spawnCommands: [String] = [],
+            exitWhenIdle: Bool = false,
+            json: Bool = false
+        ) {
+            self.socketPath = socketPath
+            self.downloadsDirectory = downloadsDirectory
+            self.contexts = contexts
+            self.browsers = browsers
+            self.spawnCommands = spawnCommands
+            self.exitWhenIdle = exitWhenIdle
+            self.json = json
+        }
+    }
+
+    /// A configuration that cannot run: an undeclared context, a bad spawn command.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private struct State {
+        var nextRendererID: UInt64 = 1
+        var renderers = 0
+        var inFlight = 0
+        var completed = 0
+        var badMessages = 0
+        var downloads = 0
+        /// Spawned renderers still running, by pid.
+        var running: Set<pid_t> = []
+        var spawned = 0
+        var allExitedCleanly = true
+        var channels: [any Channel] = []
+    }
+
+    let network: NetworkService
+    let browserIDs: Set<String>
+    private let contextsByBrowser: [String: BrowserRequestContext]
+    private let configuration: Configuration
+    private let group: MultiThreadedEventLoopGroup
+    private let state = Mutex(State())
+    private let finished: EventLoopPromise<Int32>
+    private let output = Mutex(())
+
+    private init(configuration: Configuration) throws {
+        BrowserProcess.initialize()
+        network = BrowserProcess.service
+        self.configuration = configuration
+        var contexts: [String: BrowserRequestContext] = ["global": network.globalContext]
+        for declaration in configuration.contexts {
+            contexts[declaration.name] = try declaration.makeContext()
+        }
+        var browsers = ["default": "global"]
+        browsers.merge(configuration.browsers) { _, new in new }
+        var byBrowser: [String: BrowserRequestContext] = [:]
+        for (browser, contextName) in browsers {
+            guard let context = contexts[contextName] else {
+                throw ConfigurationError(description: "--browser \(browser)=\(contextName): no context named \(contextName.debugDescription) (declare it with --context)")
+            }
+            byBrowser[browser] = context
+        }
+        contextsByBrowser = byBrowser
+        browserIDs = Set(byBrowser.keys)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        finished = group.next().makePromise(of: Int32.self)
+    }
+
+    /// Runs the browser process until SIGINT or SIGTERM (exit status 0) or, with
+    /// `exitWhenIdle`, until every spawned renderer has exited and nothing is in flight.
+    public static func run(_ configuration: Configuration) async throws -> Int32 {
+        let host = try BrowserHost(configuration: configuration)
+        return try await host.serve()
+    }
+
+    private func serve() async throws -> Int32 {
+        try FileManager.default.createDirectory(atPath: configuration.downloadsDirectory, withIntermediateDirectories: true)
+        unlink(configuration.socketPath)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addIPCFraming()
+                    try channel.pipeline.syncOperations.addHandler(RendererConnection(host: self, spawned: nil))
+                    self.track(channel)
+                }
+            }
+            .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
+            .get()
+        print("ready socket=\(configuration.socketPath) pid=\(getpid())")
+
+        let signals = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { [finished] in finished.succeed(0) }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+
+        for command in configuration.spawnCommands {
+            do {
+                try spawn(command)
+            } catch {
+                log("could not spawn \(command.debugDescription): \(error)")
+                state.withLock { $0.allExitedCleanly = false }
+            }
+        }
+        checkIdle()
+
+        let status = try await finished.futureResult.get()
+        try? await server.close()
+        let (channels, running) = state.withLock { ($0.channels, $0.running) }
+        for channel in channels { try? await channel.close() }
+        for pid in running { kill(pid, SIGTERM) }
+        unlink(configuration.socketPath)
+        try? await group.shutdownGracefully()
+        return status
+    }
+
+    // MARK: Spawning
+
+    private func spawn(_ commandLine: String) throws {
+        var arguments = try CommandLineWords.split(commandLine)
+        guard !arguments.isEmpty else { throw ConfigurationError(description: "empty --spawn command") }
+        var browserID = "default"
+        if let index = arguments.firstIndex(of: "--browser"), index + 1 < arguments.count {
+            browserID = arguments[index + 1]
+        } else {
+            arguments += ["--browser", browserID]
+        }
+        guard browserIDs.contains(browserID) else {
+            throw ConfigurationError(description: "--spawn names browser \(browserID.debugDescription), which is not declared")
+        }
+        let rendererID = nextRendererID()
+        let fixedBrowserID = browserID
+        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3)
+        state.withLock {
+            $0.running.insert(pid)
+            $0.spawned += 1
+        }
+        let channel = try ClientBootstrap(group: group)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addIPCFraming()
+                    try channel.pipeline.syncOperations.addHandler(
+                        RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID))
+                    )
+                }
+            }
+            .withConnectedSocket(descriptor)
+            .wait()
+        track(channel)
+        Thread.detachNewThread { [self] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            let exited = status & 0x7F == 0
+            rendererExited(id: rendererID, pid: pid, status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F))
+        }
+    }
+
+    private func track(_ channel: any Channel) {
+        state.withLock { $0.channels.append(channel) }
+        channel.closeFuture.whenComplete { [self] _ in
+            state.withLock { state in state.channels.removeAll { $0 === channel } }
+        }
+    }
+
+    // MARK: Called by renderer connections
+
+    func nextRendererID() -> UInt64 {
+        state.withLock { state in
+            defer { state.nextRendererID += 1 }
+            return state.nextRendererID
+        }
+    }
+
+    func context(forBrowser browserID: String) -> BrowserRequestContext? {
+        contextsByBrowser[browserID]
+    }
+
+    func rendererConnected(id: UInt64, browserID: String, pid: Int32) {
+        state.withLock { $0.renderers += 1 }
+        emit(
+            [("event", "renderer_connected"), ("renderer", .int(Int64(id))), ("browser", .string(browserID)), ("pid", .int(Int64(pid)))],
+            human: "renderer \(id) (pid \(pid)) connected for browser \(browserID)"
+        )
+    }
+
+    func rendererDisconnected(id: UInt64) {
+        state.withLock { $0.renderers -= 1 }
+        checkIdle()
+    }
+
+    private func rendererExited(id: UInt64, pid: pid_t, status: Int32) {
+        state.withLock { state in
+            state.running.remove(pid)
+            if status != 0 { state.allExitedCleanly = false }
+        }
+        emit(
+            [("event", "renderer_exited"), ("renderer", .int(Int64(id))), ("pid", .int(Int64(pid))), ("status", .int(Int64(status)))],
+            human: "renderer \(id) (pid \(pid)) exited with status \(status)"
+        )
+        checkIdle()
+    }
+
+    func requestStarted() {
+        state.withLock { $0.inFlight += 1 }
+    }
+
+    func requestEnded(completed: Bool = false) {
+        state.withLock { state in
+            state.inFlight -= 1
+            if completed { state.completed += 1 }
+        }
+        checkIdle()
+    }
+
+    func badMessage(renderer: UInt64, reason: String) {
+        state.withLock { $0.badMessages += 1 }
+        log("bad message from renderer \(renderer): \(reason)")
+        emit([("event", "bad_message"), ("renderer", .int(Int64(renderer))), ("reason", .string(reason))], human: nil)
+    }
+
+    func statusReply() -> Webrequestkit_Ipc_V1_StatusReply {
+        state.withLock { state in
+            var reply = Webrequestkit_Ipc_V1_StatusReply()
+            reply.renderers = UInt64(max(state.renderers, 0))
+            reply.inFlight = UInt64(max(state.inFlight, 0))
+            reply.completed = UInt64(state.completed)
+            reply.badMessages = UInt64(state.badMessages)
+            reply.downloads = UInt64(state.downloads)
+            return reply
+        }
+    }
+
+    private func checkIdle() {
+        guard configuration.exitWhenIdle else { return }
+        let outcome: Int32? = state.withLock { state in
+            guard state.running.isEmpty, state.inFlight <= 0 else { return nil }
+            return state.allExitedCleanly ? 0 : 1
+        }
+        if let outcome { finished.succeed(outcome) }
+    }
+
+    // MARK: Output
+
+    private func emit(_ members: [(String, JSONValue)], human: String?) {
+        if configuration.json {
+            print(JSONValue.object(members).rendered)
+        } else if let human {
+            print(human)
+        }
+    }
+
+    private func print(_ line: String) {
+        output.withLock { _ in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    }
+
+    private func log(_ line: String) {
+        output.withLock { _ in FileHandle.standardError.write(Data(("browser-host: " + line + "\n").utf8)) }
+    }
+}

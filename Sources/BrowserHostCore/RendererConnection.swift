@@ -1,0 +1,159 @@
+import BrowserNetwork
+import Foundation
+import NIOCore
+internal import WebRequestIPC
+import WebRequestKit
+
+/// The browser's end of one renderer's channel. It runs every message through
+/// ``RendererConnectionStateMachine`` and carries out the answer: start a transfer in the
+/// renderer's fixed context, feed its upload, cancel it, pass on credit, or end the renderer for
+/// a bad message.
+final class RendererConnection: ChannelInboundHandler {
+    typealias InboundIn = IPCEnvelope
+    typealias OutboundOut = IPCEnvelope
+
+    private struct LiveRequest {
+        let handle: TransferHandle
+        let sink: RendererRequestSink
+        let upload: UploadStream?
+    }
+
+    private let host: BrowserHost
+    private var machine: RendererConnectionStateMachine
+    /// Set by the spawner for a renderer it started; assigned at Hello otherwise.
+    private(set) var rendererID: UInt64?
+    private let spawnedPID: pid_t?
+    private var pid: Int32 = 0
+    private var context: BrowserRequestContext?
+    private var requests: [UInt64: LiveRequest] = [:]
+    private var channel: (any Channel)?
+    private var isClosed = false
+
+    init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String)?) {
+        self.host = host
+        self.rendererID = spawned?.rendererID
+        self.spawnedPID = spawned?.pid
+        self.machine = RendererConnectionStateMachine(
+            fixedBrowserID: spawned?.browserID,
+            knownBrowserIDs: host.browserIDs
+        )
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channel = context.channel
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        switch machine.receive(envelope) {
+        case .welcome(let browserID):
+            let id = rendererID ?? host.nextRendererID()
+            rendererID = id
+            pid = envelope.hello.pid
+            self.context = host.context(forBrowser: browserID)
+            var welcome = Webrequestkit_Ipc_V1_Welcome()
+            welcome.protocolVersion = IPCLimits.protocolVersion
+            welcome.rendererID = id
+            welcome.browserID = browserID
+            welcome.maxFrameBytes = UInt32(IPCLimits.maxFrameBytes)
+            welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
+            welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
+            welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
+            context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.welcome(welcome))), promise: nil)
+            host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid)
+        case .answerStatus:
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.statusReply(host.statusReply())))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        case .start(let id, let request, let streamedBytes):
+            start(id: id, request: request, streamedBytes: streamedBytes, context: context)
+        case .reject(let id, let error):
+            let completion = WebRequestCompletion.failed(error)
+            context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.requestComplete(.init(requestID: id, completion)))), promise: nil)
+            machine.requestEnded(id)
+        case .upload(let id, let data):
+            guard let live = requests[id], let upload = live.upload else { return }
+            switch upload.append(data) {
+            case .accepted(let resume):
+                if resume { live.handle.resume() }
+            case .overflow:
+                badMessage("more post data than announced for request \(id)", context: context)
+            }
+        case .cancel(let id):
+            requests.removeValue(forKey: id)?.handle.cancel()
+            host.requestEnded()
+        case .credit(let id, let bytes):
+            if let live = requests[id], !live.sink.credit(bytes) {
+                badMessage("BodyCredit of \(bytes) bytes for request \(id) is more than was sent", context: context)
+            }
+        case .ignore:
+            break
+        case .badMessage(let reason):
+            badMessage(reason, context: context)
+        }
+    }
+
+    private func start(id: UInt64, request: Request, streamedBytes: Int64?, context: ChannelHandlerContext) {
+        guard let requestContext = self.context else { return }
+        let channel = context.channel
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let sink = RendererRequestSink(
+            requestID: id,
+            channel: channel,
+            reportsUpload: request.flags.contains(.reportUploadProgress)
+        ) { _ in
+            channel.eventLoop.execute { bound.value.transferEnded(id) }
+        }
+        let upload = streamedBytes.map { bytes in
+            UploadStream(expectedBytes: bytes) { consumed in
+                var credit = Webrequestkit_Ipc_V1_UploadCredit()
+                credit.requestID = id
+                credit.bytes = UInt64(consumed)
+                channel.writeAndFlush(IPCEnvelope(.uploadCredit(credit)), promise: nil)
+            }
+        }
+        let handle = host.network.submit(request, context: requestContext, origin: .renderer, sink: sink, uploadStream: upload)
+        requests[id] = LiveRequest(handle: handle, sink: sink, upload: upload)
+        host.requestStarted()
+    }
+
+    private func transferEnded(_ id: UInt64) {
+        guard requests.removeValue(forKey: id) != nil else { return }
+        machine.requestEnded(id)
+        host.requestEnded(completed: true)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? IPCProtocolError {
+            badMessage(error.reason, context: context)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        tearDown()
+        context.fireChannelInactive()
+    }
+
+    private func badMessage(_ reason: String, context: ChannelHandlerContext) {
+        guard !isClosed else { return }
+        host.badMessage(renderer: rendererID ?? 0, reason: reason)
+        if let spawnedPID { kill(spawnedPID, SIGKILL) }
+        tearDown()
+        context.close(promise: nil)
+    }
+
+    /// Cancels and frees everything this renderer had in flight.
+    private func tearDown() {
+        guard !isClosed else { return }
+        isClosed = true
+        for (_, live) in requests {
+            live.handle.cancel()
+            host.requestEnded()
+        }
+        requests.removeAll()
+        if let rendererID { host.rendererDisconnected(id: rendererID) }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+package import WebRequestIPC
+package import WebRequestKit
+
+/// What the browser makes of each message one renderer sends, as a plain value: the protocol's
+/// order and every rule of behaviour.md section 7. It performs no I/O; ``RendererConnection``
+/// carries out its actions. Anything it calls a bad message ends the renderer.
+package struct RendererConnectionStateMachine {
+    package enum Action: Equatable {
+        /// Answer the Hello: this renderer belongs to `browserID`.
+        case welcome(browserID: String)
+        /// Answer a status query and close.
+        case answerStatus
+        /// Start the request; `streamedUploadBytes` when its body follows in chunks.
+        case start(id: UInt64, request: Request, streamedUploadBytes: Int64?)
+        /// Complete the request at once with this error; the renderer stays.
+        case reject(id: UInt64, NetworkError)
+        case upload(id: UInt64, Data)
+        case cancel(id: UInt64)
+        case credit(id: UInt64, bytes: UInt64)
+        /// A late message about a request that already ended: nothing to do.
+        case ignore
+        /// The renderer broke the protocol.
+        case badMessage(String)
+    }
+
+    private enum State {
+        case awaitingHello
+        case ready
+        case closed
+    }
+
+    private struct Upload {
+        var announced: Int64
+        var received: Int64 = 0
+    }
+
+    private var state = State.awaitingHello
+    /// Requests in flight, with their streamed upload if any.
+    private var live: [UInt64: Upload?] = [:]
+    /// Every id ever started, so a late cancel or credit is told from an unknown id.
+    private var used: Set<UInt64> = []
+    private let fixedBrowserID: String?
+    private let knownBrowserIDs: Set<String>
+    private let maxRequestsInFlight: Int
+
+    /// - Parameters:
+    ///   - fixedBrowserID: the browser a spawning browser assigned; `nil` for a renderer that
+    ///     connected by itself and names its browser in Hello.
+    ///   - knownBrowserIDs: the browser ids this browser process defines.
+    package init(fixedBrowserID: String?, knownBrowserIDs: Set<String>, maxRequestsInFlight: Int = IPCLimits.maxRequestsInFlight) {
+        self.fixedBrowserID = fixedBrowserID
+        self.knownBrowserIDs = knownBrowserIDs
+        self.maxRequestsInFlight = maxRequestsInFlight
+    }
+
+    /// Requests in flight.
+    package var inFlight: Int { live.count }
+
+    /// The next message from the renderer.
+    package mutating func receive(_ envelope: IPCEnvelope) -> Action {
+        let action = decide(envelope)
+        if case .badMessage = action { state = .closed }
+        return action
+    }
+
+    /// The request ended (completed, rejected or canceled by the browser).
+    package mutating func requestEnded(_ id: UInt64) {
+        live[id] = nil
+    }
+
+    private mutating func decide(_ envelope: IPCEnvelope) -> Action {
+        switch (state, envelope.message) {
+        case (.closed, _):
+            return .ignore
+        case (.awaitingHello, .hello(let hello)):
+            guard hello.protocolVersion == IPCLimits.protocolVersion else {
+                return .badMessage("protocol version \(hello.protocolVersion) is not spoken here (this browser speaks \(IPCLimits.protocolVersion))")
+            }
+            let named = hello.browserID.isEmpty ? nil : hello.browserID
+            let browserID: String
+            if let fixed = fixedBrowserID {
+                guard named == nil || named == fixed else {
+                    return .badMessage("renderer claims browser \(hello.browserID.debugDescription) but was spawned for \(fixed.debugDescription)")
+                }
+                browserID = fixed
+            } else {
+                browserID = named ?? "default"
+                guard knownBrowserIDs.contains(browserID) else {
+                    return .badMessage("unknown browser id \(browserID.debugDescription)")
+                }
+            }
+            state = .ready
+            return .welcome(browserID: browserID)
+        case (.awaitingHello, .statusQuery):
+            state = .closed
+            return .answerStatus
+        case (.awaitingHello, _):
+            return .badMessage("\(envelope.kind) before Hello")
+        case (.ready, .hello):
+            return .badMessage("a second Hello")
+        case (.ready, .statusQuery):
+            return .badMessage("StatusQuery after Hello")
+        case (.ready, .startRequest(let start)):
+            return startRequest(start)
+        case (.ready, .uploadChunk(let chunk)):
+            guard let upload = live[chunk.requestID] else {
+                return used.contains(chunk.requestID) ? .ignore : .badMessage("UploadChunk for unknown request \(chunk.requestID)")
+            }
+            guard var streamed = upload else {
+                return .badMessage("UploadChunk for request \(chunk.requestID), whose body was sent whole")
+            }
+            streamed.received += Int64(chunk.data.count)
+            guard streamed.received <= streamed.announced else {
+                return .badMessage("more post data than announced for request \(chunk.requestID) (\(streamed.received) of \(streamed.announced) bytes)")
+            }
+            live[chunk.requestID] = streamed
+            return .upload(id: chunk.requestID, chunk.data)
+        case (.ready, .cancelRequest(let cancel)):
+            guard live[cancel.requestID] != nil else {
+                return used.contains(cancel.requestID) ? .ignore : .badMessage("CancelRequest for unknown request \(cancel.requestID)")
+            }
+            live[cancel.requestID] = nil
+            return .cancel(id: cancel.requestID)
+        case (.ready, .bodyCredit(let credit)):
+            guard live[credit.requestID] != nil else {
+                return used.contains(credit.requestID) ? .ignore : .badMessage("BodyCredit for unknown request \(credit.requestID)")
+            }
+            return .credit(id: credit.requestID, bytes: credit.bytes)
+        case (.ready, nil):
+            return .badMessage("a frame with no message")
+        case (.ready, .some):
+            return .badMessage("\(envelope.kind) is a message only the browser sends")
+        }
+    }
+
+    private mutating func startRequest(_ start: Webrequestkit_Ipc_V1_StartRequest) -> Action {
+        let id = start.requestID
+        guard id != 0 else { return .badMessage("request id 0") }
+        guard used.insert(id).inserted else { return .badMessage("request id \(id) reused") }
+        guard start.hasRequest else { return .badMessage("StartRequest \(id) without a request") }
+        let wire = start.request
+        guard wire.requestContext.isEmpty else {
+            return .badMessage("request \(id) names request context \(wire.requestContext.debugDescription); a renderer's context is its browser's")
+        }
+        let request: Request
+        do {
+            request = try wire.makeRequest()
+        } catch {
+            return .badMessage("request \(id): \(error.reason)")
+        }
+        if request.postData?.elements.contains(where: { if case .file = $0 { true } else { false } }) == true {
+            return .badMessage("request \(id) has a file element; only the browser process reads files")
+        }
+        let sent: Request
+        do {
+            sent = try request.validated(for: .renderer)
+        } catch {
+            return .badMessage("request \(id) would be refused by create: \(error.code): \(error.message)")
+        }
+        guard live.count < maxRequestsInFlight else {
+            return .reject(id: id, .insufficientResources)
+        }
+        let streamed = wire.streamsUpload ? Int64(wire.postData.first?.length ?? 0) : nil
+        live[id] = streamed.map { Upload(announced: $0) }
+        return .start(id: id, request: sent, streamedUploadBytes: streamed)
+    }
+}

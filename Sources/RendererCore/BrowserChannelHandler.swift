@@ -1,0 +1,160 @@
+import Foundation
+import NIOCore
+import Synchronization
+import WebRequestIPC
+import WebRequestKit
+
+/// The renderer's end of the channel: sends each request's messages and routes the browser's
+/// answers to the request's sink. Confined to the channel's event loop.
+final class BrowserChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = IPCEnvelope
+    typealias OutboundOut = IPCEnvelope
+
+    private struct Pending {
+        let sink: WebRequestEventSink
+        /// A body too large to travel inline, and how much of it has gone.
+        var upload: Data?
+        var uploadOffset = 0
+        var uploadCredit: Int
+    }
+
+    private(set) var welcome: EventLoopPromise<Webrequestkit_Ipc_V1_Welcome>!
+    private var pending: [UInt64: Pending] = [:]
+    private var channel: (any Channel)?
+    private var isOpen = true
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channel = context.channel
+        welcome = context.eventLoop.makePromise()
+    }
+
+    func start(id: UInt64, request: Request, sink: WebRequestEventSink, uploadWindow: Int) {
+        guard isOpen, let channel else {
+            sink.send(.complete(.failed(.connectionClosed)))
+            return
+        }
+        var start = Webrequestkit_Ipc_V1_StartRequest()
+        start.requestID = id
+        start.request = Webrequestkit_Ipc_V1_Request(request)
+        var upload: Data?
+        if start.request.streamsUpload, case .bytes(let data)? = request.postData?.elements.first {
+            upload = data
+        }
+        pending[id] = Pending(sink: sink, upload: upload, uploadCredit: uploadWindow)
+        channel.write(IPCEnvelope(.startRequest(start)), promise: nil)
+        pumpUpload(id)
+        channel.flush()
+    }
+
+    func cancel(id: UInt64) {
+        guard pending.removeValue(forKey: id) != nil, isOpen, let channel else { return }
+        var cancel = Webrequestkit_Ipc_V1_CancelRequest()
+        cancel.requestID = id
+        channel.writeAndFlush(IPCEnvelope(.cancelRequest(cancel)), promise: nil)
+    }
+
+    /// Sends as much of the request's body as its credit allows.
+    private func pumpUpload(_ id: UInt64) {
+        guard var entry = pending[id], let data = entry.upload, let channel else { return }
+        while entry.uploadCredit > 0, entry.uploadOffset < data.count {
+            let count = min(IPCLimits.chunkBytes, entry.uploadCredit, data.count - entry.uploadOffset)
+            var chunk = Webrequestkit_Ipc_V1_UploadChunk()
+            chunk.requestID = id
+            chunk.data = data.subdata(in: entry.uploadOffset..<entry.uploadOffset + count)
+            channel.write(IPCEnvelope(.uploadChunk(chunk)), promise: nil)
+            entry.uploadOffset += count
+            entry.uploadCredit -= count
+        }
+        if entry.uploadOffset == data.count { entry.upload = nil }
+        pending[id] = entry
+        channel.flush()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        switch envelope.message {
+        case .welcome(let welcome):
+            self.welcome.succeed(welcome)
+        case .responseHead(let head):
+            pending[head.requestID]?.sink.send(.response(head.response))
+        case .bodyChunk(let chunk):
+            guard let entry = pending[chunk.requestID] else { return }
+            let channel = context.channel
+            let id = chunk.requestID
+            let count = UInt64(chunk.data.count)
+            entry.sink.send(.data(chunk.data)) {
+                var credit = Webrequestkit_Ipc_V1_BodyCredit()
+                credit.requestID = id
+                credit.bytes = count
+                channel.writeAndFlush(IPCEnvelope(.bodyCredit(credit)), promise: nil)
+            }
+        case .uploadProgress(let progress):
+            pending[progress.requestID]?.sink.send(.uploadProgress(current: progress.current, total: progress.total))
+        case .uploadCredit(let credit):
+            guard pending[credit.requestID] != nil else { return }
+            pending[credit.requestID]?.uploadCredit += Int(clamping: credit.bytes)
+            pumpUpload(credit.requestID)
+        case .requestComplete(let complete):
+            pending.removeValue(forKey: complete.requestID)?.sink.send(.complete(complete.completion))
+        default:
+            break  // the renderer trusts its browser; anything else is not for it
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isOpen = false
+        welcome.fail(RendererProcess.ConnectError(description: "the browser closed the channel before welcoming this renderer"))
+        let orphans = pending
+        pending.removeAll()
+        for (_, entry) in orphans {
+            entry.sink.send(.complete(.failed(.connectionClosed)))
+        }
+        BrowserChannelHandler.browserGone.store(true, ordering: .relaxed)
+        context.fireChannelInactive()
+    }
+
+    /// Whether the browser process has gone away.
+    static let browserGone = Atomic<Bool>(false)
+}
+
+/// The renderer's backend: every request goes to the browser over the channel.
+final class RendererBackend: WebRequestBackend {
+    private let channel: any Channel
+    private let handler: NIOLoopBound<BrowserChannelHandler>
+    private let uploadWindow: Int
+    private let nextID = Atomic<UInt64>(1)
+
+    init(channel: any Channel, handler: NIOLoopBound<BrowserChannelHandler>, uploadWindow: Int) {
+        self.channel = channel
+        self.handler = handler
+        self.uploadWindow = uploadWindow
+    }
+
+    var processType: ProcessType { .renderer }
+
+    func start(
+        _ request: Request,
+        context: (any RequestContext)?,
+        sink: WebRequestEventSink
+    ) throws(WebRequestCreateError) -> any WebRequestTransfer {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let (handler, window) = (self.handler, uploadWindow)
+        channel.eventLoop.execute { handler.value.start(id: id, request: request, sink: sink, uploadWindow: window) }
+        return RendererTransfer(id: id, channel: channel, handler: handler)
+    }
+}
+
+struct RendererTransfer: WebRequestTransfer {
+    let id: UInt64
+    let channel: any Channel
+    let handler: NIOLoopBound<BrowserChannelHandler>
+
+    func cancel() {
+        let (handler, id) = (self.handler, self.id)
+        channel.eventLoop.execute { handler.value.cancel(id: id) }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+package import WebRequestKit
+
+// The one place where protocol messages and WebRequestKit values meet.
+
+extension Webrequestkit_Ipc_V1_Request {
+    /// The wire form of `request`. A bytes element up to ``IPCLimits/inlineUploadBytes`` travels
+    /// inline; a longer one is announced by length and follows in `UploadChunk` frames.
+    package init(_ request: Request) {
+        self.init()
+        url = request.url
+        method = request.method
+        headers = request.headers.map { header in
+            var wire = Webrequestkit_Ipc_V1_Header()
+            wire.name = header.name
+            wire.value = header.value
+            return wire
+        }
+        postData = (request.postData?.elements ?? []).map { element in
+            var wire = Webrequestkit_Ipc_V1_PostDataElement()
+            switch element {
+            case .empty:
+                wire.type = .empty
+            case .bytes(let data):
+                wire.type = .bytes
+                wire.length = UInt64(data.count)
+                if data.count <= IPCLimits.inlineUploadBytes { wire.inline = data }
+            case .file(let path):
+                wire.type = .file
+                wire.filePath = path
+            }
+            return wire
+        }
+        flags = request.flags.rawValue
+        referrerURL = request.referrerURL ?? ""
+        referrerPolicy = request.referrerPolicy.rawValue
+        firstPartyForCookies = request.firstPartyForCookies ?? ""
+        resourceType = request.resourceType.rawValue
+        transitionType = request.transitionType.rawValue
+    }
+
+    /// Whether a bytes element's content follows in `UploadChunk` frames.
+    package var streamsUpload: Bool {
+        postData.contains { $0.type == .bytes && $0.inline.count != Int($0.length) }
+    }
+
+    /// The request this message describes. A streamed bytes element becomes an empty bytes
+    /// element here; its content arrives separately.
+    package func makeRequest() throws(IPCProtocolError) -> Request {
+        let elements: [PostDataElement] = try postData.map { (element) throws(IPCProtocolError) -> PostDataElement in
+            switch element.type {
+            case .empty: return .empty
+            case .bytes:
+                guard element.inline.isEmpty || element.inline.count == Int(element.length) else {
+                    throw IPCProtocolError("post data announces \(element.length) bytes but carries \(element.inline.count) inline")
+                }
+                return .bytes(element.inline)
+            case .file: return .file(path: element.filePath)
+            case .UNRECOGNIZED(let value): throw IPCProtocolError("post data element of unknown type \(value)")
+            }
+        }
+        guard let policy = ReferrerPolicy(rawValue: referrerPolicy) else {
+            throw IPCProtocolError("unknown referrer policy \(referrerPolicy)")
+        }
+        guard let resource = ResourceType(rawValue: resourceType) else {
+            throw IPCProtocolError("unknown resource type \(resourceType)")
+        }
+        return Request(
+            url: url,
+            method: method,
+            headers: HeaderMap(headers.map { (name: $0.name, value: $0.value) }),
+            postData: elements.isEmpty ? nil : PostData(elements),
+            flags: RequestFlags(rawValue: flags),
+            referrerURL: referrerURL.isEmpty ? nil : referrerURL,
+            referrerPolicy: policy,
+            firstPartyForCookies: firstPartyForCookies.isEmpty ? nil : firstPartyForCookies,
+            resourceType: resource,
+            transitionType: TransitionType(rawValue: transitionType)
+        )
+    }
+}
+
+extension Webrequestkit_Ipc_V1_ResponseHead {
+    package init(requestID: UInt64, _ response: Response) {
+        self.init()
+        self.requestID = requestID
+        status = Int32(clamping: response.status)
+        statusText = response.statusText
+        mimeType = response.mimeType
+        charset = response.charset
+        url = response.url
+        headers = response.headers.map { header in
+            var wire = Webrequestkit_Ipc_V1_Header()
+            wire.name = header.name
+            wire.value = header.value
+            return wire
+        }
+    }
+
+    package var response: Response {
+        Response(
+            status: Int(status),
+            statusText: statusText,
+            mimeType: mimeType,
+            charset: charset,
+            url: url,
+            headers: HeaderMap(headers.map { (name: $0.name, value: $0.value) })
+        )
+    }
+}
+
+extension Webrequestkit_Ipc_V1_RequestComplete {
+    package init(requestID: UInt64, _ completion: WebRequestCompletion) {
+        self.init()
+        self.requestID = requestID
+        status = Status(rawValue: Int(completion.status.rawValue)) ?? .unknown
+        errorCode = completion.error.code
+        if let response = completion.response {
+            self.response = Webrequestkit_Ipc_V1_ResponseHead(requestID: requestID, response)
+        }
+        wasCached = completion.wasCached
+        routedToDownload = completion.routedToDownload
+    }
+
+    package var completion: WebRequestCompletion {
+        WebRequestCompletion(
+            status: RequestStatus(rawValue: Int32(status.rawValue)) ?? .failed,
+            error: NetworkError(code: errorCode),
+            response: hasResponse ? response.response : nil,
+            wasCached: wasCached,
+            routedToDownload: routedToDownload
+        )
+    }
+}

@@ -1,0 +1,145 @@
+package import NIOCore
+import SwiftProtobuf
+
+package typealias IPCEnvelope = Webrequestkit_Ipc_V1_Envelope
+
+/// The limits both ends of the channel work to. The browser announces them in `Welcome`.
+package enum IPCLimits {
+    /// The largest frame (length prefix excluded) either end accepts.
+    package static let maxFrameBytes = 256 << 10
+    /// The largest body or upload chunk one frame carries.
+    package static let chunkBytes = 64 << 10
+    /// Body bytes the browser may have sent for one request and not had credit back for.
+    package static let bodyWindowBytes = 1 << 20
+    /// Upload bytes the renderer may have sent for one request and not had credit back for.
+    package static let uploadWindowBytes = 1 << 20
+    /// Bodies up to this size travel inside `StartRequest`, so redirects can replay them.
+    package static let inlineUploadBytes = 64 << 10
+    /// Requests one renderer may have in flight; past it, `ERR_INSUFFICIENT_RESOURCES`.
+    package static let maxRequestsInFlight = 64
+    /// The protocol version this build speaks.
+    package static let protocolVersion: UInt32 = 1
+}
+
+/// A frame or message that breaks the protocol: the browser's "bad message".
+package struct IPCProtocolError: Error, Hashable, CustomStringConvertible {
+    /// Why, for the log and the `bad_message` event.
+    package var reason: String
+
+    package init(_ reason: String) {
+        self.reason = reason
+    }
+
+    package var description: String { reason }
+}
+
+/// Splits the byte stream into length-prefixed frames (4-byte big-endian length) and decodes
+/// each into an ``IPCEnvelope``. A frame over the limit, one that does not decode, one that
+/// holds no known message, or bytes left over when the stream ends are ``IPCProtocolError``s.
+package struct EnvelopeDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = IPCEnvelope
+
+    private let maxFrameBytes: Int
+
+    package init(maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
+        guard length <= maxFrameBytes else {
+            throw IPCProtocolError("frame of \(length) bytes is over the limit of \(maxFrameBytes)")
+        }
+        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 4)
+        let frame = buffer.readSlice(length: Int(length))!
+        context.fireChannelRead(wrapInboundOut(try Self.envelope(from: frame)))
+        return .continue
+    }
+
+    package mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            throw IPCProtocolError("stream ended inside a frame (\(buffer.readableBytes) bytes left)")
+        }
+        return .needMoreData
+    }
+
+    /// Decodes one frame's payload.
+    package static func envelope(from frame: ByteBuffer) throws -> IPCEnvelope {
+        let envelope: IPCEnvelope
+        do {
+            envelope = try IPCEnvelope(serializedBytes: Array(frame.readableBytesView))
+        } catch {
+            throw IPCProtocolError("frame does not decode as an Envelope: \(error)")
+        }
+        guard envelope.message != nil else {
+            throw IPCProtocolError("frame holds no message this protocol version knows")
+        }
+        return envelope
+    }
+}
+
+/// Writes each ``IPCEnvelope`` as one length-prefixed frame.
+package struct EnvelopeEncoder: MessageToByteEncoder {
+    package typealias OutboundIn = IPCEnvelope
+
+    package init() {}
+
+    package func encode(data: IPCEnvelope, out: inout ByteBuffer) throws {
+        let bytes: [UInt8] = try data.serializedBytes()
+        out.writeInteger(UInt32(bytes.count))
+        out.writeBytes(bytes)
+    }
+}
+
+extension ChannelPipeline.SynchronousOperations {
+    /// Adds the frame decoder and encoder of the IPC protocol.
+    package func addIPCFraming(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
+        try addHandler(ByteToMessageHandler(EnvelopeDecoder(maxFrameBytes: maxFrameBytes)))
+        try addHandler(MessageToByteHandler(EnvelopeEncoder()))
+    }
+}
+
+extension IPCEnvelope {
+    /// The envelope as one frame: length prefix and payload, for blocking clients and tests.
+    package func framed() throws -> [UInt8] {
+        let payload: [UInt8] = try serializedBytes()
+        return withUnsafeBytes(of: UInt32(payload.count).bigEndian) { Array($0) } + payload
+    }
+
+    /// Decodes one frame's payload (without its length prefix).
+    package init(payload: [UInt8]) throws {
+        try self.init(serializedBytes: payload)
+    }
+
+    /// An envelope holding `message`.
+    package init(_ message: IPCEnvelope.OneOf_Message) {
+        self.init()
+        self.message = message
+    }
+
+    /// The message's kind, for logs.
+    package var kind: String {
+        switch message {
+        case .hello: "Hello"
+        case .startRequest: "StartRequest"
+        case .uploadChunk: "UploadChunk"
+        case .cancelRequest: "CancelRequest"
+        case .bodyCredit: "BodyCredit"
+        case .statusQuery: "StatusQuery"
+        case .welcome: "Welcome"
+        case .responseHead: "ResponseHead"
+        case .bodyChunk: "BodyChunk"
+        case .uploadProgress: "UploadProgress"
+        case .uploadCredit: "UploadCredit"
+        case .requestComplete: "RequestComplete"
+        case .statusReply: "StatusReply"
+        case nil: "nothing"
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import RendererCore
+import WebRequestCLI
+import WebRequestKit
+
+@main
+struct RenderClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render-client",
+        abstract: "A render process: makes WebRequests through the browser process over IPC.",
+        subcommands: [Fetch.self]
+    )
+
+    /// Parses (with the connection options allowed before `fetch`), runs, and exits with
+    /// `cli.md`'s statuses: a wrong command line exits 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot(ConnectionOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(FetchExitCode.refused)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "The browser's listening socket.")
+    var socket: String?
+
+    @Option(name: .customLong("ipc-fd"), help: "The inherited descriptor of the channel a spawning browser handed down.")
+    var ipcFD: Int32?
+
+    @Option(help: "The browser (tab) this renderer belongs to.")
+    var browser: String?
+
+    func validate() throws {
+        guard (socket == nil) != (ipcFD == nil) else {
+            throw ValidationError("give exactly one of --socket PATH and --ipc-fd N")
+        }
+    }
+
+    /// cli.md lets `--socket`, `--ipc-fd` and `--browser` come before `fetch`; the parser wants
+    /// them after it, so the ones in front move to the end.
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        let named: Set<String> = ["--socket", "--ipc-fd", "--browser"]
+        var moved: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let word = arguments[index]
+            if named.contains(word), index + 1 < arguments.endIndex {
+                moved += arguments[index...index + 1]
+                index += 2
+            } else if named.contains(where: { word.hasPrefix($0 + "=") }) {
+                moved.append(word)
+                index += 1
+            } else {
+                break
+            }
+        }
+        return Array(arguments[index...]) + moved
+    }
+}
+
+struct Fetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make one renderer-process request through the browser and report it."
+    )
+
+    @Argument(help: "The URL to request.")
+    var url: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var options: RequestOptions
+
+    func run() async throws {
+        do {
+            if let socket = connection.socket {
+                _ = try await RendererProcess.connect(socketPath: socket, browserID: connection.browser)
+            } else if let descriptor = connection.ipcFD {
+                _ = try await RendererProcess.adopt(descriptor: descriptor, browserID: connection.browser)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.unreachable)
+        }
+        let request = try options.makeRequest(url: url)
+        let status = try await FetchReporter.run(request, options: options) { (request, client) throws(WebRequestCreateError) in
+            try WebRequest(request, client: client)
+        }
+        throw ExitCode(status)
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Regenerates the Swift code for proto/ with protoc and the protoc-gen-swift of the swift-protobuf
+# version Package.swift names. The output is committed (the build plugin is far too slow on small
+# machines); scripts/check-generated-code.sh verifies it matches.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v protoc >/dev/null || {
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler >/dev/null
+}
+
+swift build -c release --product protoc-gen-swift >/dev/null
+plugin="$(swift build -c release --show-bin-path)/protoc-gen-swift"
+
+out=Sources/WebRequestIPC/Generated
+rm -f "$out"/*.pb.swift
+protoc \
+    --plugin=protoc-gen-swift="$plugin" \
+    --swift_out="$out" \
+    --swift_opt=Visibility=Package \
+    --swift_opt=FileNaming=PathToUnderscores \
+    --proto_path=proto \
+    $(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
+echo "generated: $(ls "$out")"
