@@ -159,7 +159,7 @@ public final class BrowserHost: Sendable {
         }
         let rendererID = nextRendererID()
         let fixedBrowserID = browserID
-        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3)
+        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, outputToStandardError: configuration.json)
         state.withLock {
             $0.running.insert(pid)
             $0.spawned += 1

@@ -162,7 +162,8 @@ package struct RendererConnectionStateMachine {
             return .reject(id: id, .insufficientResources)
         }
         let streamed = wire.streamsUpload ? Int64(wire.postData.first?.length ?? 0) : nil
-        live[id] = streamed.map { Upload(announced: $0) }
+        // updateValue, not subscript assignment: a nil Upload? must still record the request.
+        live.updateValue(streamed.map { Upload(announced: $0) }, forKey: id)
         return .start(id: id, request: sent, streamedUploadBytes: streamed)
     }
 }

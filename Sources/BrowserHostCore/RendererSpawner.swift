@@ -6,7 +6,13 @@ import Glibc
 enum RendererSpawner {
     /// Spawns `arguments` (the program first, found on PATH if it has no slash) with the child's
     /// end of a new socketpair at `childDescriptor`. Returns the child's pid and the browser's end.
-    static func spawn(_ arguments: [String], childDescriptor: Int32) throws -> (pid: pid_t, descriptor: Int32) {
+    /// With `outputToStandardError` the child's standard output goes to standard error, keeping
+    /// the browser's own standard output (its `--json` events) machine-readable.
+    static func spawn(
+        _ arguments: [String],
+        childDescriptor: Int32,
+        outputToStandardError: Bool
+    ) throws -> (pid: pid_t, descriptor: Int32) {
         var pair: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
@@ -24,6 +30,9 @@ enum RendererSpawner {
             posix_spawn_file_actions_adddup2(&actions, moved, childDescriptor)
         } else {
             posix_spawn_file_actions_adddup2(&actions, rendererEnd, childDescriptor)
+        }
+        if outputToStandardError {
+            posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
         }
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }

@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A running `browser-host serve` for one test, on a socket in a fresh directory.
+final class ServingBrowser: @unchecked Sendable {
+    let directory: String
+    let socket: String
+    let process: ChildProcess
+
+    /// Starts `serve` with `arguments` and waits for its `ready` line.
+    init(_ arguments: [String] = []) async throws {
+        directory = NSTemporaryDirectory() + "serve-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        socket = directory + "/browser.sock"
+        process = try ChildProcess(
+            "browser-host",
+            ["serve", "--socket", socket, "--downloads", directory + "/downloads", "--json"] + arguments
+        )
+        for _ in 0..<500 where !process.outputSoFar.contains("ready socket=") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(process.outputSoFar.hasPrefix("ready socket=\(socket) pid=\(process.pid)\n"))
+    }
+
+    /// The `--json` events printed so far.
+    var events: [[String: Any]] {
+        process.outputSoFar.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func events(_ kind: String) -> [[String: Any]] {
+        events.filter { $0["event"] as? String == kind }
+    }
+
+    /// Runs `render-client` against this browser.
+    func render(_ arguments: [String], browser: String? = nil) async throws -> ChildProcess.Result {
+        try await ChildProcess.run("render-client", ["--socket", socket] + (browser.map { ["--browser", $0] } ?? []) + ["fetch"] + arguments)
+    }
+
+    /// `browser-host status --json`, parsed.
+    func status() async throws -> [String: Int] {
+        let result = try await ChildProcess.run("browser-host", ["status", "--socket", socket, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Int]
+        return object ?? [:]
+    }
+
+    /// Stops the browser with SIGTERM and returns how it ended.
+    func stop() -> ChildProcess.Result {
+        kill(process.pid, SIGTERM)
+        let result = process.wait()
+        try? FileManager.default.removeItem(atPath: directory)
+        return result
+    }
+
+    /// Polls `status` until `condition` holds.
+    func eventuallyStatus(_ condition: ([String: Int]) -> Bool) async throws -> [String: Int] {
+        var last: [String: Int] = [:]
+        for _ in 0..<250 {
+            last = try await status()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return last
+    }
+}
+
+/// A hostile renderer: the test's own code writing raw frames on the browser's socket.
+final class RawRenderer {
+    let fd: Int32
+
+    init(socket: String) throws {
+        fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            let bytes = Array(socket.utf8)
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func write(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    func shutdownWriting() {
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Reads until the browser closes the connection (or 5 s pass); returns what arrived.
+    func readUntilClosed() -> (bytes: [UInt8], closed: Bool) {
+        var all: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                all += buffer[0..<count]
+            } else {
+                return (all, count == 0 || errno == ECONNRESET)
+            }
+        }
+    }
+}
