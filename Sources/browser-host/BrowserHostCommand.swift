@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrowserHostCore
+import BrowserNetwork
 import Foundation
 import WebRequestCLI
 import WebRequestKit
@@ -73,26 +74,12 @@ struct Bench: AsyncParsableCommand {
         abstract: "Time a loop of small browser-process GET requests."
     )
 
-    @Argument(help: "The URL to request.")
-    var url: String
-
-    @Option(help: "How many requests.")
-    var requests = 2000
-
-    @Option(help: "How many in flight at once.")
-    var concurrency = 1
-
-    func validate() throws {
-        guard requests > 0, concurrency > 0 else { throw ValidationError("--requests and --concurrency must be positive") }
-    }
+    @OptionGroup var bench: BenchOptions
 
     func run() async throws {
-        let result = try await BrowserBench.run(url: url, requests: requests, concurrency: concurrency)
-        print(
-            "requests=\(result.requests) concurrency=\(result.concurrency) failures=\(result.failures) "
-                + "seconds=\(String(format: "%.3f", result.seconds)) "
-                + "requests_per_second=\(String(format: "%.0f", result.requestsPerSecond))"
-        )
+        BrowserProcess.initialize()
+        let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency)
+        print(result.summary)
     }
 }
 

@@ -9,7 +9,7 @@ struct RenderClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render-client",
         abstract: "A render process: makes WebRequests through the browser process over IPC.",
-        subcommands: [Fetch.self]
+        subcommands: [Fetch.self, Bench.self]
     )
 
     /// Parses (with the connection options allowed before `fetch`), runs, and exits with
@@ -48,6 +48,20 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// Connects this process to its browser, or exits 3 when it cannot be reached.
+    func connect() async throws {
+        do {
+            if let socket {
+                _ = try await RendererProcess.connect(socketPath: socket, browserID: browser)
+            } else if let ipcFD {
+                _ = try await RendererProcess.adopt(descriptor: ipcFD, browserID: browser)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.unreachable)
+        }
+    }
+
     /// cli.md lets `--socket`, `--ipc-fd` and `--browser` come before `fetch`; the parser wants
     /// them after it, so the ones in front move to the end.
     static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
@@ -83,20 +97,27 @@ struct Fetch: AsyncParsableCommand {
     @OptionGroup var options: RequestOptions
 
     func run() async throws {
-        do {
-            if let socket = connection.socket {
-                _ = try await RendererProcess.connect(socketPath: socket, browserID: connection.browser)
-            } else if let descriptor = connection.ipcFD {
-                _ = try await RendererProcess.adopt(descriptor: descriptor, browserID: connection.browser)
-            }
-        } catch {
-            FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.unreachable)
-        }
+        try await connection.connect()
         let request = try options.makeRequest(url: url)
         let status = try await FetchReporter.run(request, options: options) { (request, client) throws(WebRequestCreateError) in
             try WebRequest(request, client: client)
         }
         throw ExitCode(status)
+    }
+}
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time a loop of small renderer GET requests through the browser."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var bench: BenchOptions
+
+    func run() async throws {
+        try await connection.connect()
+        let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency)
+        print(result.summary)
     }
 }

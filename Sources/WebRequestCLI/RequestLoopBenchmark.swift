@@ -1,12 +1,13 @@
-import BrowserNetwork
+public import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
 import WebRequestKit
 
-/// `browser-host bench`: a loop of small browser-process requests, timed, for the closing
-/// numbers of a change (and for `scripts/bench-fetch.sh`, which runs a libcurl baseline beside it).
-public enum BrowserBench {
+/// The `bench` commands: a loop of small requests through ``WebRequest``, timed. The process's
+/// backend decides the path: in-process libcurl for `browser-host bench`, IPC to the browser
+/// for `render-client bench`. `scripts/bench-fetch.sh` runs both beside a libcurl baseline.
+public enum RequestLoopBenchmark {
     /// What one run measured.
     public struct Result: Sendable {
         public var requests: Int
@@ -18,7 +19,6 @@ public enum BrowserBench {
 
     /// Sends `requests` GETs of `url`, `concurrency` at a time, from one event loop.
     public static func run(url: String, requests: Int, concurrency: Int) async throws -> Result {
-        BrowserProcess.initialize()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let done = loop.makePromise(of: Result.self)
@@ -77,5 +77,32 @@ public enum BrowserBench {
                 startOne()
             }
         }
+    }
+}
+
+extension RequestLoopBenchmark.Result {
+    /// The one-line report the `bench` commands print.
+    public var summary: String {
+        "requests=\(requests) concurrency=\(concurrency) failures=\(failures) "
+            + "seconds=\(String(format: "%.3f", seconds)) "
+            + "requests_per_second=\(String(format: "%.0f", requestsPerSecond))"
+    }
+}
+
+/// The options of the `bench` commands.
+public struct BenchOptions: ParsableArguments, Sendable {
+    @Argument(help: "The URL to request.")
+    public var url: String
+
+    @Option(help: "How many requests.")
+    public var requests = 2000
+
+    @Option(help: "How many in flight at once.")
+    public var concurrency = 1
+
+    public init() {}
+
+    public func validate() throws {
+        guard requests > 0, concurrency > 0 else { throw ValidationError("--requests and --concurrency must be positive") }
     }
 }
