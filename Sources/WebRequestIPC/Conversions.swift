@@ -10,12 +10,7 @@ extension Webrequestkit_Ipc_V1_Request {
         self.init()
         url = request.url
         method = request.method
-        headers = request.headers.map { header in
-            var wire = Webrequestkit_Ipc_V1_Header()
-            wire.name = header.name
-            wire.value = header.value
-            return wire
-        }
+        headers = [Webrequestkit_Ipc_V1_Header](request.headers)
         postData = (request.postData?.elements ?? []).map { element in
             var wire = Webrequestkit_Ipc_V1_PostDataElement()
             switch element {
@@ -68,7 +63,7 @@ extension Webrequestkit_Ipc_V1_Request {
         return Request(
             url: url,
             method: method,
-            headers: HeaderMap(headers.map { (name: $0.name, value: $0.value) }),
+            headers: HeaderMap(headers),
             postData: elements.isEmpty ? nil : PostData(elements),
             flags: RequestFlags(rawValue: flags),
             referrerURL: referrerURL.isEmpty ? nil : referrerURL,
@@ -89,12 +84,7 @@ extension Webrequestkit_Ipc_V1_ResponseHead {
         mimeType = response.mimeType
         charset = response.charset
         url = response.url
-        headers = response.headers.map { header in
-            var wire = Webrequestkit_Ipc_V1_Header()
-            wire.name = header.name
-            wire.value = header.value
-            return wire
-        }
+        headers = [Webrequestkit_Ipc_V1_Header](response.headers)
     }
 
     package var response: Response {
@@ -104,7 +94,7 @@ extension Webrequestkit_Ipc_V1_ResponseHead {
             mimeType: mimeType,
             charset: charset,
             url: url,
-            headers: HeaderMap(headers.map { (name: $0.name, value: $0.value) })
+            headers: HeaderMap(headers)
         )
     }
 }
@@ -130,5 +120,22 @@ extension Webrequestkit_Ipc_V1_RequestComplete {
             wasCached: wasCached,
             routedToDownload: routedToDownload
         )
+    }
+}
+
+extension [Webrequestkit_Ipc_V1_Header] {
+    package init(_ headers: HeaderMap) {
+        self = headers.map { header in
+            var wire = Webrequestkit_Ipc_V1_Header()
+            wire.name = header.name
+            wire.value = header.value
+            return wire
+        }
+    }
+}
+
+extension HeaderMap {
+    package init(_ wire: [Webrequestkit_Ipc_V1_Header]) {
+        self.init(wire.map { (name: $0.name, value: $0.value) })
     }
 }

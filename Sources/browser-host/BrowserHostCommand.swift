@@ -13,23 +13,8 @@ struct BrowserHostCommand: AsyncParsableCommand {
         subcommands: [Fetch.self, Serve.self, Status.self, Bench.self]
     )
 
-    /// Parses, runs and exits with `cli.md`'s statuses: a wrong command line exits 2.
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(FetchExitCode.refused)
-            }
-            exit(withError: error)
-        }
+        await runWithFetchExitCodes()
     }
 }
 

@@ -12,23 +12,9 @@ struct RenderClientCommand: AsyncParsableCommand {
         subcommands: [Fetch.self, Bench.self]
     )
 
-    /// Parses (with the connection options allowed before `fetch`), runs, and exits with
-    /// `cli.md`'s statuses: a wrong command line exits 2.
+    /// Parses with the connection options allowed before `fetch` (cli.md).
     static func main() async {
-        do {
-            var command = try parseAsRoot(ConnectionOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(FetchExitCode.refused)
-            }
-            exit(withError: error)
-        }
+        await runWithFetchExitCodes(ConnectionOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
     }
 }
 
