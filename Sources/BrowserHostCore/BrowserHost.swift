@@ -21,6 +21,8 @@ public final class BrowserHost: Sendable {
         public var spawnCommands: [String]
         public var exitWhenIdle: Bool
         public var json: Bool
+        /// Hears about downloads before they start and as they progress, or `nil`.
+        public var downloadHandler: (any DownloadHandler)?
 
         public init(
             socketPath: String,
@@ -29,7 +31,8 @@ public final class BrowserHost: Sendable {
             browsers: [String: String] = [:],
             spawnCommands: [String] = [],
             exitWhenIdle: Bool = false,
-            json: Bool = false
+            json: Bool = false,
+            downloadHandler: (any DownloadHandler)? = nil
         ) {
             self.socketPath = socketPath
             self.downloadsDirectory = downloadsDirectory
@@ -38,6 +41,7 @@ public final class BrowserHost: Sendable {
             self.spawnCommands = spawnCommands
             self.exitWhenIdle = exitWhenIdle
             self.json = json
+            self.downloadHandler = downloadHandler
         }
     }
 
@@ -62,6 +66,7 @@ public final class BrowserHost: Sendable {
 
     let network: NetworkService
     let browserIDs: Set<String>
+    let downloads: DownloadManager
     private let contextsByBrowser: [String: BrowserRequestContext]
     private let configuration: Configuration
     private let group: MultiThreadedEventLoopGroup
@@ -90,6 +95,12 @@ public final class BrowserHost: Sendable {
         browserIDs = Set(byBrowser.keys)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         finished = group.next().makePromise(of: Int32.self)
+        let directory = URL(fileURLWithPath: configuration.downloadsDirectory).standardizedFileURL.path
+        let report = Mutex<BrowserHost?>(nil)
+        downloads = DownloadManager(directory: directory, handler: configuration.downloadHandler) { item in
+            report.withLock { $0 }?.downloadEnded(item)
+        }
+        report.withLock { $0 = self }
     }
 
     /// Runs the browser process until SIGINT or SIGTERM (exit status 0) or, with
@@ -239,6 +250,26 @@ public final class BrowserHost: Sendable {
             if completed { state.completed += 1 }
         }
         checkIdle()
+    }
+
+    /// A renderer's transfer became a download: it stays in flight until the download ends.
+    func downloadStarted() {
+        state.withLock { state in
+            state.downloads += 1
+            state.inFlight += 1
+        }
+    }
+
+    private func downloadEnded(_ item: DownloadItem) {
+        emit(
+            [
+                ("event", "download"), ("renderer", .int(Int64(item.renderer))), ("url", .string(item.url)),
+                ("path", .string(item.path)), ("bytes", .int(item.receivedBytes)), ("state", .string(item.state.rawValue)),
+            ],
+            human: "download \(item.state.rawValue): \(item.url) -> \(item.path) (\(item.receivedBytes) bytes)"
+        )
+        if let reason = item.failureReason { log("download of \(item.url) \(item.state.rawValue): \(reason)") }
+        requestEnded()
     }
 
     func badMessage(renderer: UInt64, reason: String) {

@@ -98,11 +98,16 @@ final class RendererConnection: ChannelInboundHandler {
         guard let requestContext = self.context else { return }
         let channel = context.channel
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let host = self.host
         let sink = RendererRequestSink(
             requestID: id,
+            renderer: rendererID ?? 0,
             channel: channel,
-            reportsUpload: request.flags.contains(.reportUploadProgress)
-        ) { _ in
+            reportsUpload: request.flags.contains(.reportUploadProgress),
+            downloads: host.downloads
+        ) { routedToDownload in
+            // A routed transfer lives on as the browser's download; the renderer is done with it.
+            if routedToDownload { host.downloadStarted() }
             channel.eventLoop.execute { bound.value.transferEnded(id) }
         }
         let upload = streamedBytes.map { bytes in
@@ -114,6 +119,7 @@ final class RendererConnection: ChannelInboundHandler {
             }
         }
         let handle = host.network.submit(request, context: requestContext, origin: .renderer, sink: sink, uploadStream: upload)
+        sink.attach(handle)
         requests[id] = LiveRequest(handle: handle, sink: sink, upload: upload)
         host.requestStarted()
     }

@@ -1,27 +1,63 @@
+import BrowserNetwork
 import Foundation
 import NIOCore
 import Synchronization
 internal import WebRequestIPC
 import WebRequestKit
 
-/// Carries one renderer request's events over the renderer's channel. Body chunks wait for the
-/// renderer's credit: each chunk's `delivered` runs when the renderer says it consumed those
-/// bytes, which is what lets the paused transfer go on.
+/// Carries one renderer request's events over the renderer's channel, or, when the response is
+/// not for rendering, down the browser's download path (behaviour.md section 6).
+///
+/// Body chunks wait for the renderer's credit: each chunk's `delivered` runs when the renderer
+/// says it consumed those bytes, which is what lets a paused transfer go on. A routed download's
+/// chunks are delivered once they are on disk instead.
 final class RendererRequestSink: TransferEventSink {
+    private enum Mode {
+        /// Before the final response head.
+        case awaitingResponse
+        /// The renderer gets the body.
+        case rendering
+        /// An untyped response: its first bytes decide.
+        case sniffing(Response, [(Data, (@Sendable () -> Void)?)])
+        /// The download manager took the transfer over.
+        case downloading(Download)
+        /// Taken over, but the download did not start (declined or no file): drain and drop.
+        case dropped
+    }
+
     private let requestID: UInt64
+    private let renderer: UInt64
     private let channel: any Channel
     private let reportsUpload: Bool
-    private let ended: @Sendable (WebRequestCompletion) -> Void
+    private let downloads: DownloadManager
+    private let ended: @Sendable (_ routedToDownload: Bool) -> Void
+    private let mode = Mutex(Mode.awaitingResponse)
+    private let handle = Mutex<TransferHandle?>(nil)
     /// Body chunks sent and not yet credited, oldest first.
     private let uncredited = Mutex<[(bytes: Int, delivered: (@Sendable () -> Void)?)]>([])
 
-    init(requestID: UInt64, channel: any Channel, reportsUpload: Bool, ended: @escaping @Sendable (WebRequestCompletion) -> Void) {
+    init(
+        requestID: UInt64,
+        renderer: UInt64,
+        channel: any Channel,
+        reportsUpload: Bool,
+        downloads: DownloadManager,
+        ended: @escaping @Sendable (_ routedToDownload: Bool) -> Void
+    ) {
         self.requestID = requestID
+        self.renderer = renderer
         self.channel = channel
         self.reportsUpload = reportsUpload
+        self.downloads = downloads
         self.ended = ended
     }
 
+    /// The transfer this sink reports, so that a failing download can stop it.
+    func attach(_ transfer: TransferHandle) {
+        handle.withLock { $0 = transfer }
+    }
+
+    // Called on the network thread, one event at a time.
     func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
         switch event {
         case .uploadProgress(let current, let total):
@@ -32,24 +68,86 @@ final class RendererRequestSink: TransferEventSink {
             progress.total = total
             channel.writeAndFlush(IPCEnvelope(.uploadProgress(progress)), promise: nil)
         case .response(let response):
-            channel.writeAndFlush(IPCEnvelope(.responseHead(.init(requestID: requestID, response))), promise: nil)
+            switch DownloadRules.decision(for: response) {
+            case .render: render(response)
+            case .download: route(response)
+            case .sniff: mode.withLock { $0 = .sniffing(response, []) }
+            }
         case .data(let data):
-            uncredited.withLock { $0.append((data.count, delivered)) }
-            var offset = 0
-            repeat {
-                var chunk = Webrequestkit_Ipc_V1_BodyChunk()
-                chunk.requestID = requestID
-                chunk.data = data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
-                offset += chunk.data.count
-                channel.write(IPCEnvelope(.bodyChunk(chunk)), promise: nil)
-            } while offset < data.count
-            channel.flush()
+            switch mode.withLock({ $0 }) {
+            case .sniffing(let response, var buffered):
+                buffered.append((data, delivered))
+                let bytes = buffered.reduce(into: Data()) { $0.append($1.0) }
+                if bytes.count >= DownloadRules.sniffLength {
+                    decideSniffed(response, buffered)
+                } else {
+                    mode.withLock { $0 = .sniffing(response, buffered) }
+                }
+            case .downloading(let download):
+                download.write(data, delivered: delivered)
+            case .dropped:
+                delivered?()
+            case .awaitingResponse, .rendering:
+                forward(data, delivered: delivered)
+            }
         case .authChallenge(_, let callback):
             callback.cancel()  // renderer requests never authenticate
         case .complete(let completion):
-            channel.writeAndFlush(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), promise: nil)
-            ended(completion)
+            if case .sniffing(let response, let buffered) = mode.withLock({ $0 }) {
+                decideSniffed(response, buffered)
+            }
+            switch mode.withLock({ $0 }) {
+            case .downloading(let download):
+                download.finish(completion)
+            case .dropped:
+                break
+            case .awaitingResponse, .rendering, .sniffing:
+                channel.writeAndFlush(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), promise: nil)
+                ended(false)
+            }
         }
+    }
+
+    private func render(_ response: Response) {
+        mode.withLock { $0 = .rendering }
+        channel.writeAndFlush(IPCEnvelope(.responseHead(.init(requestID: requestID, response))), promise: nil)
+    }
+
+    private func decideSniffed(_ response: Response, _ buffered: [(Data, (@Sendable () -> Void)?)]) {
+        let bytes = buffered.reduce(into: Data()) { $0.append($1.0) }
+        if DownloadRules.sniffsAsBinary(bytes) {
+            route(response)
+        } else {
+            render(response)
+        }
+        for (data, delivered) in buffered {
+            send(.data(data), delivered: delivered)
+        }
+    }
+
+    /// Hands the live transfer to the download manager and tells the renderer its request ended
+    /// there: failed / ERR_ABORTED, with the response head and no body.
+    private func route(_ response: Response) {
+        let transfer = handle.withLock { $0 }
+        let download = downloads.begin(response: response, renderer: renderer) { transfer?.cancel() }
+        mode.withLock { $0 = download.map(Mode.downloading) ?? .dropped }
+        if download == nil { transfer?.cancel() }
+        let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
+        channel.writeAndFlush(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), promise: nil)
+        ended(true)
+    }
+
+    private func forward(_ data: Data, delivered: (@Sendable () -> Void)?) {
+        uncredited.withLock { $0.append((data.count, delivered)) }
+        var offset = 0
+        repeat {
+            var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+            chunk.requestID = requestID
+            chunk.data = data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
+            offset += chunk.data.count
+            channel.write(IPCEnvelope(.bodyChunk(chunk)), promise: nil)
+        } while offset < data.count
+        channel.flush()
     }
 
     /// The renderer consumed `bytes`. Returns `false` when it credits more than it was sent.

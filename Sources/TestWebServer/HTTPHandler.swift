@@ -114,14 +114,14 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case ("content", 1):
             var headers = HTTPHeaders()
             if let disposition = query["disposition"] { headers.add(name: "Content-Disposition", value: disposition) }
-            stream(
-                context,
-                head,
-                total: Int(query["size"] ?? "") ?? 100,
-                chunked: false,
-                contentType: query["type"] ?? "application/octet-stream",
-                extraHeaders: headers
-            )
+            let size = Int(query["size"] ?? "") ?? 100
+            let type = query["type"] ?? "application/octet-stream"
+            if query["body"] == "text" {
+                let text = String(repeating: "plain words, nothing binary\n", count: size / 28 + 1).prefix(size)
+                respond(context, head, contentType: type.isEmpty ? nil : type, extraHeaders: headers, body: String(text))
+            } else {
+                stream(context, head, total: size, chunked: false, contentType: type.isEmpty ? nil : type, extraHeaders: headers)
+            }
         case ("slow", 1):
             slow(
                 context,
@@ -187,7 +187,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ context: ChannelHandlerContext,
         _ request: HTTPRequestHead,
         status: HTTPResponseStatus = .ok,
-        contentType: String = "text/plain; charset=utf-8",
+        contentType: String? = "text/plain; charset=utf-8",
         extraHeaders: HTTPHeaders = [:],
         body: String
     ) {
@@ -239,7 +239,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ request: HTTPRequestHead,
         total: Int,
         chunked: Bool,
-        contentType: String = "application/octet-stream",
+        contentType: String? = "application/octet-stream",
         extraHeaders: HTTPHeaders = [:]
     ) {
         writeHead(context, request, status: .ok, contentType: contentType, length: chunked ? nil : total, extraHeaders: extraHeaders)

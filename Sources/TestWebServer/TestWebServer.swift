@@ -35,7 +35,7 @@ public final class TestWebServer: Sendable {
         ("/stall", "headers and 1000 of 1000000 bytes, then nothing"),
         ("/drop?after=N", "announces 2N bytes, sends N, closes the connection"),
         ("/close", "closes the connection without a response"),
-        ("/content?type=T&disposition=D&size=N", "N bytes with Content-Type T and Content-Disposition D"),
+        ("/content?type=T&disposition=D&size=N&body=text", "N bytes (binary, or text) with Content-Type T (none if empty) and Content-Disposition D"),
         ("/hits?path=P", "how many requests reached path P"),
     ]
 

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import WebRequestKit
+
+@testable import BrowserHostCore
+
+@Suite("Download rules: what renders, what downloads, under which name")
+struct DownloadRulesTests {
+    private func response(_ type: String?, disposition: String? = nil, status: Int = 200, url: String = "http://a.test/dir/file.bin") -> Response {
+        var headers = HeaderMap()
+        if let type { headers.add("Content-Type", type) }
+        if let disposition { headers.add("Content-Disposition", disposition) }
+        let (mime, charset) = Response.parseContentType(type)
+        return Response(status: status, mimeType: mime, charset: charset, url: url, headers: headers)
+    }
+
+    @Test func renderableTypesRenderAndTheRestDownload() {
+        for type in ["text/html", "text/plain", "application/json", "text/css", "text/javascript", "application/xhtml+xml", "image/png", "image/svg+xml", "application/ld+json"] {
+            #expect(DownloadRules.decision(for: response(type)) == .render, "\(type)")
+        }
+        for type in ["application/pdf", "application/zip", "application/octet-stream", "text/csv", "text/calendar", "video/mp4", "image/x-unknown-raw"] {
+            #expect(DownloadRules.decision(for: response(type)) == .download, "\(type)")
+        }
+        #expect(DownloadRules.decision(for: response(nil)) == .sniff)
+        #expect(DownloadRules.decision(for: response("text/html", disposition: "attachment")) == .download)
+        #expect(DownloadRules.decision(for: response("application/pdf", disposition: "inline")) == .download)
+        #expect(DownloadRules.decision(for: response("text/html", disposition: "inline; filename=a.html")) == .render)
+        #expect(DownloadRules.decision(for: response("application/zip", status: 404)) == .render, "error pages are rendered")
+    }
+
+    @Test func sniffing() {
+        #expect(DownloadRules.sniffsAsBinary(Data([0x50, 0x4B, 0x03, 0x04, 0x00])))
+        #expect(!DownloadRules.sniffsAsBinary(Data("<html>\n\thello\r\n".utf8)))
+    }
+
+    @Test func contentDispositionFollowsRFC6266And8187() {
+        let plain = ContentDisposition("attachment; filename=\"a \\\"quoted\\\" name.txt\"")
+        #expect(plain.isAttachment)
+        #expect(plain.fileName == "a \"quoted\" name.txt")
+        let extended = ContentDisposition("ATTACHMENT; filename=fallback.txt; filename*=UTF-8''%E2%82%AC%20rates.txt")
+        #expect(extended.isAttachment)
+        #expect(extended.fileName == "€ rates.txt", "filename* wins over filename")
+        let latin = ContentDisposition("attachment; filename*=iso-8859-1'en'%A3%20rates.txt")
+        #expect(latin.fileName == "£ rates.txt")
+        let broken = ContentDisposition("attachment; filename*=UTF-8''%FF%FE; filename=ok.txt")
+        #expect(broken.fileName == "ok.txt", "an undecodable filename* falls back")
+        #expect(!ContentDisposition("inline").isAttachment)
+    }
+
+    @Test func hostileNamesAreMadeSafe() {
+        #expect(DownloadRules.sanitize("../../x") == "x")
+        #expect(DownloadRules.sanitize("/etc/passwd") == "passwd")
+        #expect(DownloadRules.sanitize("..\\..\\windows\\system.ini") == "system.ini")
+        #expect(DownloadRules.sanitize(".bashrc") == "bashrc")
+        #expect(DownloadRules.sanitize("a\u{0}b") == "ab")
+        #expect(DownloadRules.sanitize("line\nbreak.txt") == "linebreak.txt")
+        #expect(DownloadRules.sanitize("CON.txt") == "_CON.txt")
+        #expect(DownloadRules.sanitize("..") == nil)
+        #expect(DownloadRules.sanitize("trailing. . ") == "trailing")
+        let long = String(repeating: "é", count: 300) + ".pdf"
+        let limited = DownloadRules.sanitize(long)
+        #expect(limited?.hasSuffix(".pdf") == true)
+        #expect((limited?.utf8.count ?? 0) <= 200)
+        #expect(DownloadRules.sanitize("résumé €.txt") == "résumé €.txt")
+    }
+
+    @Test func fileNameComesFromTheDispositionThenTheURL() {
+        #expect(DownloadRules.fileName(for: response("application/pdf", disposition: "attachment; filename=r.pdf")) == "r.pdf")
+        #expect(DownloadRules.fileName(for: response("application/pdf")) == "file.bin")
+        #expect(DownloadRules.fileName(for: response("application/pdf", url: "http://a.test/")) == "download")
+        #expect(DownloadRules.fileName(for: response("application/pdf", disposition: "attachment; filename=\"..\"", url: "http://a.test/")) == "download")
+    }
+
+    @Test func collisionsGetNumbers() {
+        #expect(DownloadManager.uniqueName("/d/x.txt", 0) == "/d/x.txt")
+        #expect(DownloadManager.uniqueName("/d/x.txt", 2) == "/d/x (2).txt")
+        #expect(DownloadManager.uniqueName("/d/x", 1) == "/d/x (1)")
+    }
+}
