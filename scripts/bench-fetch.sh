@@ -45,7 +45,7 @@ done
 
 echo "== large bodies, peak RSS"
 echo "browser-host fetch, 1 GiB download: $(peak "$bin/browser-host" fetch "$url/bytes/1073741824" --output /dev/null) KiB"
-echo "render-client, 1 GiB download:      $(peak "$bin/render-client" --socket "$work/browser.sock" fetch "$url/bytes/1073741824" --output /dev/null) KiB"
+echo "render-client, 1 GiB download:      $(peak "$bin/render-client" --socket "$work/browser.sock" fetch "$url/bytes/1073741824?type=text/plain" --output /dev/null) KiB"
 head -c $((256 << 20)) /dev/zero >"$work/upload.bin"
 echo "render-client, 256 MiB upload:      $(peak "$bin/render-client" --socket "$work/browser.sock" fetch "$url/echo" --data-file "$work/upload.bin" --output /dev/null) KiB"
 rm -f "$work/upload.bin"

@@ -28,6 +28,11 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         welcome = context.eventLoop.makePromise()
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // A channel that never became active (the connect failed) must not leak the promise.
+        welcome.fail(RendererProcess.ConnectError(description: "the channel to the browser closed"))
+    }
+
     func start(id: UInt64, request: Request, sink: WebRequestEventSink, uploadWindow: Int) {
         guard isOpen, let channel else {
             sink.send(.complete(.failed(.connectionClosed)))

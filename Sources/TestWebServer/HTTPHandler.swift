@@ -110,7 +110,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             respond(context, head, extraHeaders: headers, body: "cookies set\n")
         case ("bytes", 2), ("chunked", 2):
-            stream(context, head, total: Int(segments[1]) ?? 0, chunked: segments[0] == "chunked")
+            stream(context, head, total: Int(segments[1]) ?? 0, chunked: segments[0] == "chunked", contentType: query["type"] ?? "application/octet-stream")
         case ("content", 1):
             var headers = HTTPHeaders()
             if let disposition = query["disposition"] { headers.add(name: "Content-Disposition", value: disposition) }
@@ -131,12 +131,12 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 delay: .milliseconds(Int64(query["delay_ms"] ?? "") ?? 100)
             )
         case ("stall", 1):
-            writeHead(context, head, status: .ok, contentType: "application/octet-stream", length: 1_000_000)
+            writeHead(context, head, status: .ok, contentType: query["type"] ?? "application/octet-stream", length: 1_000_000)
             isResponding = true
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(Self.pattern.getSlice(at: 0, length: 1000)!))), promise: nil)
         case ("drop", 1):
             let after = Int(query["after"] ?? "") ?? 1000
-            writeHead(context, head, status: .ok, contentType: "application/octet-stream", length: 2 * after)
+            writeHead(context, head, status: .ok, contentType: query["type"] ?? "application/octet-stream", length: 2 * after)
             var body = context.channel.allocator.buffer(capacity: after)
             for index in 0..<after { body.writeInteger(UInt8(truncatingIfNeeded: index)) }
             let channel = context.channel

@@ -77,3 +77,68 @@ struct DownloadRulesTests {
         #expect(DownloadManager.uniqueName("/d/x", 1) == "/d/x (1)")
     }
 }
+
+@Suite("The download manager and its handler")
+struct DownloadManagerTests {
+    final class Recorder: DownloadHandler, @unchecked Sendable {
+        let decision: DownloadDecision
+        let lock = NSLock()
+        var updates: [DownloadItem] = []
+        var suggested: String?
+
+        init(_ decision: DownloadDecision) {
+            self.decision = decision
+        }
+
+        func beforeDownload(_ item: DownloadItem, suggestedPath: String) -> DownloadDecision {
+            lock.withLock { suggested = suggestedPath }
+            return decision
+        }
+
+        func downloadUpdated(_ item: DownloadItem) {
+            lock.withLock { updates.append(item) }
+        }
+    }
+
+    private let head = Response(
+        status: 200,
+        mimeType: "application/pdf",
+        url: "http://a.test/report.pdf",
+        headers: [("Content-Length", "6")]
+    )
+
+    @Test func theHandlerCanCancel() {
+        let recorder = Recorder(.cancel)
+        let finished = NSLock()
+        nonisolated(unsafe) var ended: [DownloadItem] = []
+        let manager = DownloadManager(directory: NSTemporaryDirectory(), handler: recorder) { item in finished.withLock { ended.append(item) } }
+        #expect(manager.begin(response: head, renderer: 1) {} == nil)
+        #expect(finished.withLock { ended.map(\.state) } == [.canceled])
+        #expect(recorder.suggested == (NSTemporaryDirectory() as NSString).appendingPathComponent("report.pdf"))
+    }
+
+    @Test func theHandlerCanChooseThePathAndHearsProgress() async throws {
+        let directory = NSTemporaryDirectory() + "chosen-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recorder = Recorder(.acceptAt(path: directory + "/mine.pdf"))
+        let done = AsyncStream.makeStream(of: DownloadItem.self)
+        let manager = DownloadManager(directory: "/nonexistent", handler: recorder) { item in
+            done.continuation.yield(item)
+        }
+        let download = try #require(manager.begin(response: head, renderer: 7) {})
+        download.write(Data("abc".utf8), delivered: nil)
+        download.write(Data("def".utf8), delivered: nil)
+        download.finish(.success)
+        var iterator = done.stream.makeAsyncIterator()
+        let item = await iterator.next()
+        #expect(item?.state == .complete)
+        #expect(item?.path == directory + "/mine.pdf")
+        #expect(item?.receivedBytes == 6)
+        #expect(item?.totalBytes == 6)
+        #expect(item?.renderer == 7)
+        #expect(FileManager.default.contents(atPath: directory + "/mine.pdf") == Data("abcdef".utf8))
+        #expect(recorder.lock.withLock { recorder.updates.map(\.receivedBytes) } == [3, 6, 6])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["mine.pdf"])
+    }
+}

@@ -61,7 +61,7 @@ struct ServeTests {
     @Test func cancelInTheRendererAndRedirectStops() async throws {
         try await TestWebServer.withServer { server in
             let browser = try await ServingBrowser()
-            let canceled = try await browser.render([server.baseURL + "/bytes/50000000", "--cancel-after-bytes", "1", "--json"])
+            let canceled = try await browser.render([server.baseURL + "/bytes/50000000?type=text/plain", "--cancel-after-bytes", "1", "--json"])
             #expect(canceled.status == 1)
             #expect(canceled.completion?["status"] as? String == "canceled")
             #expect(canceled.events.last?["event"] as? String == "complete")
@@ -129,7 +129,7 @@ struct ServeTests {
     @Test func killedRenderersLeaveNothingInFlight() async throws {
         try await TestWebServer.withServer { server in
             let browser = try await ServingBrowser()
-            let downloading = try ChildProcess("render-client", ["--socket", browser.socket, "fetch", server.baseURL + "/stall", "--json"])
+            let downloading = try ChildProcess("render-client", ["--socket", browser.socket, "fetch", server.baseURL + "/stall?type=text/plain", "--json"])
             #expect(try await browser.eventuallyStatus { $0["in_flight"] == 1 }["in_flight"] == 1)
             kill(downloading.pid, SIGKILL)
             _ = downloading.wait()
@@ -152,7 +152,7 @@ struct ServeTests {
     @Test func aDeadBrowserFailsTheRenderersRequests() async throws {
         try await TestWebServer.withServer { server in
             let browser = try await ServingBrowser()
-            let waiting = try ChildProcess("render-client", ["--socket", browser.socket, "fetch", server.baseURL + "/stall", "--json"])
+            let waiting = try ChildProcess("render-client", ["--socket", browser.socket, "fetch", server.baseURL + "/stall?type=text/plain", "--json"])
             #expect(try await browser.eventuallyStatus { $0["in_flight"] == 1 }["in_flight"] == 1)
             kill(browser.process.pid, SIGKILL)
             let result = await Task.detached { waiting.wait() }.value
@@ -166,7 +166,7 @@ struct ServeTests {
     @Test func largeBodiesCrossInBoundedMemory() async throws {
         try await TestWebServer.withServer { server in
             let browser = try await ServingBrowser()
-            let download = try await browser.render([server.baseURL + "/bytes/\(1 << 30)", "--output", "/dev/null", "--json"])
+            let download = try await browser.render([server.baseURL + "/bytes/\(1 << 30)?type=text/plain", "--output", "/dev/null", "--json"])
             #expect(download.status == 0)
             #expect(download.completion?["body_bytes"] as? Int == 1 << 30)
             #expect(download.maxRSSKiB < 128 << 10, "renderer peak RSS \(download.maxRSSKiB) KiB for a 1 GiB download")
@@ -281,7 +281,7 @@ struct HostileRendererTests {
             let renderer = try RawRenderer(socket: browser.socket)
             var bytes = try Self.hello()
             for id in 1...65 {
-                bytes += try Self.start(UInt64(id), url: server.baseURL + "/stall")
+                bytes += try Self.start(UInt64(id), url: server.baseURL + "/stall?type=text/plain")
             }
             renderer.write(bytes)
             // Read frames until the completion of request 65 arrives.
