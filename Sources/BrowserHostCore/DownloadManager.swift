@@ -174,19 +174,7 @@ final class Download: Sendable {
             defer { delivered?() }
             let (descriptor, ended) = state.withLock { ($0.descriptor, $0.ended) }
             guard !ended else { return }
-            var failure: Int32 = 0
-            data.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        failure = errno
-                        return
-                    }
-                    offset += written
-                }
-            }
+            let failure = writeAll(descriptor, data)
             if failure != 0 {
                 end(.failed, reason: "writing \(partialPath): \(String(cString: strerror(failure)))")
                 cancelTransfer()

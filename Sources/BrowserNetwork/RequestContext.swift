@@ -113,19 +113,7 @@ enum AtomicFile {
             .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = writeAll(fd, data)
         if failure == 0, fsync(fd) != 0 { failure = errno }
         close(fd)
         guard failure == 0 else {
@@ -137,6 +125,23 @@ enum AtomicFile {
             unlink(temporary.path)
             throw POSIXError(POSIXErrorCode(rawValue: saved) ?? .EIO)
         }
+    }
+}
+
+/// Writes every byte of `data` to `descriptor`, retrying short writes and interruptions.
+/// Returns 0, or the `errno` of the write that failed (`ENOSPC` for a full disk).
+package func writeAll(_ descriptor: Int32, _ data: Data) -> Int32 {
+    data.withUnsafeBytes { buffer -> Int32 in
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
     }
 }
 
