@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "WebRequestKit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

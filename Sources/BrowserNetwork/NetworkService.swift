@@ -17,6 +17,8 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
         case cancel(UInt64)
         case resume(UInt64)
         case answerAuth(UInt64, Credentials?)
+        /// Work that must run on the network thread (clearing a context).
+        case perform(@Sendable () -> Void)
     }
 
     package var processType: ProcessType { .browser }
@@ -131,6 +133,8 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
             transfers[id]?.resume()
         case .answerAuth(let id, let credentials):
             transfers[id]?.answerAuth(credentials)
+        case .perform(let work):
+            work()
         }
     }
 

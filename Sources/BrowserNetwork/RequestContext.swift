@@ -25,6 +25,8 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
 
     let credentialedShare: UnsafeMutableRawPointer
     let anonymousShare: UnsafeMutableRawPointer
+    /// The HTTP cache: in memory, or in `directory/cache` (network thread only).
+    let cache: HTTPCache
 
     /// What `cookies.txt` holds now (network thread only).
     private var savedCookies: [String] = []
@@ -40,6 +42,7 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
         self.directory = directory
         credentialedShare = Self.makeShare(cookies: true)
         anonymousShare = Self.makeShare(cookies: false)
+        cache = try HTTPCache(directory: directory?.appendingPathComponent("cache"))
         if let directory {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let file = directory.appendingPathComponent("cookies.txt")
@@ -49,6 +52,40 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
                 loadCookies(lines)
                 savedCookies = lines
             }
+        }
+    }
+
+    /// What ``clear(_:)`` removes.
+    public struct ClearedData: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Every HTTP cache entry.
+        public static let cache = ClearedData(rawValue: 1)
+        /// Every cookie (and the cookie file of an on-disk context).
+        public static let cookies = ClearedData(rawValue: 2)
+        /// Every cached authentication answer.
+        public static let credentials = ClearedData(rawValue: 4)
+        public static let all: ClearedData = [.cache, .cookies, .credentials]
+    }
+
+    /// Removes this context's cache entries, cookies or credentials; returns once they are gone.
+    public func clear(_ data: ClearedData = .all) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            BrowserProcess.service.enqueue(.perform { [self] in
+                clearOnNetworkThread(data)
+                continuation.resume()
+            })
+        }
+    }
+
+    private func clearOnNetworkThread(_ data: ClearedData) {
+        if data.contains(.cache) { cache.removeAll() }
+        if data.contains(.credentials) { authCache.removeAll() }
+        if data.contains(.cookies), let easy = curl_easy_init() {
+            defer { curl_easy_cleanup(easy) }
+            ccurl_easy_setopt_share(easy, credentialedShare)
+            ccurl_easy_setopt_string(easy, CURLOPT_COOKIELIST, "ALL")
+            persistCookies(using: easy)
         }
     }
 

@@ -15,6 +15,8 @@ final class Transfer {
         case redirect(location: String)
         case retry
         case authenticate(AuthChallenge)
+        /// A 304 to the project's own conditional request: the cached entry is good.
+        case revalidated
     }
 
     /// Bytes of a 401 body kept in case the client declines to authenticate.
@@ -50,7 +52,15 @@ final class Transfer {
     private var uploadReportFinished = false
     private var isFinished = false
 
+    private let cacheMode: CacheMode
+    /// The stale entry this hop asks the server about.
+    private var revalidating: CacheEntry?
+    /// The final response's body as it streams, while it may still be stored.
+    private var cacheBody: Data?
+    private var responseTime: Double = 0
+
     private var flags: RequestFlags { spec.request.flags }
+    private var cache: HTTPCache { spec.context.cache }
 
     init(spec: TransferSpec, service: NetworkService) {
         self.id = spec.id
@@ -58,6 +68,7 @@ final class Transfer {
         self.service = service
         let url = URL(string: spec.request.url)!  // validated by `create`
         self.hop = Hop(url: url, method: spec.request.method, body: spec.request.postData?.elements.first, headers: spec.request.headers)
+        self.cacheMode = CacheMode(flags: spec.request.flags, headers: spec.request.headers)
     }
 
     // MARK: Commands
@@ -101,6 +112,9 @@ final class Transfer {
         challengeBody = Data()
         decidedOutcome = nil
         lastUploadReport = nil
+        cacheBody = nil
+        revalidating = nil
+        if answeredFromCache() { return }
 
         guard let easy = curl_easy_init() else {
             finish(.failed(.insufficientResources))
@@ -134,6 +148,12 @@ final class Transfer {
 
         var lines = hop.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
         lines.append("Expect:")
+        if let revalidating {
+            if let etag = revalidating.etag, hop.headers["If-None-Match"] == nil { lines.append("If-None-Match: \(etag)") }
+            if let modified = revalidating.lastModified, hop.headers["If-Modified-Since"] == nil {
+                lines.append("If-Modified-Since: \(modified)")
+            }
+        }
         if let referrer = ReferrerRules.referrer(spec.request.referrerURL, to: hop.url, policy: spec.request.referrerPolicy) {
             lines.append("Referer: \(referrer)")
         }
@@ -221,7 +241,16 @@ final class Transfer {
             if let credentials, statusCode != 401 {
                 spec.context.authCache[authKey] = credentials
             }
+            if let cacheBody, let head = deliveredResponse {
+                cache.store(hop.url, response: head, body: cacheBody, requestHeaders: hop.headers, responseTime: responseTime)
+            }
             finish(.success)
+        case .revalidated:
+            guard var entry = revalidating else { return finish(.failed(.cacheReadFailure)) }
+            entry.metadata.headers = CachePolicy.merge(stored: entry.headers, notModified: responseHeaders).map { [$0.name, $0.value] }
+            entry.metadata.responseTime = Date().timeIntervalSince1970
+            cache.store(hop.url, response: entry.response, body: entry.body, requestHeaders: hop.headers, responseTime: entry.metadata.responseTime)
+            serve(entry)
         case .retry:
             retries += 1
             startHop()
@@ -247,6 +276,50 @@ final class Transfer {
             spec.sink.send(.authChallenge(challenge, callback))
         }
     }
+
+    /// Answers the hop from the cache when its mode and the entry allow; prepares a
+    /// revalidation when the entry is stale but has validators. Returns whether it answered.
+    private func answeredFromCache() -> Bool {
+        switch cacheMode {
+        case .alwaysMiss:
+            finish(.failed(.cacheMiss))
+            return true
+        case .onlyFromCache:
+            guard hop.method == "GET", let entry = cache.lookup(hop.url, requestHeaders: hop.headers) else {
+                finish(.failed(.cacheMiss))
+                return true
+            }
+            serve(entry)
+            return true
+        case .normal:
+            guard hop.method == "GET", let entry = cache.lookup(hop.url, requestHeaders: hop.headers) else { return false }
+            if CachePolicy.isFresh(entry.headers, responseTime: entry.metadata.responseTime, now: Date().timeIntervalSince1970) {
+                serve(entry)
+                return true
+            }
+            if entry.etag != nil || entry.lastModified != nil { revalidating = entry }
+            return false
+        case .skip, .disable:
+            return false
+        }
+    }
+
+    /// Completes the request with a stored response, without the network.
+    private func serve(_ entry: CacheEntry) {
+        spec.sink.send(.response(entry.response))
+        if !flags.contains(.noDownloadData) {
+            var offset = 0
+            while offset < entry.body.count {
+                let end = min(entry.body.count, offset + (64 << 10))
+                spec.sink.send(.data(entry.body.subdata(in: offset..<end)))
+                offset = end
+            }
+        }
+        finish(WebRequestCompletion(status: .success, wasCached: true))
+    }
+
+    /// The final response as delivered, kept for the cache.
+    private var deliveredResponse: Response?
 
     private var authKey: String {
         "\(hop.url.host ?? ""):\(hop.url.port ?? (hop.url.scheme == "https" ? 443 : 80))"
@@ -323,6 +396,10 @@ final class Transfer {
     }
 
     private func headersEnded() -> Bool {
+        if statusCode == 304, revalidating != nil {
+            disposition = .revalidated
+            return true
+        }
         if RedirectRules.isRedirect(statusCode), let location = responseHeaders["Location"] {
             if flags.contains(.stopOnRedirect) {
                 let target = RedirectRules.resolve(location, against: hop.url)?.absoluteString ?? location
@@ -348,7 +425,18 @@ final class Transfer {
             return true
         }
         disposition = .deliver
-        spec.sink.send(.response(makeResponse(url: hop.url.absoluteString, isRedirect: false)))
+        let head = makeResponse(url: hop.url.absoluteString, isRedirect: false)
+        deliveredResponse = head
+        if ["POST", "PUT", "DELETE"].contains(hop.method), statusCode < 400 {
+            cache.remove(hop.url)  // RFC 9111 §4.4: an unsafe method invalidates
+        }
+        if cacheMode.writes, hop.method == "GET", !flags.contains(.noDownloadData),
+            CachePolicy.isStorable(status: statusCode, responseHeaders: responseHeaders, requestHeaders: hop.headers)
+        {
+            cacheBody = Data()
+            responseTime = Date().timeIntervalSince1970
+        }
+        spec.sink.send(.response(head))
         if flags.contains(.noDownloadData), hop.method != "HEAD" {
             decidedOutcome = .success
             return false
@@ -384,6 +472,10 @@ final class Transfer {
         case .deliver:
             guard !bytes.isEmpty else { return 0 }
             guard spec.flow.admit(bytes.count) else { return nil }
+            if cacheBody != nil {
+                cacheBody!.append(contentsOf: bytes)
+                if cacheBody!.count > HTTPCache.maximumEntryBytes { cacheBody = nil }
+            }
             let count = bytes.count
             let flow = spec.flow
             let service = self.service
@@ -396,7 +488,7 @@ final class Transfer {
             let room = Self.maximumChallengeBody - challengeBody.count
             if room > 0 { challengeBody.append(contentsOf: bytes.prefix(room)) }
             return bytes.count
-        case .undecided, .redirect, .retry:
+        case .undecided, .redirect, .retry, .revalidated:
             return bytes.count
         }
     }

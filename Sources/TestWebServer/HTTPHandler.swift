@@ -145,6 +145,22 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case ("close", 1):
             context.close(promise: nil)
+        case ("cache", 1):
+            var headers = HTTPHeaders()
+            let control = [
+                query["max_age"].map { "max-age=\($0)" }, query["no_cache"].map { _ in "no-cache" },
+                query["no_store"].map { _ in "no-store" },
+            ].compactMap { $0 }
+            if !control.isEmpty { headers.add(name: "Cache-Control", value: control.joined(separator: ", ")) }
+            if let vary = query["vary"] { headers.add(name: "Vary", value: vary) }
+            if let tag = query["etag"].map({ "\"\($0)\"" }) {
+                headers.add(name: "ETag", value: tag)
+                if head.headers["If-None-Match"].first == tag {
+                    return respond(context, head, status: .notModified, contentType: nil, extraHeaders: headers, body: "")
+                }
+            }
+            let variant = query["vary"].map { " variant=" + (head.headers[$0].first ?? "") } ?? ""
+            respond(context, head, extraHeaders: headers, body: "response \(state.hits(path))\(variant)\n")
         case ("hits", 1):
             respond(context, head, body: "\(state.hits(query["path"] ?? "/"))\n")
         default:

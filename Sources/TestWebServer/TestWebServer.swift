@@ -36,6 +36,7 @@ public final class TestWebServer: Sendable {
         ("/drop?after=N&type=T", "announces 2N bytes, sends N, closes the connection"),
         ("/close", "closes the connection without a response"),
         ("/content?type=T&disposition=D&size=N&body=text", "N bytes (binary, or text) with Content-Type T (none if empty) and Content-Disposition D"),
+        ("/cache?max_age=N&no_cache=1&no_store=1&etag=T&vary=H", "a body numbered by hits, with those caching headers; 304 when If-None-Match matches T"),
         ("/hits?path=P", "how many requests reached path P"),
     ]
 
