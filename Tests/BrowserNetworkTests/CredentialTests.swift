@@ -48,6 +48,45 @@ struct CredentialTests {
         }
     }
 
+    @Test func authAnswersAreCachedPerContextAndCanBeCleared() async throws {
+        try await TestWebServer.withServer { server in
+            let url = server.baseURL + "/auth/basic?user=ann&pass=secret"
+            let request = Request(url: url, flags: .allowStoredCredentials)
+            let first = try BrowserProcess.makeRequestContext(name: "auth-\(UUID().uuidString)")
+            let second = try BrowserProcess.makeRequestContext(name: "auth-\(UUID().uuidString)")
+            let answer: @Sendable (RecordingClient) -> Void = { client in
+                client.onAuth = { _, callback in
+                    callback.continue(username: "ann", password: "secret")
+                    return true
+                }
+            }
+            let asked = try await Harness.run(request, context: first, configure: answer)
+            #expect(asked.events.filter { if case .auth = $0 { true } else { false } }.count == 1)
+            let remembered = try await Harness.run(request, context: first)
+            #expect(remembered.response?.status == 200, "the context answered from its credential cache")
+            #expect(!remembered.events.contains { if case .auth = $0 { true } else { false } })
+            let elsewhere = try await Harness.run(request, context: second)
+            #expect(elsewhere.response?.status == 401, "credentials never cross contexts")
+            await first.clear(.credentials)
+            let forgotten = try await Harness.run(request, context: first)
+            #expect(forgotten.response?.status == 401)
+        }
+    }
+
+    @Test func clearingCookiesEmptiesTheJarAndItsFile() async throws {
+        try await TestWebServer.withServer { server in
+            let directory = NSTemporaryDirectory() + "clear-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let context = try BrowserProcess.makeRequestContext(name: "clear", directory: directory)
+            _ = try await Harness.run(Request(url: server.baseURL + "/cookies/set?gone=soon&max_age=600", flags: .allowStoredCredentials), context: context)
+            await context.clear(.cookies)
+            let sent = try await Harness.run(Request(url: server.baseURL + "/cookies", flags: .allowStoredCredentials), context: context)
+            #expect(sent.echo["cookie"] as? String == "")
+            let file = try String(contentsOfFile: directory + "/cookies.txt", encoding: .utf8)
+            #expect(!file.contains("gone"))
+        }
+    }
+
     @Test func cookiesOnlyWithAllowStoredCredentials() async throws {
         try await TestWebServer.withServer { server in
             let context = try BrowserProcess.makeRequestContext(name: "cookies-\(UUID().uuidString)")

@@ -23,6 +23,7 @@ struct Outcome: Sendable {
     var error: NetworkError
     var response: Response?
     var request: Request
+    var wasCached = false
 
     var completions: Int { events.filter { if case .complete = $0 { true } else { false } }.count }
     var dataEvents: Int { events.filter { if case .data = $0 { true } else { false } }.count }
@@ -82,7 +83,8 @@ final class RecordingClient: WebRequestClient {
             status: request.status,
             error: request.error,
             response: request.response,
-            request: request.request
+            request: request.request,
+            wasCached: request.responseWasCached
         )
     }
 }
