@@ -54,7 +54,11 @@ final class HTTPCache {
         self.capacity = capacity
         if let directory {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".entry") {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            for name in names where name.hasSuffix(".tmp") {
+                unlink(directory.appendingPathComponent(name).path)  // a write a crash cut short
+            }
+            for name in names where name.hasSuffix(".entry") {
                 let path = directory.appendingPathComponent(name).path
                 let attributes = try? FileManager.default.attributesOfItem(atPath: path)
                 let bytes = (attributes?[.size] as? NSNumber)?.intValue ?? 0

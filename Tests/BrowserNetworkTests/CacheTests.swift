@@ -201,6 +201,7 @@ struct CacheTests {
             let file = directory + "/cache/" + entries[0]
             let whole = try Data(contentsOf: URL(fileURLWithPath: file))
             try whole.dropLast(3).write(to: URL(fileURLWithPath: file))  // as if cut mid-write
+            try whole.write(to: URL(fileURLWithPath: directory + "/cache/.\(entries[0]).999.tmp"))  // a write a kill cut short
 
             let reopened = try BrowserProcess.makeRequestContext(name: "torn-again", directory: directory)
             let (outcome, cached) = try await run(url, reopened)
@@ -209,6 +210,8 @@ struct CacheTests {
             #expect(server.hits(path) == 2)
             let (_, nowCached) = try await run(url, reopened)
             #expect(nowCached, "the entry was rewritten whole")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory + "/cache").filter { $0.hasSuffix(".tmp") }
+            #expect(leftovers.isEmpty)
         }
     }
 
