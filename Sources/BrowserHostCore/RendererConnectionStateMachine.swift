@@ -162,6 +162,9 @@ package struct RendererConnectionStateMachine {
             return .reject(id: id, .insufficientResources)
         }
         let streamed = wire.streamsUpload ? Int64(wire.postData.first?.length ?? 0) : nil
+        if let streamed, streamed > IPCLimits.maxUploadBytes {
+            return .reject(id: id, .fileTooBig)
+        }
         // updateValue, not subscript assignment: a nil Upload? must still record the request.
         live.updateValue(streamed.map { Upload(announced: $0) }, forKey: id)
         return .start(id: id, request: sent, streamedUploadBytes: streamed)

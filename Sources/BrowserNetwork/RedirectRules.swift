@@ -15,6 +15,9 @@ enum RedirectRules {
     /// Chromium's `kMaxRedirects`: the 21st redirect fails.
     static let maximumRedirects = 20
 
+    /// Headers that carry credentials, dropped when a redirect leaves the origin.
+    static let credentialHeaders = ["Authorization", "Proxy-Authorization", "Cookie"]
+
     /// Headers that describe a body, dropped when a redirect turns the request into a GET.
     static let bodyHeaders = ["Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Location", "Origin"]
 
@@ -41,8 +44,12 @@ enum RedirectRules {
         guard let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             return .failure(.unsafeRedirect)
         }
+        if let port = target.port, RequestPolicy.unsafePorts.contains(port) { return .failure(.unsafePort) }
         var next = hop
         next.url = target
+        if !isSameOrigin(hop.url, target) {
+            for name in credentialHeaders { next.headers.remove(name) }
+        }
         let becomesGet = (status == 303 && hop.method != "HEAD") || ((status == 301 || status == 302) && hop.method == "POST")
         if becomesGet {
             next.method = "GET"
@@ -50,6 +57,15 @@ enum RedirectRules {
             for name in bodyHeaders { next.headers.remove(name) }
         }
         return .success(next)
+    }
+
+    /// Whether two URLs share scheme, host and port.
+    static func isSameOrigin(_ first: URL, _ second: URL) -> Bool {
+        func origin(_ url: URL) -> (String, String, Int) {
+            let scheme = url.scheme?.lowercased() ?? ""
+            return (scheme, url.host?.lowercased() ?? "", url.port ?? (scheme == "https" ? 443 : 80))
+        }
+        return origin(first) == origin(second)
     }
 
     /// Resolves a `Location` value against the URL it came from.

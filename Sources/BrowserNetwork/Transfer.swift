@@ -78,6 +78,10 @@ final class Transfer {
             finish(.failed(.unknownURLScheme))
             return
         }
+        if let port = hop.url.port, RequestPolicy.unsafePorts.contains(port) {
+            finish(.failed(.unsafePort))
+            return
+        }
         startHop()
     }
 
@@ -258,6 +262,9 @@ final class Transfer {
             switch RedirectRules.follow(hop, status: statusCode, location: location, redirectsSoFar: redirects) {
             case .success(let next):
                 redirects += 1
+                if !RedirectRules.isSameOrigin(hop.url, next.url) {
+                    credentials = nil  // an answer for one origin is never sent to another
+                }
                 hop = next
                 startHop()
             case .failure(let error):

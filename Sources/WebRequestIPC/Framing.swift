@@ -17,6 +17,8 @@ package enum IPCLimits {
     package static let inlineUploadBytes = 64 << 10
     /// Requests one renderer may have in flight; past it, `ERR_INSUFFICIENT_RESOURCES`.
     package static let maxRequestsInFlight = 64
+    /// The largest body a renderer may upload; a larger one fails with `ERR_FILE_TOO_BIG`.
+    package static let maxUploadBytes: Int64 = 1 << 30
     /// The protocol version this build speaks.
     package static let protocolVersion: UInt32 = 1
 }

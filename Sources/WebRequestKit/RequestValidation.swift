@@ -36,6 +36,10 @@ extension Request {
                 "post data has \(elements.count) elements; only one is supported"
             )
         }
+        let urlLimit = process == .renderer ? RequestPolicy.maximumRendererURLBytes : RequestPolicy.maximumURLBytes
+        guard url.utf8.count <= urlLimit else {
+            throw WebRequestCreateError(.invalidURL, "URL of \(url.utf8.count) bytes is longer than \(urlLimit)")
+        }
         guard Self.parsedURL(url) != nil else {
             throw WebRequestCreateError(.invalidURL, "URL \(url.debugDescription) does not parse")
         }
@@ -51,6 +55,9 @@ extension Request {
             }
         }
         if process == .renderer {
+            if let violation = RequestPolicy.rendererHeaderViolation(self) {
+                throw WebRequestCreateError(.invalidHeader, violation)
+            }
             if case .file(let path) = elements.first {
                 throw WebRequestCreateError(
                     .fileElementInRenderer,

@@ -136,6 +136,27 @@ struct RendererConnectionStateMachineTests {
         #expect(isBad(inline.receive(chunk(1, 1))), "a body sent whole takes no chunks")
     }
 
+    @Test func oversizedUploadsAreRefusedWithoutAKill() {
+        var machine = ready()
+        var start = Webrequestkit_Ipc_V1_StartRequest()
+        start.requestID = 1
+        var wire = Webrequestkit_Ipc_V1_Request(Request(url: "http://a.test/", method: "POST"))
+        var element = Webrequestkit_Ipc_V1_PostDataElement()
+        element.type = .bytes
+        element.length = UInt64(IPCLimits.maxUploadBytes) + 1
+        wire.postData = [element]
+        start.request = wire
+        #expect(machine.receive(IPCEnvelope(.startRequest(start))) == .reject(id: 1, .fileTooBig))
+    }
+
+    @Test func headersOnlyTheBrowserSetsAreBadMessages() {
+        var machine = ready()
+        var start = Webrequestkit_Ipc_V1_StartRequest()
+        start.requestID = 1
+        start.request = Webrequestkit_Ipc_V1_Request(Request(url: "http://a.test/", headers: [("Host", "evil.test")]))
+        #expect(isBad(machine.receive(IPCEnvelope(.startRequest(start)))))
+    }
+
     @Test func tooManyInFlightIsRefusedWithoutAKill() {
         var machine = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"], maxRequestsInFlight: 2)
         _ = machine.receive(hello())

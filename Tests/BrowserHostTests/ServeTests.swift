@@ -33,6 +33,12 @@ struct ServeTests {
             #expect(refused.events.first?["reason"] as? String == "file_element_in_renderer")
             let method = try await browser.render([server.baseURL + "/echo", "-X", "TRACE", "--json"])
             #expect(method.events.first?["reason"] as? String == "unsupported_method")
+            let host = try await browser.render([server.baseURL + "/echo", "-H", "Host: elsewhere.test", "--json"])
+            #expect(host.status == 2)
+            #expect(host.events.first?["reason"] as? String == "invalid_header")
+            let local = try await browser.render(["file:///etc/passwd", "--json"])
+            #expect(local.completion?["error"] as? String == "ERR_UNKNOWN_URL_SCHEME")
+            #expect(local.completion?["body_bytes"] as? Int == 0, "a renderer never reads a local file")
             #expect(server.hits("/echo") == 0, "nothing reached the network")
             #expect(browser.events("bad_message").isEmpty, "refused locally, never sent")
 

@@ -76,6 +76,21 @@ struct RuleTableTests {
         #expect(invalid == .failure(.invalidRedirect))
     }
 
+    @Test func crossOriginRedirectsDropCredentialsAndUnsafePortsFail() throws {
+        var start = hop("GET", body: false)
+        start.headers = [("Authorization", "Basic x"), ("Cookie", "a=1"), ("X-Keep", "1")]
+        let same = try RedirectRules.follow(start, status: 302, location: "/other", redirectsSoFar: 0).get()
+        #expect(same.headers["Authorization"] == "Basic x")
+        #expect(same.headers["Cookie"] == "a=1")
+        let cross = try RedirectRules.follow(start, status: 307, location: "http://b.test/", redirectsSoFar: 0).get()
+        #expect(cross.headers["Authorization"] == nil)
+        #expect(cross.headers["Cookie"] == nil)
+        #expect(cross.headers["X-Keep"] == "1")
+        let otherPort = try RedirectRules.follow(start, status: 302, location: "http://a.test:8080/", redirectsSoFar: 0).get()
+        #expect(otherPort.headers["Authorization"] == nil, "another port is another origin")
+        #expect(RedirectRules.follow(start, status: 302, location: "http://a.test:25/", redirectsSoFar: 0) == .failure(.unsafePort))
+    }
+
     @Test func referrerPolicies() {
         let referrer = "https://user:pw@a.test/path?q#frag"
         let sameOrigin = URL(string: "https://a.test/other")!

@@ -190,6 +190,34 @@ struct SendingTests {
         }
     }
 
+    @Test func unsafePortsAreNeverContacted() async throws {
+        let direct = try await Harness.run(Request(url: "http://127.0.0.1:6000/"))
+        #expect(direct.events == [.complete(.failed, .unsafePort)])
+        try await TestWebServer.withServer { server in
+            let redirected = try await Harness.run(Request(url: server.baseURL + "/redirect/302?to=http://127.0.0.1:25/"))
+            #expect(redirected.events == [.complete(.failed, .unsafePort)])
+        }
+    }
+
+    @Test func crossOriginRedirectsLeaveCredentialsBehind() async throws {
+        try await TestWebServer.withServer { first in
+            try await TestWebServer.withServer { second in
+                let outcome = try await Harness.run(
+                    Request(
+                        url: first.baseURL + "/redirect/307?to=\(second.baseURL)/echo",
+                        method: "POST",
+                        headers: [("Authorization", "Basic c2VjcmV0"), ("Cookie", "session=1"), ("X-Keep", "yes")],
+                        postData: .string("body")
+                    )
+                )
+                #expect(outcome.echoHeader("Authorization") == nil)
+                #expect(outcome.echoHeader("Cookie") == nil)
+                #expect(outcome.echoHeader("X-Keep") == "yes")
+                #expect(outcome.echo["body_bytes"] as? Int == 4, "a 307 keeps the body")
+            }
+        }
+    }
+
     @Test func unknownSchemeFailsWithoutProgress() async throws {
         let outcome = try await Harness.run(Request(url: "foo://invalidurl"))
         #expect(outcome.events == [.complete(.failed, .unknownURLScheme)])

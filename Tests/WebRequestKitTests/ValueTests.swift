@@ -76,6 +76,28 @@ struct ValueTests {
         #expect((try? file.validated(for: .browser)) != nil)
     }
 
+    @Test func rendererHeadersAndSizesAreLimited() throws {
+        func code(_ request: Request) -> WebRequestCreateError.Code? {
+            do {
+                _ = try request.validated(for: .renderer)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        for name in ["Host", "content-length", "Transfer-Encoding", "Connection", "Sec-Fetch-Mode", "Proxy-Authorization", "Origin"] {
+            #expect(code(Request(url: "http://a/", headers: [(name, "x")])) == .invalidHeader, "\(name)")
+            #expect((try? Request(url: "http://a/", headers: [(name, "x")]).validated(for: .browser)) != nil, "the browser may set \(name)")
+        }
+        #expect(code(Request(url: "http://a/", headers: [("Cookie", "a=1")])) == .invalidHeader)
+        #expect(code(Request(url: "http://a/", headers: [("Cookie", "a=1")], flags: .allowStoredCredentials)) == nil)
+        #expect(code(Request(url: "http://a/", headers: HeaderMap((0...128).map { (name: "X-\($0)", value: "v") }))) == .invalidHeader)
+        #expect(code(Request(url: "http://a/", headers: [("X-Big", String(repeating: "v", count: 70_000))])) == .invalidHeader)
+        #expect(code(Request(url: "http://a/" + String(repeating: "p", count: 70_000))) == .invalidURL)
+        #expect((try? Request(url: "http://a/" + String(repeating: "p", count: 70_000)).validated(for: .browser)) != nil)
+        #expect(code(Request(url: "http://a/", headers: [("X-Fine", "yes")])) == nil)
+    }
+
     @Test func headerMapIsAnOrderedCaseInsensitiveMultimap() {
         var map: HeaderMap = [("A", "1"), ("b", "2"), ("a", "3")]
         #expect(map["a"] == "1")
