@@ -153,6 +153,18 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// scripts/fuzz.sh sets WEBREQUESTKIT_FUZZ to add the libFuzzer target, which only links with
+// -sanitize=fuzzer (libFuzzer provides its main).
+if Context.environment["WEBREQUESTKIT_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "ipc-fuzz",
+            dependencies: ["BrowserHostCore", "WebRequestIPC", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/ipc-fuzz"
+        )
+    )
+}
+
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
