@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job: starts the embedded web server on loopback and makes
-# browser-process requests through browser-host fetch, for people and as JSON lines.
+# Sets everything up and runs the main job: starts the embedded web server on loopback, makes
+# browser-process requests through browser-host fetch, then runs a browser process that spawns
+# render processes whose requests go through it (one of them becomes a download).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-swift build --product browser-host
-swift build --product test-web-server
+for product in browser-host render-client test-web-server; do
+    swift build --product "$product"
+done
 bin=$(swift build --show-bin-path)
 
 source scripts/web-server.sh
@@ -26,3 +28,16 @@ run "$url/auth/basic?user=ann&pass=secret" --flag allow-stored-credentials --aut
 run "$url/bytes/104857600" --output /dev/null
 run "foo://not-http" --json
 run "$url/" -X PATCH --json
+
+work=$(mktemp -d)
+echo
+echo "\$ browser-host serve --json --exit-when-idle --context work --browser tab=work --spawn 'render-client …' ×3"
+"$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" --json --exit-when-idle \
+    --context work --browser tab=work \
+    --spawn "$bin/render-client --browser tab fetch $url/hello --json" \
+    --spawn "$bin/render-client fetch '$url/content?type=application/pdf&size=4096&disposition=attachment;%20filename=report.pdf' --json" \
+    --spawn "$bin/render-client fetch $url/echo --upload-file /etc/hostname --json" \
+    || echo "(exit status $?: a renderer's request was refused, as it should be)"
+echo
+echo "downloads saved by the browser: $(ls "$work/downloads")"
+rm -rf "$work"
