@@ -48,6 +48,17 @@ public enum BrowserProcess {
         return try BrowserRequestContext(name: name, directory: directory.map { URL(fileURLWithPath: $0) })
     }
 
+    private static let idleTimeout = Mutex<Int?>(nil)
+
+    /// How long a transfer may go without receiving or sending a byte before it fails with
+    /// ``NetworkError/timedOut``, in seconds; `nil` (the default, as in CEF) for no limit. A
+    /// transfer paused because its client has not consumed its body is not idle. Applies to
+    /// transfers started afterwards.
+    public static var transferIdleTimeout: Int? {
+        get { idleTimeout.withLock { $0 } }
+        set { idleTimeout.withLock { $0 = newValue } }
+    }
+
     /// Transfers started and not yet completed or canceled.
     public static var transfersInFlight: Int {
         service.inFlight

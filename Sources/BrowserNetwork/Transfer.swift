@@ -53,6 +53,7 @@ final class Transfer {
     private var isFinished = false
 
     private let cacheMode: CacheMode
+    private let idleTimeout = BrowserProcess.transferIdleTimeout
     /// The stale entry this hop asks the server about.
     private var revalidating: CacheEntry?
     /// The final response's body as it streams, while it may still be stored.
@@ -131,6 +132,10 @@ final class Transfer {
         ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, 30_000)
+        if let idle = idleTimeout {
+            ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
+            ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, idle)
+        }
         ccurl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 64 << 10)
         ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, Self.userAgent)
         ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
@@ -438,6 +443,7 @@ final class Transfer {
             cache.remove(hop.url)  // RFC 9111 §4.4: an unsafe method invalidates
         }
         if cacheMode.writes, hop.method == "GET", !flags.contains(.noDownloadData),
+            (head.expectedContentLength ?? 0) <= HTTPCache.maximumEntryBytes,
             CachePolicy.isStorable(status: statusCode, responseHeaders: responseHeaders, requestHeaders: hop.headers)
         {
             cacheBody = Data()

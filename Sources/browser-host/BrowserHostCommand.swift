@@ -34,12 +34,18 @@ struct Fetch: AsyncParsableCommand {
     @Option(name: .customLong("auth"), help: "USER:PASS to answer authentication challenges.")
     var auth: String?
 
+    @Option(name: .customLong("idle-timeout"), help: "Fail with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
+    var idleTimeout: Int?
+
     func validate() throws {
         if let context, ContextDeclaration(argument: context) == nil {
             throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
         }
         if let auth, !auth.contains(":") {
             throw ValidationError("--auth must be USER:PASS")
+        }
+        if let idleTimeout, idleTimeout <= 0 {
+            throw ValidationError("--idle-timeout must be a positive number of seconds")
         }
     }
 
@@ -48,6 +54,7 @@ struct Fetch: AsyncParsableCommand {
             let colon = auth.firstIndex(of: ":")!
             return Credentials(username: String(auth[..<colon]), password: String(auth[auth.index(after: colon)...]))
         }
+        BrowserProcess.transferIdleTimeout = idleTimeout
         let requestContext = try context.flatMap(ContextDeclaration.init(argument:))?.makeContext()
         let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: credentials)
         throw ExitCode(status)
@@ -91,6 +98,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("exit-when-idle"), help: "Exit once every spawned renderer has exited and nothing is in flight.")
     var exitWhenIdle = false
 
+    @Option(name: .customLong("idle-timeout"), help: "Fail a transfer with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
+    var idleTimeout: Int?
+
     @Flag(help: "Print one JSON object per line for each event.")
     var json = false
 
@@ -104,6 +114,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        BrowserProcess.transferIdleTimeout = idleTimeout
         var browserMap: [String: String] = [:]
         for browser in browsers {
             let parts = browser.split(separator: "=").map(String.init)

@@ -4,195 +4,216 @@ import Glibc
 import TestWebServer
 import Testing
 
-/// `browser-host fetch` as scripts see it: the JSON lines and exit statuses of cli.md.
-@Suite("browser-host fetch", .serialized)
-struct FetchCommandTests {
-    private func fetch(_ arguments: [String]) async throws -> ChildProcess.Result {
-        try await ChildProcess.run("browser-host", ["fetch"] + arguments)
-    }
-
-    @Test func getPrintsOneLinePerCallbackAndExitsZero() async throws {
-        try await TestWebServer.withServer { server in
-            let result = try await fetch([server.baseURL + "/hello", "--json"])
-            #expect(result.status == 0)
-            #expect(result.events.map { $0["event"] as? String } == ["download_data", "download_progress", "complete"])
-            let completion = try #require(result.completion)
-            #expect(completion["status"] as? String == "success")
-            #expect(completion["error_code"] as? Int == 0)
-            #expect(completion["error"] as? String == "ERR_NONE")
-            #expect(completion["body_bytes"] as? Int == 5)
-            #expect(completion["body_sha256"] as? String == SHA256.hash(data: Data("hello".utf8)).map { String(format: "%02x", $0) }.joined())
-            #expect(completion["was_cached"] as? Bool == false)
-            #expect(completion["routed_to_download"] as? Bool == false)
-            #expect(result.response?["status"] as? Int == 200)
-            #expect(result.response?["mime_type"] as? String == "text/plain")
-            #expect(result.response?["url"] as? String == server.baseURL + "/hello")
-            #expect((result.response?["headers"] as? [[String]])?.contains(["Content-Length", "5"]) == true)
+extension BlackBoxTests {
+    /// `browser-host fetch` as scripts see it: the JSON lines and exit statuses of cli.md.
+    @Suite("browser-host fetch", .serialized)
+    struct FetchCommandTests {
+        private func fetch(_ arguments: [String]) async throws -> ChildProcess.Result {
+            try await ChildProcess.run("browser-host", ["fetch"] + arguments)
         }
-    }
 
-    @Test func postBytesAndFileElements() async throws {
-        try await TestWebServer.withServer { server in
-            let bytes = try await fetch([server.baseURL + "/echo", "--data", "a=1", "--json", "--flag", "report-upload-progress"])
-            #expect(bytes.status == 0)
-            #expect(bytes.events.first?["event"] as? String == "upload_progress")
-            let upload = bytes.events.last { $0["event"] as? String == "upload_progress" }
-            #expect(upload?["current"] as? Int == 3)
-            #expect(upload?["total"] as? Int == 3)
-
-            let path = NSTemporaryDirectory() + "upload-\(UUID().uuidString).json"
-            try Data("{\"k\":1}".utf8).write(to: URL(fileURLWithPath: path))
-            defer { unlink(path) }
-            let file = try await fetch([server.baseURL + "/echo", "--upload-file", path, "--output", path + ".out", "--json"])
-            defer { unlink(path + ".out") }
-            #expect(file.status == 0)
-            let echo = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + ".out"))) as? [String: Any]
-            #expect(echo?["method"] as? String == "POST")
-            #expect(echo?["body_bytes"] as? Int == 7)
-            #expect((echo?["headers"] as? [[String]])?.contains(["Content-Type", "application/json"]) == true)
-
-            let dataFile = try await fetch([server.baseURL + "/echo", "--data-file", "/etc/hostname", "-X", "PUT", "--json"])
-            #expect(dataFile.status == 0)
-        }
-    }
-
-    @Test func headRedirectsAndStopOnRedirect() async throws {
-        try await TestWebServer.withServer { server in
-            let head = try await fetch([server.baseURL + "/hello", "-X", "HEAD", "--json"])
-            #expect(head.events.count == 1)
-            #expect(head.status == 0)
-
-            let followed = try await fetch([server.baseURL + "/redirect/307?to=/echo", "-X", "POST", "--data", "x", "--json"])
-            #expect(followed.response?["url"] as? String == server.baseURL + "/echo")
-
-            let stopped = try await fetch([server.baseURL + "/redirect/301?to=/hello", "--flag", "stop-on-redirect", "--json"])
-            #expect(stopped.status == 1)
-            #expect(stopped.events.count == 1)
-            #expect(stopped.completion?["status"] as? String == "canceled")
-            #expect(stopped.completion?["error_code"] as? Int == -3)
-            #expect(stopped.response?["status"] as? Int == 301)
-            #expect(stopped.response?["url"] as? String == server.baseURL + "/hello")
-            #expect(server.hits("/redirect/301") == 1)
-            #expect(server.hits("/hello") == 1, "only the HEAD request; the stopped redirect was not followed")
-        }
-    }
-
-    @Test func cancelAfterBytesEndsCanceledWithNothingAfter() async throws {
-        try await TestWebServer.withServer { server in
-            let result = try await fetch([server.baseURL + "/bytes/10000000", "--cancel-after-bytes", "1", "--json"])
-            #expect(result.status == 1)
-            #expect(result.events.last?["event"] as? String == "complete")
-            #expect(result.completion?["status"] as? String == "canceled")
-            #expect(result.completion?["error"] as? String == "ERR_ABORTED")
-            #expect(result.events.filter { $0["event"] as? String == "download_data" }.count == 1)
-        }
-    }
-
-    @Test func dropAfterBytesExitsZeroWithoutCompletion() async throws {
-        try await TestWebServer.withServer { server in
-            let result = try await fetch([server.baseURL + "/stall", "--drop-after-bytes", "1", "--json"])
-            #expect(result.status == 0)
-            #expect(result.completion == nil)
-            #expect(server.abortedResponses == 1)
-        }
-    }
-
-    @Test(arguments: [404, 500])
-    func httpErrorsAreSuccess(code: Int) async throws {
-        try await TestWebServer.withServer { server in
-            let result = try await fetch([server.baseURL + "/status/\(code)", "--json"])
-            #expect(result.status == 0)
-            #expect(result.response?["status"] as? Int == code)
-            #expect(server.hits("/status/\(code)") == (code == 500 ? 3 : 1))
-        }
-    }
-
-    @Test func refusedCreatesExitTwoWithTheirReason() async throws {
-        let cases: [([String], String)] = [
-            (["http://127.0.0.1:1/", "-X", "PATCH"], "unsupported_method"),
-            (["http://127.0.0.1:1/", "--data", "a", "--data", "b"], "multiple_post_data_elements"),
-            (["not a url"], "invalid_url"),
-            (["http://127.0.0.1:1/", "-H", "Bad Name: x"], "invalid_header"),
-        ]
-        for (arguments, reason) in cases {
-            let result = try await fetch(arguments + ["--json"])
-            #expect(result.status == 2, "\(arguments)")
-            #expect(result.events.count == 1)
-            #expect(result.events.first?["event"] as? String == "create_failed")
-            #expect(result.events.first?["reason"] as? String == reason)
-            #expect((result.events.first?["message"] as? String)?.isEmpty == false)
-        }
-    }
-
-    @Test func unknownSchemeFails() async throws {
-        let result = try await fetch(["foo://invalidurl", "--json"])
-        #expect(result.status == 1)
-        #expect(result.events.count == 1)
-        #expect(result.completion?["error_code"] as? Int == -302)
-        #expect(result.completion?["error"] as? String == "ERR_UNKNOWN_URL_SCHEME")
-        #expect(result.completion?["response"] is NSNull)
-    }
-
-    @Test func wrongCommandLinesExitTwoWithAMessage() async throws {
-        for arguments in [["http://a/", "--flag", "bogus"], ["http://a/", "--bogus"], [], ["http://a/", "--context", "=x"], ["http://a/", "--referrer-policy", "sometimes"]] {
-            let result = try await fetch(arguments)
-            #expect(result.status == 2, "\(arguments)")
-            #expect(!result.stderr.isEmpty)
-        }
-    }
-
-    @Test func authIsAnsweredFromTheCommandLine() async throws {
-        try await TestWebServer.withServer { server in
-            let url = server.baseURL + "/auth/basic?user=u&pass=p"
-            let answered = try await fetch([url, "--flag", "allow-stored-credentials", "--auth", "u:p", "--json"])
-            #expect(answered.events.first?["event"] as? String == "auth_credentials")
-            #expect(answered.events.first?["realm"] as? String == "webrequestkit")
-            #expect(answered.events.first?["port"] as? Int == server.port)
-            #expect(answered.response?["status"] as? Int == 200)
-            let declined = try await fetch([url, "--flag", "allow-stored-credentials", "--json"])
-            #expect(declined.status == 0)
-            #expect(declined.response?["status"] as? Int == 401)
-        }
-    }
-
-    @Test func onDiskContextKeepsCookiesAcrossRunsAndCrashes() async throws {
-        try await TestWebServer.withServer { server in
-            let directory = NSTemporaryDirectory() + "ctx-\(UUID().uuidString)"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let context = ["--context", "kept=\(directory)", "--flag", "allow-stored-credentials", "--json"]
-            let set = try await fetch([server.baseURL + "/cookies/set?session=s1&lasting=l1&max_age=600"] + context)
-            #expect(set.status == 0)
-
-            // A browser killed in the middle of a transfer leaves the jar whole.
-            let doomed = try ChildProcess("browser-host", ["fetch", server.baseURL + "/stall"] + context)
-            var sawData = false
-            for _ in 0..<250 where !sawData {
-                try await Task.sleep(for: .milliseconds(20))
-                sawData = doomed.outputSoFar.contains("download_data")
+        @Test func getPrintsOneLinePerCallbackAndExitsZero() async throws {
+            try await TestWebServer.withServer { server in
+                let result = try await fetch([server.baseURL + "/hello", "--json"])
+                #expect(result.status == 0)
+                #expect(result.events.map { $0["event"] as? String } == ["download_data", "download_progress", "complete"])
+                let completion = try #require(result.completion)
+                #expect(completion["status"] as? String == "success")
+                #expect(completion["error_code"] as? Int == 0)
+                #expect(completion["error"] as? String == "ERR_NONE")
+                #expect(completion["body_bytes"] as? Int == 5)
+                #expect(completion["body_sha256"] as? String == SHA256.hash(data: Data("hello".utf8)).map { String(format: "%02x", $0) }.joined())
+                #expect(completion["was_cached"] as? Bool == false)
+                #expect(completion["routed_to_download"] as? Bool == false)
+                #expect(result.response?["status"] as? Int == 200)
+                #expect(result.response?["mime_type"] as? String == "text/plain")
+                #expect(result.response?["url"] as? String == server.baseURL + "/hello")
+                #expect((result.response?["headers"] as? [[String]])?.contains(["Content-Length", "5"]) == true)
             }
-            #expect(sawData)
-            kill(doomed.pid, SIGKILL)
-            #expect(doomed.wait().signal == SIGKILL)
-
-            let read = try await fetch([server.baseURL + "/cookies", "--output", directory + "/body"] + context)
-            #expect(read.status == 0)
-            let echo = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/body"))) as? [String: Any]
-            let cookie = echo?["cookie"] as? String ?? ""
-            #expect(cookie.contains("session=s1"))
-            #expect(cookie.contains("lasting=l1"))
-
-            let otherContext = try await fetch([server.baseURL + "/cookies", "--flag", "allow-stored-credentials", "--json", "--context", "fresh"])
-            #expect(otherContext.status == 0)
         }
-    }
 
-    @Test func oneGiBDownloadStreamsInBoundedMemory() async throws {
-        try await TestWebServer.withServer { server in
-            let size = 1 << 30
-            let result = try await fetch([server.baseURL + "/bytes/\(size)", "--output", "/dev/null", "--json"])
-            #expect(result.status == 0)
-            #expect(result.completion?["body_bytes"] as? Int == size)
-            #expect(result.maxRSSKiB < 128 << 10, "peak RSS \(result.maxRSSKiB) KiB for a 1 GiB body")
+        @Test func postBytesAndFileElements() async throws {
+            try await TestWebServer.withServer { server in
+                let bytes = try await fetch([server.baseURL + "/echo", "--data", "a=1", "--json", "--flag", "report-upload-progress"])
+                #expect(bytes.status == 0)
+                #expect(bytes.events.first?["event"] as? String == "upload_progress")
+                let upload = bytes.events.last { $0["event"] as? String == "upload_progress" }
+                #expect(upload?["current"] as? Int == 3)
+                #expect(upload?["total"] as? Int == 3)
+
+                let path = NSTemporaryDirectory() + "upload-\(UUID().uuidString).json"
+                try Data("{\"k\":1}".utf8).write(to: URL(fileURLWithPath: path))
+                defer { unlink(path) }
+                let file = try await fetch([server.baseURL + "/echo", "--upload-file", path, "--output", path + ".out", "--json"])
+                defer { unlink(path + ".out") }
+                #expect(file.status == 0)
+                let echo = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + ".out"))) as? [String: Any]
+                #expect(echo?["method"] as? String == "POST")
+                #expect(echo?["body_bytes"] as? Int == 7)
+                #expect((echo?["headers"] as? [[String]])?.contains(["Content-Type", "application/json"]) == true)
+
+                let dataFile = try await fetch([server.baseURL + "/echo", "--data-file", "/etc/hostname", "-X", "PUT", "--json"])
+                #expect(dataFile.status == 0)
+            }
+        }
+
+        @Test func headRedirectsAndStopOnRedirect() async throws {
+            try await TestWebServer.withServer { server in
+                let head = try await fetch([server.baseURL + "/hello", "-X", "HEAD", "--json"])
+                #expect(head.events.count == 1)
+                #expect(head.status == 0)
+
+                let followed = try await fetch([server.baseURL + "/redirect/307?to=/echo", "-X", "POST", "--data", "x", "--json"])
+                #expect(followed.response?["url"] as? String == server.baseURL + "/echo")
+
+                let stopped = try await fetch([server.baseURL + "/redirect/301?to=/hello", "--flag", "stop-on-redirect", "--json"])
+                #expect(stopped.status == 1)
+                #expect(stopped.events.count == 1)
+                #expect(stopped.completion?["status"] as? String == "canceled")
+                #expect(stopped.completion?["error_code"] as? Int == -3)
+                #expect(stopped.response?["status"] as? Int == 301)
+                #expect(stopped.response?["url"] as? String == server.baseURL + "/hello")
+                #expect(server.hits("/redirect/301") == 1)
+                #expect(server.hits("/hello") == 1, "only the HEAD request; the stopped redirect was not followed")
+            }
+        }
+
+        @Test func cancelAfterBytesEndsCanceledWithNothingAfter() async throws {
+            try await TestWebServer.withServer { server in
+                let result = try await fetch([server.baseURL + "/bytes/10000000", "--cancel-after-bytes", "1", "--json"])
+                #expect(result.status == 1)
+                #expect(result.events.last?["event"] as? String == "complete")
+                #expect(result.completion?["status"] as? String == "canceled")
+                #expect(result.completion?["error"] as? String == "ERR_ABORTED")
+                #expect(result.events.filter { $0["event"] as? String == "download_data" }.count == 1)
+            }
+        }
+
+        @Test func dropAfterBytesExitsZeroWithoutCompletion() async throws {
+            try await TestWebServer.withServer { server in
+                let result = try await fetch([server.baseURL + "/stall", "--drop-after-bytes", "1", "--json"])
+                #expect(result.status == 0)
+                #expect(result.completion == nil)
+                for _ in 0..<250 where server.abortedResponses == 0 { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(server.abortedResponses == 1)
+            }
+        }
+
+        @Test(arguments: [404, 500])
+        func httpErrorsAreSuccess(code: Int) async throws {
+            try await TestWebServer.withServer { server in
+                let result = try await fetch([server.baseURL + "/status/\(code)", "--json"])
+                #expect(result.status == 0)
+                #expect(result.response?["status"] as? Int == code)
+                #expect(server.hits("/status/\(code)") == (code == 500 ? 3 : 1))
+            }
+        }
+
+        @Test func refusedCreatesExitTwoWithTheirReason() async throws {
+            let cases: [([String], String)] = [
+                (["http://127.0.0.1:1/", "-X", "PATCH"], "unsupported_method"),
+                (["http://127.0.0.1:1/", "--data", "a", "--data", "b"], "multiple_post_data_elements"),
+                (["not a url"], "invalid_url"),
+                (["http://127.0.0.1:1/", "-H", "Bad Name: x"], "invalid_header"),
+            ]
+            for (arguments, reason) in cases {
+                let result = try await fetch(arguments + ["--json"])
+                #expect(result.status == 2, "\(arguments)")
+                #expect(result.events.count == 1)
+                #expect(result.events.first?["event"] as? String == "create_failed")
+                #expect(result.events.first?["reason"] as? String == reason)
+                #expect((result.events.first?["message"] as? String)?.isEmpty == false)
+            }
+        }
+
+        @Test func aStalledServerTimesOutWhenAskedTo() async throws {
+            try await TestWebServer.withServer { server in
+                let start = ContinuousClock.now
+                let result = try await fetch([server.baseURL + "/stall", "--idle-timeout", "1", "--json"])
+                #expect(result.status == 1)
+                #expect(result.completion?["error"] as? String == "ERR_TIMED_OUT")
+                #expect(result.completion?["error_code"] as? Int == -7)
+                #expect(result.completion?["body_bytes"] as? Int == 1000, "what did arrive was delivered")
+                #expect(ContinuousClock.now - start < .seconds(30))
+                for _ in 0..<250 where server.abortedResponses == 0 { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(server.abortedResponses == 1)
+                let patient = try await fetch([server.baseURL + "/slow?chunks=3&delay_ms=300&size=10", "--idle-timeout", "2", "--json"])
+                #expect(patient.status == 0, "a slow but live server is not idle")
+            }
+        }
+
+        @Test func unknownSchemeFails() async throws {
+            let result = try await fetch(["foo://invalidurl", "--json"])
+            #expect(result.status == 1)
+            #expect(result.events.count == 1)
+            #expect(result.completion?["error_code"] as? Int == -302)
+            #expect(result.completion?["error"] as? String == "ERR_UNKNOWN_URL_SCHEME")
+            #expect(result.completion?["response"] is NSNull)
+        }
+
+        @Test func wrongCommandLinesExitTwoWithAMessage() async throws {
+            for arguments in [["http://a/", "--flag", "bogus"], ["http://a/", "--bogus"], [], ["http://a/", "--context", "=x"], ["http://a/", "--referrer-policy", "sometimes"]] {
+                let result = try await fetch(arguments)
+                #expect(result.status == 2, "\(arguments)")
+                #expect(!result.stderr.isEmpty)
+            }
+        }
+
+        @Test func authIsAnsweredFromTheCommandLine() async throws {
+            try await TestWebServer.withServer { server in
+                let url = server.baseURL + "/auth/basic?user=u&pass=p"
+                let answered = try await fetch([url, "--flag", "allow-stored-credentials", "--auth", "u:p", "--json"])
+                #expect(answered.events.first?["event"] as? String == "auth_credentials")
+                #expect(answered.events.first?["realm"] as? String == "webrequestkit")
+                #expect(answered.events.first?["port"] as? Int == server.port)
+                #expect(answered.response?["status"] as? Int == 200)
+                let declined = try await fetch([url, "--flag", "allow-stored-credentials", "--json"])
+                #expect(declined.status == 0)
+                #expect(declined.response?["status"] as? Int == 401)
+            }
+        }
+
+        @Test func onDiskContextKeepsCookiesAcrossRunsAndCrashes() async throws {
+            try await TestWebServer.withServer { server in
+                let directory = NSTemporaryDirectory() + "ctx-\(UUID().uuidString)"
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let context = ["--context", "kept=\(directory)", "--flag", "allow-stored-credentials", "--json"]
+                let set = try await fetch([server.baseURL + "/cookies/set?session=s1&lasting=l1&max_age=600"] + context)
+                #expect(set.status == 0)
+
+                // A browser killed in the middle of a transfer leaves the jar whole.
+                let doomed = try ChildProcess("browser-host", ["fetch", server.baseURL + "/stall"] + context)
+                var sawData = false
+                for _ in 0..<250 where !sawData {
+                    try await Task.sleep(for: .milliseconds(20))
+                    sawData = doomed.outputSoFar.contains("download_data")
+                }
+                #expect(sawData)
+                kill(doomed.pid, SIGKILL)
+                #expect(doomed.wait().signal == SIGKILL)
+
+                let read = try await fetch([server.baseURL + "/cookies", "--output", directory + "/body"] + context)
+                #expect(read.status == 0)
+                let echo = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/body"))) as? [String: Any]
+                let cookie = echo?["cookie"] as? String ?? ""
+                #expect(cookie.contains("session=s1"))
+                #expect(cookie.contains("lasting=l1"))
+
+                let otherContext = try await fetch([server.baseURL + "/cookies", "--flag", "allow-stored-credentials", "--json", "--context", "fresh"])
+                #expect(otherContext.status == 0)
+            }
+        }
+
+        @Test func oneGiBDownloadStreamsInBoundedMemory() async throws {
+            try await TestWebServer.withServer { server in
+                let size = 1 << 30
+                let result = try await fetch([server.baseURL + "/bytes/\(size)", "--output", "/dev/null", "--json"])
+                #expect(result.status == 0)
+                #expect(result.completion?["body_bytes"] as? Int == size)
+                // Far below the body's size. Under a loaded parallel test run glibc's per-thread arenas
+                // inflate RSS past the ~40 MiB that scripts/bench-fetch.sh measures, hence the margin.
+                #expect(result.maxRSSKiB < 256 << 10, "peak RSS \(result.maxRSSKiB) KiB for a 1 GiB body")
+            }
         }
     }
 }

@@ -39,6 +39,11 @@ final class ServingBrowser: @unchecked Sendable {
         try await ChildProcess.run("render-client", ["--socket", socket] + (browser.map { ["--browser", $0] } ?? []) + ["fetch"] + arguments)
     }
 
+    /// How many file descriptors the browser process has open now.
+    var openDescriptors: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").count) ?? -1
+    }
+
     /// `browser-host status --json`, parsed.
     func status() async throws -> [String: Int] {
         let result = try await ChildProcess.run("browser-host", ["status", "--socket", socket, "--json"])
