@@ -116,5 +116,37 @@ extension BlackBoxTests {
                 #expect(browser.stop().status == 0)
             }
         }
+
+        @Test func aDownloadsFolderRemovedMidDownloadFailsCleanly() async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let url = server.baseURL + "/slow?chunks=20&size=1000&delay_ms=100"
+                let renderer = try await browser.render([url, "--json"])
+                #expect(renderer.completion?["routed_to_download"] as? Bool == true)
+                try FileManager.default.removeItem(atPath: browser.directory + "/downloads")
+                for _ in 0..<1000 where browser.events("download").isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                let event = browser.events("download").first
+                #expect(event?["state"] as? String == "failed")
+                #expect(!FileManager.default.fileExists(atPath: browser.directory + "/downloads/slow"))
+                #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test func anOnDiskContextThatCannotBeCreatedIsAClearError() async throws {
+            let file = NSTemporaryDirectory() + "not-a-folder-\(UUID().uuidString)"
+            #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let fetch = try await ChildProcess.run("browser-host", ["fetch", "http://127.0.0.1:1/", "--context", "c=\(file)/sub", "--json"])
+            #expect(fetch.status != 0)
+            #expect(!fetch.stderr.isEmpty)
+            #expect(fetch.signal == nil, "an error, not a crash")
+            let serve = try await ChildProcess.run("browser-host", [
+                "serve", "--socket", NSTemporaryDirectory() + "s-\(UUID().uuidString.prefix(6)).sock", "--context", "c=\(file)/sub", "--browser", "tab=c",
+            ])
+            #expect(serve.status != 0)
+            #expect(serve.signal == nil)
+            #expect(!serve.stderr.isEmpty)
+        }
     }
 }
