@@ -143,7 +143,8 @@ final class RendererRequestSink: TransferEventSink {
         repeat {
             var chunk = Webrequestkit_Ipc_V1_BodyChunk()
             chunk.requestID = requestID
-            chunk.data = data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
+            // libcurl's chunks fit one frame; only a larger one is cut (and copied).
+            chunk.data = data.count <= IPCLimits.chunkBytes ? data : data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
             offset += chunk.data.count
             channel.write(IPCEnvelope(.bodyChunk(chunk)), promise: nil)
         } while offset < data.count

@@ -25,12 +25,10 @@ enum RendererSpawner {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // dup2 onto another number clears close-on-exec on the copy; the originals stay CLOEXEC.
-        if rendererEnd == childDescriptor {
-            let moved = fcntl(rendererEnd, F_DUPFD_CLOEXEC, 10)
-            posix_spawn_file_actions_adddup2(&actions, moved, childDescriptor)
-        } else {
-            posix_spawn_file_actions_adddup2(&actions, rendererEnd, childDescriptor)
-        }
+        // (If the socketpair itself landed on that number, copy it elsewhere first.)
+        let source = rendererEnd == childDescriptor ? fcntl(rendererEnd, F_DUPFD_CLOEXEC, 10) : rendererEnd
+        defer { if source != rendererEnd { close(source) } }
+        posix_spawn_file_actions_adddup2(&actions, source, childDescriptor)
         if outputToStandardError {
             posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
         }

@@ -63,7 +63,7 @@ enum RedirectRules {
     static func isSameOrigin(_ first: URL, _ second: URL) -> Bool {
         func origin(_ url: URL) -> (String, String, Int) {
             let scheme = url.scheme?.lowercased() ?? ""
-            return (scheme, url.host?.lowercased() ?? "", url.port ?? (scheme == "https" ? 443 : 80))
+            return (scheme, url.host?.lowercased() ?? "", url.portOrDefault)
         }
         return origin(first) == origin(second)
     }
@@ -82,6 +82,16 @@ enum RedirectRules {
     }
 }
 
+extension URL {
+    /// The default port of an http(s) scheme: 443 for https, 80 otherwise.
+    static func defaultPort(forScheme scheme: String?) -> Int {
+        scheme?.lowercased() == "https" ? 443 : 80
+    }
+
+    /// The explicit port, else the scheme's default.
+    var portOrDefault: Int { port ?? Self.defaultPort(forScheme: scheme) }
+}
+
 /// Chromium's eight referrer policies, applied to one hop.
 enum ReferrerRules {
     /// The `Referer` value to send from `referrer` to `target` under `policy`, or `nil`.
@@ -94,10 +104,10 @@ enum ReferrerRules {
         components.password = nil
         components.fragment = nil
         guard let full = components.string else { return nil }
-        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        let port = components.port ?? URL.defaultPort(forScheme: scheme)
         let origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "") + "/"
         let targetScheme = target.scheme?.lowercased() ?? ""
-        let targetPort = target.port ?? (targetScheme == "https" ? 443 : 80)
+        let targetPort = target.portOrDefault
         let sameOrigin = scheme == targetScheme && host.lowercased() == (target.host ?? "").lowercased() && port == targetPort
         let downgrade = scheme == "https" && targetScheme != "https"
         switch policy {

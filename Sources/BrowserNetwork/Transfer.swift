@@ -334,7 +334,7 @@ final class Transfer {
     private var deliveredResponse: Response?
 
     private var authKey: String {
-        "\(hop.url.host ?? ""):\(hop.url.port ?? (hop.url.scheme == "https" ? 443 : 80))"
+        "\(hop.url.host ?? ""):\(hop.url.portOrDefault)"
     }
 
     private func releaseHop() {
@@ -473,7 +473,7 @@ final class Transfer {
         return AuthChallenge(
             isProxy: isProxy,
             host: hop.url.host ?? "",
-            port: hop.url.port ?? (hop.url.scheme == "https" ? 443 : 80),
+            port: hop.url.portOrDefault,
             realm: realm,
             scheme: "basic"
         )

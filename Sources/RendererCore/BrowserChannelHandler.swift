@@ -118,12 +118,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         for (_, entry) in orphans {
             entry.sink.send(.complete(.failed(.connectionClosed)))
         }
-        BrowserChannelHandler.browserGone.store(true, ordering: .relaxed)
         context.fireChannelInactive()
     }
-
-    /// Whether the browser process has gone away.
-    static let browserGone = Atomic<Bool>(false)
 }
 
 /// The renderer's backend: every request goes to the browser over the channel.

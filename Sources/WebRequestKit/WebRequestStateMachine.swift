@@ -122,7 +122,6 @@ package struct WebRequestStateMachine {
         wasCached = ending.wasCached
         routedToDownload = ending.routedToDownload
         response?.error = ending.error
-        if ending.status == .success { error = .none }
         return true
     }
 
