@@ -133,7 +133,14 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "WebRequestKitTests", dependencies: ["WebRequestKit", "WebRequestCLI"]),
+        .testTarget(
+            name: "WebRequestKitTests",
+            dependencies: [
+                "WebRequestKit", "WebRequestCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "BrowserNetworkTests",
             dependencies: [
