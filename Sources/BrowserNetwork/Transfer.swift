@@ -238,6 +238,12 @@ final class Transfer {
             finish(decidedOutcome)
             return
         }
+        if case .undecided = disposition, statusCode != 0 {
+            // A status line came but the head never ended (libcurl 7.88 calls that a success):
+            // Chromium's truncated headers.
+            finish(.failed(.responseHeadersTruncated))
+            return
+        }
         guard result == CURLE_OK else {
             let chunked = responseHeaders["Transfer-Encoding"]?.lowercased().contains("chunked") ?? false
             finish(.failed(CurlErrorMapping.networkError(for: result, osErrno: Int32(osErrno), chunked: chunked)))

@@ -75,6 +75,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             uniquingKeysWith: { first, _ in first }
         )
         state.hit(path)
+        if let tag = query["tag"], path != "/hits" { state.hit(ServerState.tagKey(tag)) }
         let segments = path.split(separator: "/").map(String.init)
 
         switch (segments.first ?? "", segments.count) {
@@ -128,7 +129,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 head,
                 chunks: Int(query["chunks"] ?? "") ?? 5,
                 size: Int(query["size"] ?? "") ?? 10,
-                delay: .milliseconds(Int64(query["delay_ms"] ?? "") ?? 100)
+                delay: .milliseconds(Int64(query["delay_ms"] ?? "") ?? 100),
+                contentType: query["type"] ?? "application/octet-stream"
             )
         case ("stall", 1):
             writeHead(context, head, status: .ok, contentType: query["type"] ?? "application/octet-stream", length: 1_000_000)
@@ -145,6 +147,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case ("close", 1):
             context.close(promise: nil)
+        case ("drop-headers", 1):
+            dropMidHeaders(context)
         case ("cache", 1):
             var headers = HTTPHeaders()
             let control = [
@@ -162,7 +166,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let variant = query["vary"].map { " variant=" + (head.headers[$0].first ?? "") } ?? ""
             respond(context, head, extraHeaders: headers, body: "response \(state.hits(path))\(variant)\n")
         case ("hits", 1):
-            respond(context, head, body: "\(state.hits(query["path"] ?? "/"))\n")
+            let count = query["tag"].map { state.hits(ServerState.tagKey($0)) } ?? state.hits(query["path"] ?? "/")
+            respond(context, head, body: "\(count)\n")
         default:
             respond(context, head, status: .notFound, body: "no such endpoint: \(path)\n")
         }
@@ -227,6 +232,18 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         respond(context, request, contentType: "application/json", body: json(object))
     }
 
+    /// Writes the start of a response head below the HTTP encoder, so no encoder completes it,
+    /// then closes: a server that dies mid-headers.
+    private func dropMidHeaders(_ context: ChannelHandlerContext) {
+        guard let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) else {
+            context.close(promise: nil)
+            return
+        }
+        let channel = context.channel
+        let partial = channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\nContent-Type: text/pl")
+        encoder.writeAndFlush(NIOAny(partial)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
     private func redirect(
         _ context: ChannelHandlerContext,
         _ request: HTTPRequestHead,
@@ -282,8 +299,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func slow(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, chunks: Int, size: Int, delay: TimeAmount) {
-        writeHead(context, request, status: .ok, contentType: "application/octet-stream", length: chunks * size)
+    private func slow(
+        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, chunks: Int, size: Int, delay: TimeAmount, contentType: String
+    ) {
+        writeHead(context, request, status: .ok, contentType: contentType, length: chunks * size)
         isResponding = true
         sendSlowly(context, request, left: chunks, size: size, delay: delay)
     }

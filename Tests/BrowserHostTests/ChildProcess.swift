@@ -40,8 +40,10 @@ final class ChildProcess {
     private let stdoutPath: String
     private let stderrPath: String
 
-    /// Starts `executable` (a product name) with `arguments`.
-    init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts `executable` (a product name) with `arguments`. With `fileSizeLimit`, the child
+    /// cannot grow any file past that many KiB (`RLIMIT_FSIZE`, with `SIGXFSZ` ignored): its
+    /// writes past it fail with `EFBIG`, as they would with `ENOSPC` on a full disk.
+    init(_ executable: String, _ arguments: [String], fileSizeLimit: Int? = nil) throws {
         let directory = NSTemporaryDirectory() + "child-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         stdoutPath = directory + "/stdout"
@@ -53,14 +55,18 @@ final class ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        var command = [path] + arguments
+        if let fileSizeLimit {
+            command = ["/bin/bash", "-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit); exec \"$0\" \"$@\""] + command
+        }
+        let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, path, &actions, nil, argv, envp)
+        let result = posix_spawn(&child, command[0], &actions, nil, argv, envp)
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
         pid = child
     }

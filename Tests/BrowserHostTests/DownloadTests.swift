@@ -133,6 +133,26 @@ extension BlackBoxTests {
             }
         }
 
+        @Test func aFullDiskFailsTheDownloadAndLeavesNothing() async throws {
+            try await TestWebServer.withServer { server in
+                // The browser may not grow a file past 1 MiB: the download's writes fail as on a full disk.
+                let browser = try await ServingBrowser(fileSizeLimit: 1024)
+                let url = server.baseURL + "/content?type=application/zip&size=4000000&disposition=attachment%3B%20filename%3Dbig.zip"
+                let renderer = try await browser.render([url, "--json"])
+                #expect(renderer.completion?["routed_to_download"] as? Bool == true)
+                for _ in 0..<1000 where browser.events("download").isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(browser.events("download").first?["state"] as? String == "failed")
+                let left = (try? FileManager.default.contentsOfDirectory(atPath: browser.directory + "/downloads")) ?? []
+                #expect(left.isEmpty, "neither big.zip nor big.zip.partial remains: \(left)")
+                #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                let small = try await browser.render([server.baseURL + "/content?type=application/zip&size=1000", "--json"])
+                #expect(small.completion?["routed_to_download"] as? Bool == true)
+                for _ in 0..<1000 where browser.events("download").count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(browser.events("download").last?["state"] as? String == "complete", "a download that fits still lands")
+                #expect(browser.stop().status == 0)
+            }
+        }
+
         @Test func anOnDiskContextThatCannotBeCreatedIsAClearError() async throws {
             let file = NSTemporaryDirectory() + "not-a-folder-\(UUID().uuidString)"
             #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))

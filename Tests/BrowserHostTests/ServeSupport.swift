@@ -8,14 +8,16 @@ final class ServingBrowser: @unchecked Sendable {
     let socket: String
     let process: ChildProcess
 
-    /// Starts `serve` with `arguments` and waits for its `ready` line.
-    init(_ arguments: [String] = []) async throws {
+    /// Starts `serve` with `arguments` and waits for its `ready` line; `fileSizeLimit` as in
+    /// ``ChildProcess``.
+    init(_ arguments: [String] = [], fileSizeLimit: Int? = nil) async throws {
         directory = NSTemporaryDirectory() + "serve-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socket = directory + "/browser.sock"
         process = try ChildProcess(
             "browser-host",
-            ["serve", "--socket", socket, "--downloads", directory + "/downloads", "--json"] + arguments
+            ["serve", "--socket", socket, "--downloads", directory + "/downloads", "--json"] + arguments,
+            fileSizeLimit: fileSizeLimit
         )
         for _ in 0..<500 where !process.outputSoFar.contains("ready socket=") {
             try await Task.sleep(for: .milliseconds(10))

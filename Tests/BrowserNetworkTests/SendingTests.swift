@@ -259,6 +259,16 @@ struct FailureTests {
         }
     }
 
+    @Test func closedMidHeadersIsTruncatedHeaders() async throws {
+        try await TestWebServer.withServer { server in
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/drop-headers"))
+            #expect(outcome.status == .failed)
+            #expect(outcome.error == .responseHeadersTruncated)
+            #expect(outcome.response == nil, "half a head is never presented as a response")
+            #expect(outcome.body.isEmpty)
+        }
+    }
+
     @Test func serverThatLiesAboutContentLength() async throws {
         try await TestWebServer.withServer { server in
             let outcome = try await Harness.run(Request(url: server.baseURL + "/drop?after=5000"))
