@@ -9,7 +9,7 @@ struct RenderClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render-client",
         abstract: "A render process: makes WebRequests through the browser process over IPC.",
-        subcommands: [Fetch.self, Bench.self]
+        subcommands: [Fetch.self, Bench.self, Soak.self]
     )
 
     /// Parses with the connection options allowed before `fetch` (cli.md).
@@ -105,5 +105,25 @@ struct Bench: AsyncParsableCommand {
         try await connection.connect()
         let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency)
         print(result.summary)
+    }
+}
+
+struct Soak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run thousands of mixed requests through the browser, check each ends as it must, print one JSON line.",
+        discussion: "Exits 0 when every request completed exactly once as it had to, 1 otherwise. Needs a browser serving with --downloads (the mix includes attachments). scripts/soak.sh runs many at once."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var soak: SoakOptions
+
+    func run() async throws {
+        try await connection.connect()
+        let report = try await SoakWorkload.run(
+            base: soak.base, tag: soak.tag, requests: soak.requests, concurrency: soak.concurrency, seed: soak.seed, kinds: soak.kindList
+        )
+        print(report.jsonLine)
+        if !report.isClean { throw ExitCode(FetchExitCode.failed) }
     }
 }
