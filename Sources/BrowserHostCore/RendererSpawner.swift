@@ -32,6 +32,9 @@ enum RendererSpawner {
         if outputToStandardError {
             posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
         }
+        // A renderer inherits its channel and standard streams, nothing else: not a socket of
+        // the network stack (libcurl does not mark them close-on-exec), not a download's file.
+        actions.addCloseFrom(childDescriptor + 1)
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0

@@ -1,4 +1,5 @@
 import Foundation
+import BrowserHostCore
 import Glibc
 
 /// A program of this package run as a real child process, with its output in files and its
@@ -17,6 +18,11 @@ final class ChildProcess {
             stdout.split(separator: "\n").compactMap { line in
                 try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             }
+        }
+
+        /// What valgrind reported (its lines start `==PID==`), empty when it found nothing.
+        var valgrindReport: String {
+            stderr.split(separator: "\n").filter { $0.hasPrefix("==") }.joined(separator: "\n")
         }
 
         var completion: [String: Any]? { events.last { $0["event"] as? String == "complete" } }
@@ -43,7 +49,9 @@ final class ChildProcess {
     /// Starts `executable` (a product name) with `arguments`. With `fileSizeLimit`, the child
     /// cannot grow any file past that many KiB (`RLIMIT_FSIZE`, with `SIGXFSZ` ignored): its
     /// writes past it fail with `EFBIG`, as they would with `ENOSPC` on a full disk.
-    init(_ executable: String, _ arguments: [String], fileSizeLimit: Int? = nil) throws {
+    /// With `underValgrind`, the child runs under valgrind's memcheck, which makes it exit 99 on
+    /// any memory error or leak (``Result/valgrindReport`` has what it said).
+    init(_ executable: String, _ arguments: [String], fileSizeLimit: Int? = nil, underValgrind: Bool = false) throws {
         let directory = NSTemporaryDirectory() + "child-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         stdoutPath = directory + "/stdout"
@@ -55,7 +63,16 @@ final class ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Nothing else of this process leaks into the child: a copy of the test web server's end
+        // of a connection would keep that connection open after the server closed it.
+        actions.addCloseFrom(3)
         var command = [path] + arguments
+        if underValgrind {
+            command = [
+                "/usr/bin/valgrind", "--quiet", "--error-exitcode=\(Self.valgrindErrorStatus)", "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect,possible", "--show-leak-kinds=definite,indirect,possible",
+            ] + command
+        }
         if let fileSizeLimit {
             command = ["/bin/bash", "-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit); exec \"$0\" \"$@\""] + command
         }
@@ -92,8 +109,11 @@ final class ChildProcess {
     }
 
     /// Runs `executable` to completion off the cooperative pool.
-    static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
-        let child = try ChildProcess(executable, arguments)
+    /// The status valgrind exits with when it found an error.
+    static let valgrindErrorStatus: Int32 = 99
+
+    static func run(_ executable: String, _ arguments: [String], underValgrind: Bool = false) async throws -> Result {
+        let child = try ChildProcess(executable, arguments, underValgrind: underValgrind)
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: child.wait()) }
         }

@@ -127,6 +127,26 @@ extension BlackBoxTests {
             }
         }
 
+        @Test func aSpawnedRendererInheritsItsChannelAndNothingElse() async throws {
+            try await TestWebServer.withServer { server in
+                let directory = NSTemporaryDirectory() + "spawn-\(UUID().uuidString.prefix(8))"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let client = ChildProcess.productsDirectory.appendingPathComponent("render-client").path
+                // A first renderer's request leaves the browser a pooled connection to the server,
+                // which the second, ls listing its own descriptors, must not inherit.
+                let result = try await ChildProcess.run("browser-host", [
+                    "serve", "--socket", directory + "/b.sock", "--json", "--exit-when-idle",
+                    "--spawn", "\(client) fetch \(server.baseURL)/hello --json",
+                    "--spawn", "/bin/sh -c 'sleep 1; exec ls /proc/self/fd' sh",
+                ])
+                #expect(result.status == 0)
+                let descriptors = result.stderr.split(separator: "\n").compactMap { Int($0) }
+                // ls sees the standard streams, the channel (3) and the directory it is listing (4).
+                #expect(descriptors.sorted() == [0, 1, 2, 3, 4], "nothing but the standard streams and the channel")
+            }
+        }
+
         @Test func rendererUnreachableExitsThree() async throws {
             let result = try await ChildProcess.run("render-client", ["--socket", "/nonexistent/browser.sock", "fetch", "http://127.0.0.1:1/", "--json"])
             #expect(result.status == 3)
