@@ -7,8 +7,12 @@
 //   IPC:      WebRequestIPC (generated protobuf messages, framing, conversions), used by both sides
 //   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore -> browser-host
 //   renderer: RendererCore (WebRequest over IPC; no libcurl in reach) -> render-client
+//             CProtobufC -> CWebRequest (the same protocol in C, on libprotobuf-c) -> render-client-c
 //   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server
 import PackageDescription
+
+/// Our own C is built with every warning an error, and with DWARF 4 (Debian's valgrind reads no newer).
+let strictC = ["-Wall", "-Wextra", "-Werror", "-std=c11", "-D_GNU_SOURCE", "-gdwarf-4"]
 
 let package = Package(
     name: "WebRequestKit",
@@ -18,6 +22,7 @@ let package = Package(
         .library(name: "RendererCore", targets: ["RendererCore"]),
         .executable(name: "browser-host", targets: ["browser-host"]),
         .executable(name: "render-client", targets: ["render-client"]),
+        .executable(name: "render-client-c", targets: ["render-client-c"]),
         .executable(name: "test-web-server", targets: ["test-web-server"]),
     ],
     dependencies: [
@@ -32,6 +37,11 @@ let package = Package(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
         ),
 
         // MARK: Common (both processes)
@@ -113,6 +123,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The renderer again, in C: a second implementation of the protocol from the same proto/.
+        .target(
+            name: "CWebRequest",
+            dependencies: ["CProtobufC"],
+            exclude: ["internal.h"],
+            cSettings: [.headerSearchPath("generated"), .unsafeFlags(strictC)]
+        ),
+        .executableTarget(
+            name: "render-client-c",
+            dependencies: ["CWebRequest"],
+            cSettings: [.unsafeFlags(strictC)]
+        ),
 
         // MARK: Test support
         .target(
@@ -152,7 +174,8 @@ let package = Package(
         .testTarget(
             name: "BrowserHostTests",
             dependencies: [
-                "BrowserHostCore", "TestWebServer", "WebRequestIPC", "browser-host", "render-client",
+                "BrowserHostCore", "TestWebServer", "WebRequestIPC", "CWebRequest", "browser-host", "render-client",
+                "render-client-c",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/generate-protos.sh >/dev/null
-if ! git diff --exit-code -- Sources/WebRequestIPC/Generated; then
-    echo "check-generated-code: Sources/WebRequestIPC/Generated is stale; run scripts/generate-protos.sh" >&2
+generated=(Sources/WebRequestIPC/Generated Sources/CWebRequest/generated)
+if ! git diff --exit-code -- "${generated[@]}"; then
+    echo "check-generated-code: the generated code is stale; run scripts/generate-protos.sh" >&2
     exit 1
 fi
-untracked=$(git ls-files --others --exclude-standard -- Sources/WebRequestIPC/Generated)
+untracked=$(git ls-files --others --exclude-standard -- "${generated[@]}")
 [ -z "$untracked" ] || { echo "check-generated-code: untracked generated files: $untracked" >&2; exit 1; }
 echo "check-generated-code: up to date"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Regenerates the Swift code for proto/ with protoc and the protoc-gen-swift of the swift-protobuf
-# version Package.swift names. The output is committed (the build plugin is far too slow on small
-# machines); scripts/check-generated-code.sh verifies it matches.
+# Regenerates the code for proto/: Swift with protoc and the protoc-gen-swift of the swift-protobuf
+# version Package.swift names, and C with Debian's protoc-c (protobuf-c-compiler). The output is
+# committed (the Swift build plugin is far too slow on small machines);
+# scripts/check-generated-code.sh verifies it matches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v protoc >/dev/null || {
+command -v protoc >/dev/null && command -v protoc-c >/dev/null || {
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler >/dev/null
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler protobuf-c-compiler >/dev/null
 }
 
 swift build -c release --product protoc-gen-swift >/dev/null
@@ -23,3 +25,9 @@ protoc \
     --proto_path=proto \
     $(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 echo "generated: $(ls "$out")"
+
+c_out=Sources/CWebRequest/generated
+rm -rf "$c_out"
+mkdir -p "$c_out"
+protoc --c_out="$c_out" --proto_path=proto $(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
+echo "generated: $(cd "$c_out" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what WebRequestKit needs from Debian, if it is missing: libcurl's headers (the
-# browser's network stack) and pkg-config (which SwiftPM uses to find them). Safe to run twice.
+# browser's network stack), libprotobuf-c's (the C renderer), pkg-config (which SwiftPM uses to
+# find them), and valgrind (the tests run the C renderer under it). Safe to run twice.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev pkg-config)
+packages=(libcurl4-openssl-dev libprotobuf-c-dev pkg-config valgrind)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -19,4 +20,4 @@ if ((${#missing[@]})); then
 fi
 
 command -v swift >/dev/null || { echo "setup: no swift on PATH; install Swift 6.0 or newer" >&2; exit 1; }
-echo "setup: $(swift --version 2>/dev/null | head -n 1); libcurl $(pkg-config --modversion libcurl)"
+echo "setup: $(swift --version 2>/dev/null | head -n 1); libcurl $(pkg-config --modversion libcurl); libprotobuf-c $(pkg-config --modversion libprotobuf-c)"

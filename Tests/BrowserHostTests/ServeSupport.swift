@@ -36,9 +36,10 @@ final class ServingBrowser: @unchecked Sendable {
         events.filter { $0["event"] as? String == kind }
     }
 
-    /// Runs `render-client` against this browser.
-    func render(_ arguments: [String], browser: String? = nil) async throws -> ChildProcess.Result {
-        try await ChildProcess.run("render-client", ["--socket", socket] + (browser.map { ["--browser", $0] } ?? []) + ["fetch"] + arguments)
+    /// Runs a renderer (`render-client` unless told otherwise) against this browser.
+    func render(_ arguments: [String], browser: String? = nil, with renderer: Renderer = .swift) async throws -> ChildProcess.Result {
+        let connection = ["--socket", socket] + (browser.map { ["--browser", $0] } ?? [])
+        return try await renderer.run(connection + ["fetch"] + arguments)
     }
 
     /// How many file descriptors the browser process has open now.
@@ -70,6 +71,28 @@ final class ServingBrowser: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         return last
+    }
+}
+
+/// The two implementations of the renderer side of the protocol, run as the same command line.
+enum Renderer: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    /// `render-client`: RendererCore on SwiftNIO and swift-protobuf.
+    case swift = "render-client"
+    /// `render-client-c`: CWebRequest on libprotobuf-c, run under valgrind.
+    case c = "render-client-c"
+
+    var testDescription: String { rawValue }
+
+    func run(_ arguments: [String]) async throws -> ChildProcess.Result {
+        if self == .c, !FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind") {
+            Issue.record("the C renderer's tests run it under valgrind, which is missing: run scripts/setup.sh")
+        }
+        let result = try await ChildProcess.run(rawValue, arguments, underValgrind: self == .c)
+        if self == .c {
+            #expect(result.status != ChildProcess.valgrindErrorStatus, "valgrind found errors:\n\(result.valgrindReport)")
+            #expect(result.valgrindReport.isEmpty, "valgrind said:\n\(result.valgrindReport)")
+        }
+        return result
     }
 }
 

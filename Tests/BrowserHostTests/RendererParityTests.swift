@@ -1,0 +1,211 @@
+import Crypto
+import Foundation
+import Glibc
+import TestWebServer
+import Testing
+
+extension BlackBoxTests {
+    /// The renderer integration tests, run against both implementations of the renderer side of
+    /// the protocol: `render-client` (Swift) and `render-client-c` (C on libprotobuf-c, under
+    /// valgrind, which fails the test on any memory error or leak).
+    @Suite("Both renderers, Swift and C", .serialized)
+    struct RendererParityTests {
+        @Test(arguments: Renderer.allCases)
+        func getPostAndHead(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let get = try await browser.render([server.baseURL + "/hello", "--json"], with: renderer)
+                #expect(get.status == 0)
+                #expect(get.completion?["body_sha256"] as? String == sha256(Data("hello".utf8)))
+                #expect(get.response?["status"] as? Int == 200)
+
+                let (post, echoed) = try await browser.renderEchoed(
+                    [server.baseURL + "/echo", "--data", "abc", "--flag", "report-upload-progress", "--json"], with: renderer
+                )
+                #expect(post.status == 0)
+                #expect(post.events.first?["event"] as? String == "upload_progress")
+                #expect(post.events.contains { $0["event"] as? String == "upload_progress" && $0["current"] as? Int == 3 })
+                #expect(echoed?["method"] as? String == "POST")
+                #expect(echoed?["body_bytes"] as? Int == 3)
+
+                let head = try await browser.render([server.baseURL + "/bytes/5000?type=text/plain", "-X", "HEAD", "--json"], with: renderer)
+                #expect(head.status == 0)
+                #expect(head.response?["status"] as? Int == 200)
+                #expect(!head.events.contains { $0["event"] as? String == "download_data" })
+                #expect(server.hits("/bytes/5000") == 1)
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
+        func redirectsAndStopOnRedirect(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let followed = try await browser.render([server.baseURL + "/redirect-chain/3", "--json"], with: renderer)
+                #expect(followed.status == 0)
+                #expect(followed.response?["url"] as? String == server.baseURL + "/hello")
+                let stopped = try await browser.render(
+                    [server.baseURL + "/redirect/302?to=/hello", "--flag", "stop-on-redirect", "--json"], with: renderer
+                )
+                #expect(stopped.status == 1)
+                #expect(stopped.completion?["status"] as? String == "canceled")
+                #expect(stopped.completion?["error"] as? String == "ERR_ABORTED")
+                #expect(stopped.response?["status"] as? Int == 302)
+                #expect(server.hits("/hello") == 1, "the stopped redirect was not followed")
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
+        func cancelEndsTheRequestAndTheTransfer(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let canceled = try await browser.render(
+                    [server.baseURL + "/bytes/50000000?type=text/plain", "--cancel-after-bytes", "1", "--json"], with: renderer
+                )
+                #expect(canceled.status == 1)
+                #expect(canceled.completion?["status"] as? String == "canceled")
+                #expect(canceled.completion?["error_code"] as? Int == -3)
+                #expect(canceled.events.last?["event"] as? String == "complete", "nothing after the completion")
+                #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                let dropped = try await browser.render(
+                    [server.baseURL + "/bytes/50000000?type=text/plain", "--drop-after-bytes", "1", "--json"], with: renderer
+                )
+                #expect(dropped.status == 0)
+                #expect(dropped.completion == nil, "a dropped request completes nowhere")
+                #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
+        func nonRenderableResponsesGoToTheDownloadsFolder(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let url = server.baseURL + "/content?type=application/pdf&size=3000&disposition=attachment%3B%20filename%3Dreport.pdf"
+                let routed = try await browser.render([url, "--json"], with: renderer)
+                #expect(routed.status == 1)
+                #expect(routed.completion?["routed_to_download"] as? Bool == true)
+                #expect(routed.completion?["error"] as? String == "ERR_ABORTED")
+                #expect(routed.completion?["body_bytes"] as? Int == 0)
+                for _ in 0..<500 where browser.events("download").isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(browser.events("download").first?["state"] as? String == "complete")
+                let saved = FileManager.default.contents(atPath: browser.directory + "/downloads/report.pdf")
+                #expect(saved?.count == 3000)
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
+        func refusalsStayInTheRenderer(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let cases: [([String], String)] = [
+                    (["--upload-file", "/etc/hostname"], "file_element_in_renderer"),
+                    (["-X", "TRACE"], "unsupported_method"),
+                    (["-H", "Host: elsewhere.test"], "invalid_header"),
+                    (["-H", "Cookie: a=b"], "invalid_header"),
+                    (["--data", "a", "--data", "b"], "multiple_post_data_elements"),
+                ]
+                for (arguments, reason) in cases {
+                    let refused = try await browser.render([server.baseURL + "/echo"] + arguments + ["--json"], with: renderer)
+                    #expect(refused.status == 2, "\(arguments)")
+                    #expect(refused.events.count == 1)
+                    #expect(refused.events.first?["reason"] as? String == reason, "\(arguments)")
+                }
+                let badURL = try await browser.render(["http://", "--json"], with: renderer)
+                #expect(badURL.events.first?["reason"] as? String == "invalid_url")
+                let wrongLine = try await browser.render([server.baseURL + "/echo", "--no-such-option"], with: renderer)
+                #expect(wrongLine.status == 2)
+                #expect(!wrongLine.stderr.isEmpty)
+                #expect(server.hits("/echo") == 0, "nothing reached the network")
+                #expect(browser.events("bad_message").isEmpty, "refused locally, never sent")
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
+        func largeBodiesStreamBothWays(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let size = 8 << 20
+                let reference = try await ChildProcess.run("browser-host", ["fetch", "\(server.baseURL)/bytes/\(size)", "--json"])
+                let download = try await browser.render(["\(server.baseURL)/bytes/\(size)?type=text/plain", "--output", "/dev/null", "--json"], with: renderer)
+                #expect(download.status == 0)
+                #expect(download.completion?["body_bytes"] as? Int == size)
+                #expect(download.completion?["body_sha256"] as? String == reference.completion?["body_sha256"] as? String)
+                #expect(download.events.filter { $0["event"] as? String == "download_data" }.count >= size / (64 << 10))
+
+                let upload = Data((0..<(1 << 20) + 12345).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+                let path = browser.directory + "/upload.bin"
+                #expect(FileManager.default.createFile(atPath: path, contents: upload))
+                let (put, echoed) = try await browser.renderEchoed([server.baseURL + "/echo", "-X", "PUT", "--data-file", path, "--json"], with: renderer)
+                #expect(put.status == 0)
+                #expect(echoed?["body_bytes"] as? Int == upload.count)
+                #expect(echoed?["body_sha256"] as? String == sha256(upload), "a streamed upload arrives whole")
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
+        func aSpawnedRendererUsesItsInheritedDescriptor(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer { server in
+                let directory = NSTemporaryDirectory() + "spawn-\(UUID().uuidString.prefix(8))"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let client = ChildProcess.productsDirectory.appendingPathComponent(renderer.rawValue).path
+                let command = renderer == .c ? "/usr/bin/valgrind -q --error-exitcode=99 --leak-check=full \(client)" : client
+                let result = try await ChildProcess.run("browser-host", [
+                    "serve", "--socket", directory + "/b.sock", "--json", "--exit-when-idle",
+                    "--spawn", "\(command) fetch \(server.baseURL)/hello --json",
+                ])
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.events.first { $0["event"] as? String == "renderer_exited" }?["status"] as? Int == 0)
+                #expect(result.stderr.contains("\"status\":\"success\""))
+            }
+        }
+
+        /// The two renderers print the same lines for the same requests (progress events aside:
+        /// they are throttled by time).
+        @Test func bothRenderersReportAlike() async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let requests: [[String]] = [
+                    [server.baseURL + "/hello"],
+                    [server.baseURL + "/status/404"],
+                    [server.baseURL + "/redirect/307?to=/echo", "--data", "x=1"],
+                    [server.baseURL + "/drop?after=3000&type=text/plain"],
+                    [server.baseURL + "/drop-headers"],
+                    [server.baseURL + "/bytes/100000?type=text/plain", "--flag", "no-download-data"],
+                    ["foo://nowhere"],
+                ]
+                for request in requests {
+                    let swift = try await browser.render(request + ["--json"], with: .swift)
+                    let c = try await browser.render(request + ["--json"], with: .c)
+                    #expect(swift.status == c.status, "\(request)")
+                    #expect(withoutProgress(swift.stdout) == withoutProgress(c.stdout), "\(request)")
+                }
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        private func withoutProgress(_ output: String) -> [String] {
+            output.split(separator: "\n").map(String.init).filter { !$0.contains("_progress\"") }
+        }
+    }
+}
+
+extension ServingBrowser {
+    /// Runs a renderer whose request goes to the test web server's `/echo`, and returns with its
+    /// result the JSON `/echo` sent back (the body, saved with `--output`).
+    func renderEchoed(_ arguments: [String], with renderer: Renderer) async throws -> (ChildProcess.Result, [String: Any]?) {
+        let path = directory + "/echo-\(UUID().uuidString.prefix(8)).json"
+        let result = try await render(arguments + ["--output", path], with: renderer)
+        let body = FileManager.default.contents(atPath: path) ?? Data()
+        return (result, try? JSONSerialization.jsonObject(with: body) as? [String: Any])
+    }
+}
+
+func sha256(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
