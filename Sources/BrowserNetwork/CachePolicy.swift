@@ -110,14 +110,37 @@ enum CachePolicy {
         return merged
     }
 
+    /// Parses the three date formats HTTP allows (RFC 9110 §5.6.7): IMF-fixdate
+    /// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+    /// (`Sun Nov  6 08:49:37 1994`). By hand, not with `DateFormatter`: it runs for every cached
+    /// response, and building formatters dominated the cost of a request.
     static func httpDate(_ text: String) -> Date? {
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text.trimmingSpaces()) { return date }
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "-" || $0 == ":" })
+        let day: Substring, month: Substring, year: Substring, time: ArraySlice<Substring>
+        switch tokens.count {
+        case 8 where tokens[7] == "GMT":  // IMF-fixdate and RFC 850
+            (day, month, year, time) = (tokens[1], tokens[2], tokens[3], tokens[4...6])
+        case 7:  // asctime
+            (month, day, year, time) = (tokens[1], tokens[2], tokens[6], tokens[3...5])
+        default:
+            return nil
         }
-        return nil
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        guard let monthIndex = months.firstIndex(of: month.lowercased()), var y = Int(year), let d = Int(day),
+            let h = Int(time[time.startIndex]), let m = Int(time[time.startIndex + 1]), let sec = Int(time[time.startIndex + 2]),
+            (1...31).contains(d), (0...23).contains(h), (0...59).contains(m), (0...60).contains(sec)
+        else { return nil }
+        if year.count == 2 { y += y < 70 ? 2000 : 1900 }
+        return Date(timeIntervalSince1970: Double(daysFromCivil(year: y, month: monthIndex + 1, day: d) * 86_400 + h * 3600 + m * 60 + sec))
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -73,7 +73,7 @@ final class HTTPCache {
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         components?.fragment = nil
         let text = components?.string ?? url.absoluteString
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     /// The entry for `url` whose `Vary` headers match `requestHeaders`, or `nil`.
@@ -99,7 +99,7 @@ final class HTTPCache {
             varied: varied,
             responseTime: responseTime,
             bodyLength: body.count,
-            bodyDigest: SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+            bodyDigest: SHA256.hash(data: body).hexString
         )
         save(Self.key(for: url), CacheEntry(metadata: metadata, body: body))
     }
@@ -132,7 +132,7 @@ final class HTTPCache {
         }
         let body = data.subdata(in: 4 + length..<data.count)
         guard body.count == metadata.bodyLength,
-            SHA256.hash(data: body).map({ String(format: "%02x", $0) }).joined() == metadata.bodyDigest
+            SHA256.hash(data: body).hexString == metadata.bodyDigest
         else {
             drop(key)
             return nil
@@ -173,5 +173,18 @@ final class HTTPCache {
         while totalBytes > capacity, let oldest = index.min(by: { $0.value.used < $1.value.used })?.key {
             drop(oldest)
         }
+    }
+}
+
+extension Sequence<UInt8> {
+    /// The bytes as lowercase hex digits.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -91,6 +91,20 @@ struct RuleTableTests {
         #expect(RedirectRules.follow(start, status: 302, location: "http://a.test:25/", redirectsSoFar: 0) == .failure(.unsafePort))
     }
 
+    @Test func httpDatesInAllThreeFormats() {
+        // RFC 9110 §5.6.7's example, in each format it allows.
+        let expected = Date(timeIntervalSince1970: 784_111_777)
+        #expect(CachePolicy.httpDate("Sun, 06 Nov 1994 08:49:37 GMT") == expected)
+        #expect(CachePolicy.httpDate("Sunday, 06-Nov-94 08:49:37 GMT") == expected)
+        #expect(CachePolicy.httpDate("Sun Nov  6 08:49:37 1994") == expected)
+        #expect(CachePolicy.httpDate("Thu, 26 Nov 2026 03:43:27 GMT") == Date(timeIntervalSince1970: 1_795_664_607))
+        #expect(CachePolicy.httpDate("Sun, 06 Nov 1994 08:49:37 PST") == nil)
+        #expect(CachePolicy.httpDate("Sun, 31 Foo 1994 08:49:37 GMT") == nil)
+        #expect(CachePolicy.httpDate("Sun, 06 Nov 1994 25:49:37 GMT") == nil)
+        #expect(CachePolicy.httpDate("yesterday") == nil)
+        #expect(CachePolicy.httpDate("") == nil)
+    }
+
     @Test func referrerPolicies() {
         let referrer = "https://user:pw@a.test/path?q#frag"
         let sameOrigin = URL(string: "https://a.test/other")!
