@@ -14,20 +14,29 @@ public enum RequestLoopBenchmark {
         public var concurrency: Int
         public var failures: Int
         public var seconds: Double
+        /// Each request's time from create to completion, in microseconds, sorted.
+        public var latencies: [Double] = []
         public var requestsPerSecond: Double { Double(requests) / seconds }
+
+        /// The latency below which `fraction` of the requests completed.
+        public func latency(percentile fraction: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            return latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
+        }
     }
 
-    /// Sends `requests` GETs of `url`, `concurrency` at a time, from one event loop.
-    public static func run(url: String, requests: Int, concurrency: Int) async throws -> Result {
+    /// Sends `requests` GETs of `url`, `concurrency` at a time, from one event loop. Unless
+    /// `useCache`, every request carries ``RequestFlags/disableCache``, so that each one goes to
+    /// the network as a plain HTTP client's would.
+    public static func run(url: String, requests: Int, concurrency: Int, useCache: Bool = false) async throws -> Result {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let done = loop.makePromise(of: Result.self)
         let start = ContinuousClock.now
         loop.execute {
-            let driver = Driver(url: url, total: requests) { failures in
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                done.succeed(Result(requests: requests, concurrency: concurrency, failures: failures, seconds: seconds))
+            let driver = Driver(request: Request(url: url, flags: useCache ? [] : .disableCache), total: requests) { failures, latencies in
+                let seconds = (ContinuousClock.now - start).seconds
+                done.succeed(Result(requests: requests, concurrency: concurrency, failures: failures, seconds: seconds, latencies: latencies.sorted()))
             }
             for _ in 0..<min(concurrency, requests) { driver.startOne() }
         }
@@ -38,16 +47,17 @@ public enum RequestLoopBenchmark {
 
     /// Starts a request whenever one completes, until `total` have completed.
     private final class Driver: WebRequestClient {
-        let url: String
+        let request: Request
         let total: Int
-        let finished: (Int) -> Void
+        let finished: (Int, [Double]) -> Void
         var started = 0
         var completed = 0
         var failures = 0
-        var live: [ObjectIdentifier: WebRequest] = [:]
+        var live: [ObjectIdentifier: (request: WebRequest, start: ContinuousClock.Instant)] = [:]
+        var latencies: [Double] = []
 
-        init(url: String, total: Int, finished: @escaping (Int) -> Void) {
-            self.url = url
+        init(request: Request, total: Int, finished: @escaping (Int, [Double]) -> Void) {
+            self.request = request
             self.total = total
             self.finished = finished
         }
@@ -55,8 +65,9 @@ public enum RequestLoopBenchmark {
         func startOne() {
             started += 1
             do {
-                let request = try WebRequest(Request(url: url), client: self)
-                live[ObjectIdentifier(request)] = request
+                let start = ContinuousClock.now
+                let request = try WebRequest(self.request, client: self)
+                live[ObjectIdentifier(request)] = (request, start)
             } catch {
                 failures += 1
                 webRequestFinished()
@@ -64,15 +75,17 @@ public enum RequestLoopBenchmark {
         }
 
         func webRequestDidComplete(_ request: WebRequest) {
-            live[ObjectIdentifier(request)] = nil
-            if request.status != .success { failures += 1 }
+            if let entry = live.removeValue(forKey: ObjectIdentifier(request)) {
+                latencies.append((ContinuousClock.now - entry.start).seconds * 1e6)
+            }
+            if request.status != .success || request.response?.status != 200 { failures += 1 }
             webRequestFinished()
         }
 
         private func webRequestFinished() {
             completed += 1
             if completed == total {
-                finished(failures)
+                finished(failures, latencies)
             } else if started < total {
                 startOne()
             }
@@ -85,7 +98,15 @@ extension RequestLoopBenchmark.Result {
     public var summary: String {
         "requests=\(requests) concurrency=\(concurrency) failures=\(failures) "
             + "seconds=\(String(format: "%.3f", seconds)) "
-            + "requests_per_second=\(String(format: "%.0f", requestsPerSecond))"
+            + "requests_per_second=\(String(format: "%.0f", requestsPerSecond)) "
+            + "p50_us=\(String(format: "%.0f", latency(percentile: 0.5))) p99_us=\(String(format: "%.0f", latency(percentile: 0.99)))"
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
 
@@ -99,6 +120,9 @@ public struct BenchOptions: ParsableArguments, Sendable {
 
     @Option(help: "How many in flight at once.")
     public var concurrency = 1
+
+    @Flag(help: "Let the requests use the HTTP cache (by default each carries disable-cache and goes to the network).")
+    public var cache = false
 
     public init() {}
 

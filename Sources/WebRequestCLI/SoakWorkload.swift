@@ -88,8 +88,7 @@ public enum SoakWorkload {
         loop.execute {
             let driver = Driver(base: base, tag: tag, total: requests, seed: seed, mix: mix) { report in
                 var report = report
-                let elapsed = ContinuousClock.now - start
-                report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                report.seconds = (ContinuousClock.now - start).seconds
                 done.succeed(report)
             }
             for _ in 0..<min(concurrency, requests) { driver.startOne() }

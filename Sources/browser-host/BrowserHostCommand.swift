@@ -70,7 +70,7 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         BrowserProcess.initialize()
-        let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency)
+        let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency, useCache: bench.cache)
         print(result.summary)
     }
 }

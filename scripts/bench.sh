@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# What the process split costs, in one run on this machine, against the same nginx on loopback:
+#   A  renderers (render-client) through browser-host serve: the product
+#   B  WebRequest in the browser process (browser-host): same network stack, no IPC
+#   C  a bare libcurl multi loop in C (Benchmarks/curl-multi-bench): the floor for this stack
+#   D  Foundation's URLSession (Benchmarks/http-bench urlsession)
+#   E  AsyncHTTPClient (Benchmarks/http-bench ahc)
+# Workloads: (1) 1 KiB GETs, keep-alive, 1 and 64 in flight (A: 64 spread over 4 renderers);
+# (2) one large download; (3) one large upload (PUT); (4) A with 1, 8, 32, 128 renderers of 8 in
+# flight each; (5) A's renderer start, process spawn to first completed request.
+# Figures: requests/s or MB/s, client CPU per request (A: renderers and browser), p50/p99 latency,
+# peak RSS per process, the browser's threads and descriptors. One table on stdout, the same rows
+# in JSON (--json FILE, default .build/bench-results.json). --smoke: seconds, tiny sizes (CI).
+# release builds; the machine is shared and noisy: compare the rows of one run with each other.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+smoke=0 json=.build/bench-results.json
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) smoke=1 ;;
+        --json) json=$2; shift ;;
+        *) echo "bench: unknown argument '$1'; usage: scripts/bench.sh [--smoke] [--json FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+scripts/setup.sh >/dev/null
+missing=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+[ -x /usr/bin/time ] || missing+=(time)
+if ((${#missing[@]})); then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || true
+fi
+PATH=$PATH:/usr/sbin
+
+if [ "$smoke" = 1 ]; then
+    small_requests=200 one_requests=100 big=$((8 << 20)) upload=$((8 << 20)) scale=(1 2 4) scale_requests=40 starts=3
+else
+    small_requests=30000 one_requests=3000 big=$((1 << 30)) upload=$((256 << 20)) scale=(1 8 32 128) scale_requests=400 starts=20
+fi
+
+echo "bench: building release products" >&2
+swift build -c release --product browser-host >/dev/null
+swift build -c release --product render-client >/dev/null
+(cd Benchmarks && swift build -c release >/dev/null)
+bin=$(swift build -c release --show-bin-path)
+bench_bin=$(cd Benchmarks && swift build -c release --show-bin-path)
+
+work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/bench.XXXXXX")
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# MARK: the server
+
+if command -v nginx >/dev/null; then
+    server=nginx
+    port=$((20000 + RANDOM % 20000))
+    mkdir -p "$work/www/upload" "$work/nginx"
+    head -c 1024 /dev/urandom >"$work/www/1k"
+    truncate -s "$big" "$work/www/big"
+    cat >"$work/nginx/nginx.conf" <<EOF
+user $(id -un);
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 10000000;
+    keepalive_timeout 120;
+    client_max_body_size 0;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    default_type text/plain;  # renderable, so renderer responses are not routed to downloads
+    server {
+        listen 127.0.0.1:$port;
+        root $work/www;
+        location /upload/ { dav_methods PUT; }
+    }
+}
+EOF
+    nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+    pids+=($!)
+    url="http://127.0.0.1:$port"
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+    small_url="$url/1k" big_url="$url/big" upload_url="$url/upload/body"
+else
+    server="test-web-server (nginx missing)"
+    swift build -c release --product test-web-server >/dev/null
+    source scripts/web-server.sh
+    start_test_web_server "$bin"
+    small_url="$url/bytes/1024" big_url="$url/bytes/$big" upload_url="$url/echo"
+fi
+echo "bench: server $server at $url" >&2
+check=$("$bin/browser-host" fetch "$small_url" --json --output /dev/null | tail -n 1)
+grep -q '"status":200,' <<<"$check" || { echo "bench: the server does not serve $small_url: $check" >&2; cat "$work/nginx/error.log" >&2 2>/dev/null; exit 1; }
+
+# MARK: measuring
+
+# The browser for A, fresh for each workload so its peak RSS is that workload's.
+start_browser() {
+    rm -f "$work/browser.sock"
+    "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
+    browser=$!
+    pids+=("$browser")
+    for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
+}
+stop_browser() { kill "$browser" 2>/dev/null; wait "$browser" 2>/dev/null || true; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+browser_hwm() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$browser/status"; }
+browser_threads() { awk '/^Threads/ { print $2 }' "/proc/$browser/status"; }
+browser_fds() { ls "/proc/$browser/fd" | wc -l; }
+ticks=$(getconf CLK_TCK)
+
+# Runs a command under /usr/bin/time; sets out (its stdout), cpu (user+sys seconds), rss (MiB).
+measure() {
+    /usr/bin/time -o "$work/time" -f "%U %S %M" "$@" >"$work/out" 2>"$work/err" || { echo "bench: failed: $* $(cat "$work/out" "$work/err" "$work/time")" >&2; return 1; }
+    out=$(cat "$work/out")
+    no_failures "$out" "$*"
+    read -r user sys kib <"$work/time"
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+    rss=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+}
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+# A figure from requests that failed (or answered other than 200) measures nothing.
+no_failures() {
+    local failures
+    failures=$(field failures "$1")
+    [ "${failures:-0}" = 0 ] || { echo "bench: $failures failures in: $2: $1" >&2; exit 1; }
+}
+
+# The project's fetch commands end with a summary on stderr: "success: 200 OK ...".
+succeeded() {
+    grep -q "^success: 2" "$work/err" || { echo "bench: $1 did not succeed: $(cat "$work/err")" >&2; exit 1; }
+}
+
+rows=()
+# row WORKLOAD CLIENT RATE UNIT CPU_MS_PER_OP P50 P99 RSS_CLIENT RSS_BROWSER THREADS FDS
+row() {
+    printf '%-22s %-3s %12s %-5s %10s %9s %9s %10s %11s %8s %5s\n' "$@"
+    rows+=("{\"workload\":\"$1\",\"client\":\"$2\",\"rate\":$3,\"unit\":\"$4\",\"cpu_ms_per_op\":$5,\"p50_us\":$6,\"p99_us\":$7,\"client_rss_mib\":$8,\"browser_rss_mib\":$9,\"browser_threads\":${10},\"browser_fds\":${11}}")
+}
+na=null
+
+printf '%-22s %-3s %12s %-5s %10s %9s %9s %10s %11s %8s %5s\n' workload cli rate unit cpu_ms/op p50_us p99_us rss_MiB browser_MiB threads fds
+
+# MARK: (1) small GETs
+
+for concurrency in 1 64; do
+    requests=$([ "$concurrency" = 1 ] && echo "$one_requests" || echo "$small_requests")
+    name="get-1KiB-c$concurrency"
+    declare -A rate=()
+
+    start_browser
+    before=$(cpu_ticks "$browser")
+    renderers=$([ "$concurrency" = 1 ] && echo 1 || echo 4)
+    per=$((requests / renderers))
+    started=$(date +%s.%N)
+    running=()
+    for r in $(seq "$renderers"); do
+        /usr/bin/time -o "$work/time$r" -f "%U %S %M" "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" \
+            --requests "$per" --concurrency $((concurrency / renderers)) >"$work/out$r" &
+        running+=($!)
+    done
+    wait "${running[@]}"
+    ended=$(date +%s.%N)
+    browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
+    renderer_cpu=0 renderer_rss=0 p50=0 p99=0
+    for r in $(seq "$renderers"); do
+        read -r user sys kib <"$work/time$r"
+        renderer_cpu=$(awk -v c="$renderer_cpu" -v u="$user" -v s="$sys" 'BEGIN { print c + u + s }')
+        renderer_rss=$(awk -v m="$renderer_rss" -v k="$kib" 'BEGIN { v = k / 1024; printf "%.1f", (v > m ? v : m) }')
+        line=$(cat "$work/out$r")
+        no_failures "$line" "render-client bench"
+        p50=$(awk -v a="$p50" -v b="$(field p50_us "$line")" 'BEGIN { print (b > a ? b : a) }')
+        p99=$(awk -v a="$p99" -v b="$(field p99_us "$line")" 'BEGIN { print (b > a ? b : a) }')
+    done
+    total=$((per * renderers))
+    rate[A]=$(awk -v n="$total" -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", n / (b - a) }')
+    cpu_per=$(awk -v c="$renderer_cpu" -v b="$browser_cpu" -v n="$total" 'BEGIN { printf "%.4f", (c + b) * 1000 / n }')
+    row "$name" A "${rate[A]}" req/s "$cpu_per" "$p50" "$p99" "$renderer_rss" "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
+    stop_browser
+
+    measure "$bin/browser-host" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
+    rate[B]=$(field requests_per_second "$out")
+    row "$name" B "${rate[B]}" req/s "$(awk -v c="$cpu" -v n="$requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
+        "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" $na $na $na
+    for client in C D E; do
+        case $client in
+            C) measure "$bench_bin/curl-multi-bench" small "$small_url" "$requests" "$concurrency" ;;
+            D) measure "$bench_bin/http-bench" urlsession small "$small_url" "$requests" "$concurrency" ;;
+            E) measure "$bench_bin/http-bench" ahc small "$small_url" "$requests" "$concurrency" ;;
+        esac
+        rate[$client]=$(field requests_per_second "$out")
+        row "$name" "$client" "${rate[$client]}" req/s "$(awk -v c="$cpu" -v n="$requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
+            "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" $na $na $na
+    done
+    ratios="$name ratios:"
+    for client in B C D E; do ratios+=" A/$client=$(awk -v a="${rate[A]}" -v b="${rate[$client]}" 'BEGIN { printf "%.2f", a / b }')"; done
+    echo "$ratios"
+done
+
+# MARK: (2) download and (3) upload
+
+head -c "$upload" /dev/zero >"$work/upload.bin"
+for workload in download upload; do
+    declare -A rate=()
+    if [ "$workload" = download ]; then
+        name="download-$((big >> 20))MiB" bytes=$big
+        a_args=(fetch "$big_url" --output /dev/null) b_args=(fetch "$big_url" --output /dev/null)
+        c_args=(download "$big_url")
+    else
+        name="upload-$((upload >> 20))MiB" bytes=$upload
+        a_args=(fetch "$upload_url" -X PUT --data-file "$work/upload.bin" --output /dev/null)
+        b_args=(fetch "$upload_url" -X PUT --upload-file "$work/upload.bin" --output /dev/null)
+        c_args=(upload "$upload_url" "$upload")
+    fi
+    start_browser
+    before=$(cpu_ticks "$browser")
+    started=$(date +%s.%N)
+    measure "$bin/render-client" --socket "$work/browser.sock" "${a_args[@]}"
+    ended=$(date +%s.%N)
+    succeeded "render-client ${a_args[*]}"
+    browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
+    rate[A]=$(awk -v n="$bytes" -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", n / (b - a) / 1e6 }')
+    row "$name" A "${rate[A]}" MB/s "$(awk -v c="$cpu" -v b="$browser_cpu" 'BEGIN { printf "%.1f", (c + b) * 1000 }')" $na $na "$rss" \
+        "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
+    stop_browser
+    started=$(date +%s.%N)
+    measure "$bin/browser-host" "${b_args[@]}"
+    ended=$(date +%s.%N)
+    succeeded "browser-host ${b_args[*]}"
+    rate[B]=$(awk -v n="$bytes" -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", n / (b - a) / 1e6 }')
+    row "$name" B "${rate[B]}" MB/s "$(awk -v c="$cpu" 'BEGIN { printf "%.1f", c * 1000 }')" $na $na "$rss" $na $na $na
+    for client in C D E; do
+        case $client in
+            C) measure "$bench_bin/curl-multi-bench" "${c_args[@]}" ;;
+            D) measure "$bench_bin/http-bench" urlsession "${c_args[@]}" ;;
+            E) measure "$bench_bin/http-bench" ahc "${c_args[@]}" ;;
+        esac
+        rate[$client]=$(field mb_per_s "$out")
+        row "$name" "$client" "${rate[$client]}" MB/s "$(awk -v c="$cpu" 'BEGIN { printf "%.1f", c * 1000 }')" $na $na "$rss" $na $na $na
+    done
+    ratios="$name ratios:"
+    for client in B C D E; do ratios+=" A/$client=$(awk -v a="${rate[A]}" -v b="${rate[$client]}" 'BEGIN { printf "%.2f", a / b }')"; done
+    echo "$ratios"
+    rm -f "$work/www/upload/body"
+done
+
+# MARK: (4) scale and (5) renderer start
+
+for count in "${scale[@]}"; do
+    start_browser
+    before=$(cpu_ticks "$browser")
+    started=$(date +%s.%N)
+    running=()
+    for r in $(seq "$count"); do
+        "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$scale_requests" --concurrency 8 >"$work/scale$r" &
+        running+=($!)
+    done
+    sleep 0.2
+    threads=$(browser_threads) fds=$(browser_fds)
+    wait "${running[@]}"
+    ended=$(date +%s.%N)
+    browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
+    total=$((count * scale_requests))
+    rate=$(awk -v n="$total" -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", n / (b - a) }')
+    row "scale-$count-renderers" A "$rate" req/s "$(awk -v b="$browser_cpu" -v n="$total" 'BEGIN { printf "%.4f", b * 1000 / n }')" \
+        $na $na $na "$(browser_hwm)" "$threads" "$fds"
+    stop_browser
+done
+
+start_browser
+for i in $(seq "$starts"); do
+    a=$(date +%s%N)
+    "$bin/render-client" --socket "$work/browser.sock" fetch "$small_url" --output /dev/null >/dev/null 2>&1
+    b=$(date +%s%N)
+    echo $(((b - a) / 1000))
+done | sort -n >"$work/starts"
+p50=$(awk '{ a[NR] = $1 } END { print a[int(NR / 2) + 1] }' "$work/starts")
+p99=$(awk '{ a[NR] = $1 } END { i = int(NR * 0.99) + 1; if (i > NR) i = NR; print a[i] }' "$work/starts")
+row renderer-start A "$(awk -v p="$p50" 'BEGIN { printf "%.0f", 1e6 / p }')" start/s $na "$p50" "$p99" $na "$(browser_hwm)" \
+    "$(browser_threads)" "$(browser_fds)"
+stop_browser
+
+mkdir -p "$(dirname "$json")"
+{
+    echo "{\"server\":\"$server\",\"smoke\":$([ "$smoke" = 1 ] && echo true || echo false),\"cores\":$(nproc),\"rows\":["
+    (IFS=,; echo "${rows[*]}")
+    echo "]}"
+} >"$json"
+echo "bench: rows written to $json" >&2
