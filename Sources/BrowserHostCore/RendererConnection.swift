@@ -27,6 +27,8 @@ final class RendererConnection: ChannelInboundHandler {
     private var context: BrowserRequestContext?
     private var requests: [UInt64: LiveRequest] = [:]
     private var channel: (any Channel)?
+    /// What the network thread sends this renderer, batched per loop turn.
+    private var outbox: IPCOutbox?
     private var isClosed = false
 
     init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String)?) {
@@ -41,6 +43,7 @@ final class RendererConnection: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
+        outbox = IPCOutbox(channel: context.channel)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -95,20 +98,20 @@ final class RendererConnection: ChannelInboundHandler {
     }
 
     private func start(id: UInt64, request: Request, streamedBytes: Int64?, context: ChannelHandlerContext) {
-        guard let requestContext = self.context else { return }
+        guard let requestContext = self.context, let outbox else { return }
         let channel = context.channel
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let host = self.host
         let sink = RendererRequestSink(
             requestID: id,
             renderer: rendererID ?? 0,
-            channel: channel,
+            outbox: outbox,
             reportsUpload: request.flags.contains(.reportUploadProgress),
             downloads: host.downloads
         ) { routedToDownload in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
-            channel.eventLoop.execute { bound.value.transferEnded(id) }
+            outbox.then { bound.value.transferEnded(id) }
         }
         let upload = streamedBytes.map { bytes in
             UploadStream(expectedBytes: bytes) { consumed in

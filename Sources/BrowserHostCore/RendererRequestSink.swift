@@ -27,7 +27,7 @@ final class RendererRequestSink: TransferEventSink {
 
     private let requestID: UInt64
     private let renderer: UInt64
-    private let channel: any Channel
+    private let outbox: IPCOutbox
     private let reportsUpload: Bool
     private let downloads: DownloadManager
     private let ended: @Sendable (_ routedToDownload: Bool) -> Void
@@ -39,14 +39,14 @@ final class RendererRequestSink: TransferEventSink {
     init(
         requestID: UInt64,
         renderer: UInt64,
-        channel: any Channel,
+        outbox: IPCOutbox,
         reportsUpload: Bool,
         downloads: DownloadManager,
         ended: @escaping @Sendable (_ routedToDownload: Bool) -> Void
     ) {
         self.requestID = requestID
         self.renderer = renderer
-        self.channel = channel
+        self.outbox = outbox
         self.reportsUpload = reportsUpload
         self.downloads = downloads
         self.ended = ended
@@ -66,7 +66,7 @@ final class RendererRequestSink: TransferEventSink {
             progress.requestID = requestID
             progress.current = current
             progress.total = total
-            channel.writeAndFlush(IPCEnvelope(.uploadProgress(progress)), promise: nil)
+            outbox.send(IPCEnvelope(.uploadProgress(progress)))
         case .response(let response):
             switch DownloadRules.decision(for: response) {
             case .render: render(response)
@@ -102,7 +102,7 @@ final class RendererRequestSink: TransferEventSink {
             case .dropped:
                 break
             case .awaitingResponse, .rendering, .sniffing:
-                channel.writeAndFlush(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), promise: nil)
+                outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
                 ended(false)
             }
         }
@@ -110,7 +110,7 @@ final class RendererRequestSink: TransferEventSink {
 
     private func render(_ response: Response) {
         mode.withLock { $0 = .rendering }
-        channel.writeAndFlush(IPCEnvelope(.responseHead(.init(requestID: requestID, response))), promise: nil)
+        outbox.send(IPCEnvelope(.responseHead(.init(requestID: requestID, response))))
     }
 
     private func decideSniffed(_ response: Response, _ buffered: [(Data, (@Sendable () -> Void)?)]) {
@@ -133,7 +133,7 @@ final class RendererRequestSink: TransferEventSink {
         mode.withLock { $0 = download.map(Mode.downloading) ?? .dropped }
         if download == nil { transfer?.cancel() }
         let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
-        channel.writeAndFlush(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), promise: nil)
+        outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
         ended(true)
     }
 
@@ -146,9 +146,8 @@ final class RendererRequestSink: TransferEventSink {
             // libcurl's chunks fit one frame; only a larger one is cut (and copied).
             chunk.data = data.count <= IPCLimits.chunkBytes ? data : data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
             offset += chunk.data.count
-            channel.write(IPCEnvelope(.bodyChunk(chunk)), promise: nil)
+            outbox.send(IPCEnvelope(.bodyChunk(chunk)))
         } while offset < data.count
-        channel.flush()
     }
 
     /// The renderer consumed `bytes`. Returns `false` when it credits more than it was sent.

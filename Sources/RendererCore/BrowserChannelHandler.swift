@@ -21,10 +21,13 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     private(set) var welcome: EventLoopPromise<Webrequestkit_Ipc_V1_Welcome>!
     private var pending: [UInt64: Pending] = [:]
     private var channel: (any Channel)?
+    /// Body credit, returned from the client's loop, batched per turn of the channel's loop.
+    private var outbox: IPCOutbox?
     private var isOpen = true
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
+        outbox = IPCOutbox(channel: context.channel)
         welcome = context.eventLoop.makePromise()
     }
 
@@ -83,15 +86,14 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         case .responseHead(let head):
             pending[head.requestID]?.sink.send(.response(head.response))
         case .bodyChunk(let chunk):
-            guard let entry = pending[chunk.requestID] else { return }
-            let channel = context.channel
+            guard let entry = pending[chunk.requestID], let outbox else { return }
             let id = chunk.requestID
             let count = UInt64(chunk.data.count)
             entry.sink.send(.data(chunk.data)) {
                 var credit = Webrequestkit_Ipc_V1_BodyCredit()
                 credit.requestID = id
                 credit.bytes = count
-                channel.writeAndFlush(IPCEnvelope(.bodyCredit(credit)), promise: nil)
+                outbox.send(IPCEnvelope(.bodyCredit(credit)))
             }
         case .uploadProgress(let progress):
             pending[progress.requestID]?.sink.send(.uploadProgress(current: progress.current, total: progress.total))
