@@ -1,7 +1,6 @@
 public import ArgumentParser
 import Foundation
 import NIOCore
-import NIOPosix
 import WebRequestKit
 
 /// The `bench` commands: a loop of small requests through ``WebRequest``, timed. The process's
@@ -29,20 +28,14 @@ public enum RequestLoopBenchmark {
     /// `useCache`, every request carries ``RequestFlags/disableCache``, so that each one goes to
     /// the network as a plain HTTP client's would.
     public static func run(url: String, requests: Int, concurrency: Int, useCache: Bool = false) async throws -> Result {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let done = loop.makePromise(of: Result.self)
         let start = ContinuousClock.now
-        loop.execute {
+        return try await onOwnEventLoop { (done: EventLoopPromise<Result>) in
             let driver = Driver(request: Request(url: url, flags: useCache ? [] : .disableCache), total: requests) { failures, latencies in
                 let seconds = (ContinuousClock.now - start).seconds
                 done.succeed(Result(requests: requests, concurrency: concurrency, failures: failures, seconds: seconds, latencies: latencies.sorted()))
             }
             for _ in 0..<min(concurrency, requests) { driver.startOne() }
         }
-        let result = try await done.futureResult.get()
-        try await group.shutdownGracefully()
-        return result
     }
 
     /// Starts a request whenever one completes, until `total` have completed.

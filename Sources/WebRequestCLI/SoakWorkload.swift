@@ -1,7 +1,6 @@
 public import ArgumentParser
 import Foundation
 import NIOCore
-import NIOPosix
 import WebRequestKit
 
 /// The `soak` commands: thousands of mixed requests against the embedded test web server, each
@@ -81,11 +80,8 @@ public enum SoakWorkload {
                 return kind
             }
         } ?? Kind.allCases
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let done = loop.makePromise(of: Report.self)
         let start = ContinuousClock.now
-        loop.execute {
+        return try await onOwnEventLoop { (done: EventLoopPromise<Report>) in
             let driver = Driver(base: base, tag: tag, total: requests, seed: seed, mix: mix) { report in
                 var report = report
                 report.seconds = (ContinuousClock.now - start).seconds
@@ -93,9 +89,6 @@ public enum SoakWorkload {
             }
             for _ in 0..<min(concurrency, requests) { driver.startOne() }
         }
-        let report = try await done.futureResult.get()
-        try await group.shutdownGracefully()
-        return report
     }
 
     /// What a live request is and has received so far.
