@@ -44,11 +44,14 @@ public final class FetchReporter: WebRequestClient {
     ) async throws -> Int32 {
         let output: FileHandle?
         if let path = options.output {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                printError("cannot write --output \(path)")
+            // Opened in place, as a shell's `>` does: `FileManager.createFile` writes a new file
+            // and renames it over the path, which replaces a symlink, and `/dev/null` when root.
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                printError("cannot write --output \(path): \(String(cString: strerror(errno)))")
                 return FetchExitCode.refused
             }
-            output = handle
+            output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         } else {
             output = nil
         }

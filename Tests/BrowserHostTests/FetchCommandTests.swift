@@ -57,6 +57,23 @@ extension BlackBoxTests {
             }
         }
 
+        /// `--output` writes into the file the path names, as a shell's `>` does: through a
+        /// symlink, over longer old contents, and never replacing the path itself (which, for a
+        /// root user and `/dev/null`, would put a regular file in the device's place).
+        @Test func outputIsWrittenInPlace() async throws {
+            try await TestWebServer.withServer { server in
+                let directory = NSTemporaryDirectory() + "output-\(UUID().uuidString)"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                try Data(repeating: 0x78, count: 100).write(to: URL(fileURLWithPath: directory + "/target"))
+                try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: directory + "/target")
+                let result = try await fetch([server.baseURL + "/hello", "--output", directory + "/link", "--json"])
+                #expect(result.status == 0)
+                #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link") == directory + "/target")
+                #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/target")) == Data("hello".utf8))
+            }
+        }
+
         @Test func headRedirectsAndStopOnRedirect() async throws {
             try await TestWebServer.withServer { server in
                 let head = try await fetch([server.baseURL + "/hello", "-X", "HEAD", "--json"])
