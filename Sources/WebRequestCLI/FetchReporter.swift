@@ -102,7 +102,7 @@ public final class FetchReporter: WebRequestClient {
     public func webRequest(_ request: WebRequest, didReceive data: Data) {
         emit([("event", "download_data"), ("bytes", .int(Int64(data.count)))])
         bodyBytes += Int64(data.count)
-        hasher.update(data: data)
+        if options.json { hasher.update(data: data) }  // the digest is printed only there
         if let output {
             output.write(data)
         } else if !options.json, !textBodyOverflow {

@@ -331,7 +331,7 @@ static void on_download_data(wrk_request *request, const uint8_t *data, size_t l
     reporter *r = user_data;
     if (r->options->json) printf("{\"event\":\"download_data\",\"bytes\":%zu}\n", length);
     r->body_bytes += (int64_t)length;
-    sha256_update(&r->hash, data, length);
+    if (r->options->json) sha256_update(&r->hash, data, length); /* the digest is printed only there */
     if (r->output) {
         fwrite(data, 1, length, r->output);
     } else if (!r->options->json && !r->text_overflow) {
