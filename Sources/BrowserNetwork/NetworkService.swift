@@ -32,6 +32,8 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     private let liveTransfers = Atomic<Int>(0)
     private var transfers: [UInt64: Transfer] = [:]
     private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// Transfers holding body bytes to hand on when libcurl's turn ends.
+    private var holdingBody: [Transfer] = []
 
     package init() throws {
         CurlGlobal.initialize()
@@ -110,6 +112,10 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
                 apply(command)
             }
             curl_multi_perform(multi, &running)
+            for transfer in holdingBody {
+                transfer.releaseHeldBody()
+            }
+            holdingBody.removeAll(keepingCapacity: true)
             var remaining: Int32 = 0
             while let message = curl_multi_info_read(multi, &remaining) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
@@ -148,6 +154,11 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     func detach(_ easy: UnsafeMutableRawPointer) {
         curl_multi_remove_handle(multi, easy)
         byHandle[easy] = nil
+    }
+
+    /// `transfer` holds body bytes to hand on when libcurl's turn ends.
+    func holdsBody(_ transfer: Transfer) {
+        holdingBody.append(transfer)
     }
 
     func retire(_ transfer: Transfer) {

@@ -59,6 +59,13 @@ final class Transfer {
     /// The final response's body as it streams, while it may still be stored.
     private var cacheBody: Data?
     private var responseTime: Double = 0
+    /// Body bytes taken from libcurl and not yet handed on. libcurl 7.88 cuts each read into
+    /// 16 KiB write callbacks; they are joined here and handed on as one chunk of at most
+    /// ``heldBodyLimit`` (one IPC frame's worth) when it is full, when libcurl's turn on the
+    /// network thread ends, before the transfer pauses, and before it completes. A quarter of the chunks means a quarter of the
+    /// IPC frames, credits and thread hops downstream.
+    private var heldBody = Data()
+    static let heldBodyLimit = 64 << 10
 
     private var flags: RequestFlags { spec.request.flags }
     private var cache: HTTPCache { spec.context.cache }
@@ -88,6 +95,7 @@ final class Transfer {
 
     func cancel() {
         isFinished = true
+        heldBody = Data()
         releaseHop()
         service.retire(self)
     }
@@ -358,6 +366,7 @@ final class Transfer {
 
     private func finish(_ outcome: WebRequestCompletion) {
         guard !isFinished else { return }
+        releaseHeldBody()
         isFinished = true
         releaseHop()
         spec.sink.send(.complete(outcome))
@@ -490,25 +499,42 @@ final class Transfer {
         switch disposition {
         case .deliver:
             guard !bytes.isEmpty else { return 0 }
-            guard spec.flow.admit(bytes.count) else { return nil }
+            guard spec.flow.admit(bytes.count) else {
+                releaseHeldBody()  // so that the consumer can drain and resume us
+                return nil
+            }
             if cacheBody != nil {
                 cacheBody!.append(contentsOf: bytes)
                 if cacheBody!.count > HTTPCache.maximumEntryBytes { cacheBody = nil }
             }
-            let count = bytes.count
-            let flow = spec.flow
-            let service = self.service
-            let id = self.id
-            spec.sink.send(.data(Data(bytes))) {
-                if flow.consume(count) { service.enqueue(.resume(id)) }
+            if heldBody.count + bytes.count > Self.heldBodyLimit { releaseHeldBody() }
+            if heldBody.isEmpty {
+                heldBody.reserveCapacity(max(Self.heldBodyLimit, bytes.count))
+                service.holdsBody(self)
             }
-            return count
+            heldBody.append(contentsOf: bytes)
+            if heldBody.count >= Self.heldBodyLimit { releaseHeldBody() }
+            return bytes.count
         case .authenticate:
             let room = Self.maximumChallengeBody - challengeBody.count
             if room > 0 { challengeBody.append(contentsOf: bytes.prefix(room)) }
             return bytes.count
         case .undecided, .redirect, .retry, .revalidated:
             return bytes.count
+        }
+    }
+
+    /// Hands on the body bytes held since the last chunk, if any.
+    func releaseHeldBody() {
+        guard !heldBody.isEmpty, !isFinished else { return }
+        let data = heldBody
+        heldBody = Data()
+        let count = data.count
+        let flow = spec.flow
+        let service = self.service
+        let id = self.id
+        spec.sink.send(.data(data)) {
+            if flow.consume(count) { service.enqueue(.resume(id)) }
         }
     }
 
