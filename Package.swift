@@ -177,6 +177,7 @@ let package = Package(
                 "BrowserHostCore", "TestWebServer", "WebRequestIPC", "CWebRequest", "browser-host", "render-client",
                 "render-client-c",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ],

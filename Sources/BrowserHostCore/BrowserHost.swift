@@ -116,7 +116,7 @@ public final class BrowserHost: Sendable {
         let server = try await ServerBootstrap(group: group)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addIPCFraming()
+                    try channel.addIPCHandlers()
                     try channel.pipeline.syncOperations.addHandler(RendererConnection(host: self, spawned: nil))
                     self.track(channel)
                 }
@@ -178,7 +178,7 @@ public final class BrowserHost: Sendable {
         let channel = try ClientBootstrap(group: group)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addIPCFraming()
+                    try channel.addIPCHandlers()
                     try channel.pipeline.syncOperations.addHandler(
                         RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID))
                     )

@@ -68,7 +68,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             let count = min(IPCLimits.chunkBytes, entry.uploadCredit, data.count - entry.uploadOffset)
             var chunk = Webrequestkit_Ipc_V1_UploadChunk()
             chunk.requestID = id
-            chunk.data = data.subdata(in: entry.uploadOffset..<entry.uploadOffset + count)
+            let start = data.startIndex + entry.uploadOffset
+            chunk.data = data[start..<start + count]  // shares storage; the encoder copies once
             channel.write(IPCEnvelope(.uploadChunk(chunk)), promise: nil)
             entry.uploadOffset += count
             entry.uploadCredit -= count

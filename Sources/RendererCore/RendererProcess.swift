@@ -59,7 +59,7 @@ public enum RendererProcess {
         let channel = try await connect(
             bootstrap.channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addIPCFraming()
+                    try channel.addIPCHandlers()
                     try channel.pipeline.syncOperations.addHandler(BrowserChannelHandler())
                 }
             }

@@ -1,3 +1,4 @@
+import Foundation
 package import NIOCore
 import SwiftProtobuf
 
@@ -75,7 +76,7 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
     package static func envelope(from frame: ByteBuffer) throws -> IPCEnvelope {
         let envelope: IPCEnvelope
         do {
-            envelope = try IPCEnvelope(serializedBytes: Array(frame.readableBytesView))
+            envelope = try IPCEnvelope(serializedBytes: frame.readableBytesSpan)
         } catch {
             throw IPCProtocolError("frame does not decode as an Envelope: \(error)")
         }
@@ -93,15 +94,73 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
     package init() {}
 
     package func encode(data: IPCEnvelope, out: inout ByteBuffer) throws {
-        let bytes: [UInt8] = try data.serializedBytes()
-        out.writeInteger(UInt32(bytes.count))
-        out.writeBytes(bytes)
+        switch data.message {
+        case .bodyChunk(let chunk):
+            Self.writeChunk(field: 18, requestID: chunk.requestID, data: chunk.data, to: &out)
+        case .uploadChunk(let chunk):
+            Self.writeChunk(field: 3, requestID: chunk.requestID, data: chunk.data, to: &out)
+        default:
+            let bytes: [UInt8] = try data.serializedBytes()
+            out.writeInteger(UInt32(bytes.count))
+            out.writeBytes(bytes)
+        }
+    }
+
+    /// A `BodyChunk` or `UploadChunk` envelope written by hand: the bytes SwiftProtobuf would
+    /// write, with the data copied once, straight into the frame (its serializer would copy it
+    /// into an array first). Chunks are nearly all the bytes a download or upload moves.
+    static func writeChunk(field: UInt64, requestID: UInt64, data: Data, to out: inout ByteBuffer) {
+        // Both messages are field 1 (request_id, varint) and field 2 (data, length-delimited);
+        // proto3 leaves out fields that hold their default.
+        var inner = 0
+        if requestID != 0 { inner += 1 + varintLength(requestID) }
+        if !data.isEmpty { inner += 1 + varintLength(UInt64(data.count)) + data.count }
+        let tag = field << 3 | 2  // the envelope's field, length-delimited
+        let envelope = varintLength(tag) + varintLength(UInt64(inner)) + inner
+        out.reserveCapacity(minimumWritableBytes: 4 + envelope)
+        out.writeInteger(UInt32(envelope))
+        writeVarint(tag, to: &out)
+        writeVarint(UInt64(inner), to: &out)
+        if requestID != 0 {
+            out.writeInteger(UInt8(1 << 3 | 0))
+            writeVarint(requestID, to: &out)
+        }
+        if !data.isEmpty {
+            out.writeInteger(UInt8(2 << 3 | 2))
+            writeVarint(UInt64(data.count), to: &out)
+            out.writeBytes(data)
+        }
+    }
+
+    private static func varintLength(_ value: UInt64) -> Int {
+        value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+    }
+
+    private static func writeVarint(_ value: UInt64, to out: inout ByteBuffer) {
+        var value = value
+        while value >= 0x80 {
+            out.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        out.writeInteger(UInt8(value))
+    }
+}
+
+extension Channel {
+    /// Readies a new channel for the IPC protocol: reads that can grow to hold several full
+    /// frames (NIO's default stops at 64 KiB, less than one body chunk's frame, so nearly every
+    /// chunk would arrive in two reads and be copied whole to join them), then the framing.
+    /// Call it from a channel initializer, on the channel's loop.
+    package func addIPCHandlers(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
+        let reads = AdaptiveRecvByteBufferAllocator(minimum: 1 << 10, initial: 64 << 10, maximum: 2 * maxFrameBytes)
+        try syncOptions?.setOption(.recvAllocator, value: reads)
+        try pipeline.syncOperations.addIPCFraming(maxFrameBytes: maxFrameBytes)
     }
 }
 
 extension ChannelPipeline.SynchronousOperations {
     /// Adds the frame decoder and encoder of the IPC protocol.
-    package func addIPCFraming(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
+    func addIPCFraming(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
         try addHandler(ByteToMessageHandler(EnvelopeDecoder(maxFrameBytes: maxFrameBytes)))
         try addHandler(MessageToByteHandler(EnvelopeEncoder()))
     }

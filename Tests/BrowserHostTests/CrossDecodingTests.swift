@@ -1,6 +1,7 @@
 import CWebRequest
 import Foundation
 import Glibc
+import NIOCore
 import Testing
 import WebRequestIPC
 import WebRequestKit
@@ -107,6 +108,25 @@ struct CrossDecodingTests {
             let reencoded = Array(UnsafeBufferPointer(start: out, count: length))
             free(out)
             #expect(try IPCEnvelope(payload: reencoded) == envelope, "\(envelope.kind) survives C's decoding and encoding")
+        }
+    }
+
+    /// The encoder writes body and upload chunks by hand (to copy the body once); the bytes must be exactly
+    /// SwiftProtobuf's, at every varint length boundary.
+    @Test func chunksWrittenByHandAreWhatSwiftProtobufWrites() throws {
+        for id: UInt64 in [0, 1, 127, 128, 16_383, 16_384, 1 << 40, .max] {
+            for size in [0, 1, 127, 128, 16_383, 16_384, 65_536] {
+                let data = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+                var body = Webrequestkit_Ipc_V1_BodyChunk()
+                (body.requestID, body.data) = (id, data)
+                var upload = Webrequestkit_Ipc_V1_UploadChunk()
+                (upload.requestID, upload.data) = (id, data)
+                for envelope in [IPCEnvelope(.bodyChunk(body)), IPCEnvelope(.uploadChunk(upload))] {
+                    var buffer = ByteBuffer()
+                    try EnvelopeEncoder().encode(data: envelope, out: &buffer)
+                    #expect(Array(buffer.readableBytesView) == (try envelope.framed()), "\(envelope.kind) \(id), \(size) bytes")
+                }
+            }
         }
     }
 
