@@ -388,6 +388,13 @@ final class Transfer {
     fileprivate func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var end = bytes.count
         while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+        // The common line, `Name: value`, is split on the bytes: two strings, nothing else built.
+        if let colon = bytes[..<end].firstIndex(of: UInt8(ascii: ":")), colon > 0,
+            bytes[0] != UInt8(ascii: " "), bytes[0] != UInt8(ascii: "\t"), !bytes.starts(with: "HTTP/".utf8)
+        {
+            responseHeaders.add(Self.trimmedString(bytes[..<colon]), Self.trimmedString(bytes[(colon + 1)..<end]))
+            return true
+        }
         let line = String(decoding: bytes.prefix(end), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
@@ -408,6 +415,14 @@ final class Transfer {
         guard let colon = line.firstIndex(of: ":") else { return true }
         responseHeaders.add(String(line[..<colon]).trimmingSpaces(), String(line[line.index(after: colon)...]).trimmingSpaces())
         return true
+    }
+
+    /// The bytes as a string, without leading or trailing spaces and tabs.
+    private static func trimmedString(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        var bytes = bytes
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func makeResponse(url: String, isRedirect: Bool) -> Response {

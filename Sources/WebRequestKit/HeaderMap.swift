@@ -23,13 +23,12 @@ public struct HeaderMap: Sendable, Hashable, Sequence, ExpressibleByArrayLiteral
 
     /// The first value for `name` (any case), or `nil`: CEF's `GetHeaderByName`.
     public subscript(name: String) -> String? {
-        entries.first { $0.name.lowercased() == name.lowercased() }?.value
+        entries.first { Self.sameName($0.name, name) }?.value
     }
 
     /// Every value for `name` (any case), in order.
     public func values(for name: String) -> [String] {
-        let lowered = name.lowercased()
-        return entries.filter { $0.name.lowercased() == lowered }.map(\.value)
+        entries.filter { Self.sameName($0.name, name) }.map(\.value)
     }
 
     /// Appends an entry, keeping any existing ones.
@@ -40,13 +39,12 @@ public struct HeaderMap: Sendable, Hashable, Sequence, ExpressibleByArrayLiteral
     /// Sets `name` to `value`: CEF's `SetHeaderByName`. With `overwrite`, existing entries for
     /// the name are replaced by one; without it, an existing entry is left alone.
     public mutating func set(_ name: String, _ value: String, overwrite: Bool = true) {
-        let lowered = name.lowercased()
-        if let index = entries.firstIndex(where: { $0.name.lowercased() == lowered }) {
+        if let index = entries.firstIndex(where: { Self.sameName($0.name, name) }) {
             guard overwrite else { return }
             entries[index].value = value
             var seen = false
             entries.removeAll { entry in
-                guard entry.name.lowercased() == lowered else { return false }
+                guard Self.sameName(entry.name, name) else { return false }
                 defer { seen = true }
                 return seen
             }
@@ -57,8 +55,16 @@ public struct HeaderMap: Sendable, Hashable, Sequence, ExpressibleByArrayLiteral
 
     /// Removes every entry for `name` (any case).
     public mutating func remove(_ name: String) {
-        let lowered = name.lowercased()
-        entries.removeAll { $0.name.lowercased() == lowered }
+        entries.removeAll { Self.sameName($0.name, name) }
+    }
+
+    /// Whether two field names are the same, ignoring ASCII case: names are tokens (RFC 9110
+    /// §5.1), so this is `lowercased() ==` without building two strings per comparison.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return a.utf8.elementsEqual(b.utf8) { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

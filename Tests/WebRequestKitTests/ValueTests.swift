@@ -108,6 +108,14 @@ struct ValueTests {
         #expect(map.entries.map(\.value) == ["9", "2"])
         map.remove("B")
         #expect(map.count == 1)
+
+        // Case is ignored for letters only: `@`/`` ` `` and `[`/`{` differ by the same bit.
+        let names: HeaderMap = [("Content-Type", "t"), ("X-@", "at"), ("X-[", "bracket")]
+        #expect(names["CONTENT-type"] == "t")
+        #expect(names["content-typ"] == nil)
+        #expect(names["X-`"] == nil)
+        #expect(names["x-@"] == "at")
+        #expect(names["X-{"] == nil)
     }
 
     @Test func contentTypeParsing() {
