@@ -99,7 +99,6 @@ final class RendererConnection: ChannelInboundHandler {
 
     private func start(id: UInt64, request: Request, streamedBytes: Int64?, context: ChannelHandlerContext) {
         guard let requestContext = self.context, let outbox else { return }
-        let channel = context.channel
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let host = self.host
         let sink = RendererRequestSink(
@@ -118,7 +117,7 @@ final class RendererConnection: ChannelInboundHandler {
                 var credit = Webrequestkit_Ipc_V1_UploadCredit()
                 credit.requestID = id
                 credit.bytes = UInt64(consumed)
-                channel.writeAndFlush(IPCEnvelope(.uploadCredit(credit)), promise: nil)
+                outbox.send(IPCEnvelope(.uploadCredit(credit)))
             }
         }
         let handle = host.network.submit(request, context: requestContext, origin: .renderer, sink: sink, uploadStream: upload)

@@ -99,8 +99,13 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     }
 
     package func enqueue(_ command: Command) {
-        queue.withLock { $0.append(command) }
-        curl_multi_wakeup(multi)
+        let wasEmpty = queue.withLock { commands in
+            defer { commands.append(command) }
+            return commands.isEmpty
+        }
+        // One wake-up per batch: a command that finds others queued rides on the wake-up the
+        // first of them sent (the thread has not taken the queue yet, or it would be empty).
+        if wasEmpty { curl_multi_wakeup(multi) }
     }
 
     // MARK: The network thread
