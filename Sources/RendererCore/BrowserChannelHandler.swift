@@ -20,13 +20,12 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     private(set) var welcome: EventLoopPromise<Webrequestkit_Ipc_V1_Welcome>!
     private var pending: [UInt64: Pending] = [:]
-    private var channel: (any Channel)?
-    /// Body credit, returned from the client's loop, batched per turn of the channel's loop.
+    /// Everything this renderer sends, batched: one write and one flush per turn of the loop
+    /// however many requests start, cancel, upload or return credit in it.
     private var outbox: IPCOutbox?
     private var isOpen = true
 
     func handlerAdded(context: ChannelHandlerContext) {
-        channel = context.channel
         outbox = IPCOutbox(channel: context.channel)
         welcome = context.eventLoop.makePromise()
     }
@@ -37,7 +36,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     }
 
     func start(id: UInt64, request: Request, sink: WebRequestEventSink, uploadWindow: Int) {
-        guard isOpen, let channel else {
+        guard isOpen, let outbox else {
             sink.send(.complete(.failed(.connectionClosed)))
             return
         }
@@ -49,34 +48,32 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             upload = data
         }
         pending[id] = Pending(sink: sink, upload: upload, uploadCredit: uploadWindow)
-        channel.write(IPCEnvelope(.startRequest(start)), promise: nil)
+        outbox.send(IPCEnvelope(.startRequest(start)))
         pumpUpload(id)
-        channel.flush()
     }
 
     func cancel(id: UInt64) {
-        guard pending.removeValue(forKey: id) != nil, isOpen, let channel else { return }
+        guard pending.removeValue(forKey: id) != nil, isOpen, let outbox else { return }
         var cancel = Webrequestkit_Ipc_V1_CancelRequest()
         cancel.requestID = id
-        channel.writeAndFlush(IPCEnvelope(.cancelRequest(cancel)), promise: nil)
+        outbox.send(IPCEnvelope(.cancelRequest(cancel)))
     }
 
     /// Sends as much of the request's body as its credit allows.
     private func pumpUpload(_ id: UInt64) {
-        guard var entry = pending[id], let data = entry.upload, let channel else { return }
+        guard var entry = pending[id], let data = entry.upload, let outbox else { return }
         while entry.uploadCredit > 0, entry.uploadOffset < data.count {
             let count = min(IPCLimits.chunkBytes, entry.uploadCredit, data.count - entry.uploadOffset)
             var chunk = Webrequestkit_Ipc_V1_UploadChunk()
             chunk.requestID = id
             let start = data.startIndex + entry.uploadOffset
             chunk.data = data[start..<start + count]  // shares storage; the encoder copies once
-            channel.write(IPCEnvelope(.uploadChunk(chunk)), promise: nil)
+            outbox.send(IPCEnvelope(.uploadChunk(chunk)))
             entry.uploadOffset += count
             entry.uploadCredit -= count
         }
         if entry.uploadOffset == data.count { entry.upload = nil }
         pending[id] = entry
-        channel.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -140,6 +137,8 @@ final class RendererBackend: WebRequestBackend {
 
     var processType: ProcessType { .renderer }
 
+    var preferredEventLoop: (any EventLoop)? { channel.eventLoop }
+
     func start(
         _ request: Request,
         context: (any RequestContext)?,
@@ -147,7 +146,7 @@ final class RendererBackend: WebRequestBackend {
     ) throws(WebRequestCreateError) -> any WebRequestTransfer {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let (handler, window) = (self.handler, uploadWindow)
-        channel.eventLoop.execute { handler.value.start(id: id, request: request, sink: sink, uploadWindow: window) }
+        channel.eventLoop.runHere { handler.value.start(id: id, request: request, sink: sink, uploadWindow: window) }
         return RendererTransfer(id: id, channel: channel, handler: handler)
     }
 }
@@ -159,6 +158,14 @@ struct RendererTransfer: WebRequestTransfer {
 
     func cancel() {
         let (handler, id) = (self.handler, self.id)
-        channel.eventLoop.execute { handler.value.cancel(id: id) }
+        channel.eventLoop.runHere { handler.value.cancel(id: id) }
+    }
+}
+
+extension EventLoop {
+    /// Runs `work` now when called on this loop (a client on the channel's loop: no task, no
+    /// wake-up), or as a task on it otherwise.
+    fileprivate func runHere(_ work: @escaping @Sendable () -> Void) {
+        if inEventLoop { work() } else { execute(work) }
     }
 }

@@ -55,11 +55,8 @@ public final class FetchReporter: WebRequestClient {
         } else {
             output = nil
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let finished = loop.makePromise(of: Int32.self)
         let outputBox = UncheckedBox(output)
-        loop.execute {
+        let status = try await onClientEventLoop { (finished: EventLoopPromise<Int32>) in
             let reporter = FetchReporter(options: options, credentials: credentials, finished: finished, output: outputBox.value)
             do throws(WebRequestCreateError) {
                 reporter.request = try create(request, reporter)
@@ -67,8 +64,6 @@ public final class FetchReporter: WebRequestClient {
                 reporter.createFailed(error)
             }
         }
-        let status = try await finished.futureResult.get()
-        try? await group.shutdownGracefully()
         try? output?.close()
         return status
     }

@@ -29,7 +29,7 @@ public enum RequestLoopBenchmark {
     /// the network as a plain HTTP client's would.
     public static func run(url: String, requests: Int, concurrency: Int, useCache: Bool = false) async throws -> Result {
         let start = ContinuousClock.now
-        return try await onOwnEventLoop { (done: EventLoopPromise<Result>) in
+        return try await onClientEventLoop { (done: EventLoopPromise<Result>) in
             let driver = Driver(request: Request(url: url, flags: useCache ? [] : .disableCache), total: requests) { failures, latencies in
                 let seconds = (ContinuousClock.now - start).seconds
                 done.succeed(Result(requests: requests, concurrency: concurrency, failures: failures, seconds: seconds, latencies: latencies.sorted()))

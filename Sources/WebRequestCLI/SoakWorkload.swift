@@ -81,7 +81,7 @@ public enum SoakWorkload {
             }
         } ?? Kind.allCases
         let start = ContinuousClock.now
-        return try await onOwnEventLoop { (done: EventLoopPromise<Report>) in
+        return try await onClientEventLoop { (done: EventLoopPromise<Report>) in
             let driver = Driver(base: base, tag: tag, total: requests, seed: seed, mix: mix) { report in
                 var report = report
                 report.seconds = (ContinuousClock.now - start).seconds

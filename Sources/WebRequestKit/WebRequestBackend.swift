@@ -23,6 +23,16 @@ package protocol WebRequestBackend: Sendable {
         context: (any RequestContext)?,
         sink: WebRequestEventSink
     ) throws(WebRequestCreateError) -> any WebRequestTransfer
+
+    /// The loop where clients are cheapest to run, if there is one: in a renderer, the loop of
+    /// the channel to the browser (CEF's renderer thread), where a request's messages and
+    /// callbacks never cross threads. `nil` in the browser process: its transfers run on the
+    /// network thread whatever loop creates them.
+    var preferredEventLoop: (any EventLoop)? { get }
+}
+
+extension WebRequestBackend {
+    package var preferredEventLoop: (any EventLoop)? { nil }
 }
 
 /// A running transfer, as its ``WebRequest`` controls it.
