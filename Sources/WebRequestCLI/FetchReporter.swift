@@ -4,13 +4,28 @@ import NIOCore
 import NIOPosix
 public import WebRequestKit
 
-/// The client behind both `fetch` commands: prints each callback as a JSON line (`--json`) or
-/// as a progress bar and summary for people, hashes and optionally saves the body, and applies
-/// `--cancel-after-bytes` and `--drop-after-bytes`.
+/// The client behind both `fetch` commands and each request of a scenario: prints each
+/// callback as a JSON line (`--json`) or as a progress bar and summary for people, hashes and
+/// optionally saves the body, and applies `--cancel-after-bytes` and `--drop-after-bytes`.
 public final class FetchReporter: WebRequestClient {
+    /// How one request ended.
+    public struct Outcome: Sendable, Equatable {
+        /// The `fetch` exit status it means (cli.md).
+        public var exitStatus: Int32
+        /// `success`, `canceled` or `failed`; `refused` when `create` refused it.
+        public var status: String
+        /// The `ERR_` name, or for a refusal its reason code (`file_element_in_renderer`).
+        public var error: String
+        /// The HTTP status of the response, if there was one.
+        public var httpStatus: Int?
+        public var bodyBytes: Int64
+        public var routedToDownload: Bool
+    }
+
     private let options: RequestOptions
     private let credentials: Credentials?
-    private let finished: EventLoopPromise<Int32>
+    private let tag: String?
+    private let finished: @Sendable (Outcome) -> Void
     private let output: FileHandle?
     private let progressBar: ProgressBar?
     private var hasher = SHA256()
@@ -21,15 +36,37 @@ public final class FetchReporter: WebRequestClient {
     private var request: WebRequest?
     private var dropped = false
 
-    private init(options: RequestOptions, credentials: Credentials?, finished: EventLoopPromise<Int32>, output: FileHandle?) {
+    /// A reporter for one request.
+    ///
+    /// - Parameters:
+    ///   - tag: the request's name in a scenario: added to each JSON line as `"request"`; no
+    ///     progress bar or body on stdout then, the scenario prints a line per request.
+    ///   - finished: called once, on the request's loop, when it has ended.
+    init(
+        options: RequestOptions,
+        credentials: Credentials? = nil,
+        tag: String? = nil,
+        output: FileHandle? = nil,
+        finished: @escaping @Sendable (Outcome) -> Void
+    ) {
         self.options = options
         self.credentials = credentials
+        self.tag = tag
         self.finished = finished
         self.output = output
-        self.progressBar = !options.json && isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
+        self.progressBar = !options.json && tag == nil && isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
     }
 
-    /// Runs one request on a new event loop and returns the exit status.
+    /// Creates the request with `create` and reports it; a refusal is reported at once.
+    func start(_ request: Request, create: (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest) {
+        do throws(WebRequestCreateError) {
+            self.request = try create(request, self)
+        } catch {
+            createFailed(error)
+        }
+    }
+
+    /// Runs one request on the client's loop and returns the exit status.
     ///
     /// - Parameters:
     ///   - request: what to send.
@@ -44,42 +81,47 @@ public final class FetchReporter: WebRequestClient {
     ) async throws -> Int32 {
         let output: FileHandle?
         if let path = options.output {
-            // Opened in place, as a shell's `>` does: `FileManager.createFile` writes a new file
-            // and renames it over the path, which replaces a symlink, and `/dev/null` when root.
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                printError("cannot write --output \(path): \(String(cString: strerror(errno)))")
-                return FetchExitCode.refused
-            }
-            output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+            guard let handle = openOutput(path) else { return FetchExitCode.refused }
+            output = handle
         } else {
             output = nil
         }
         let outputBox = UncheckedBox(output)
         let status = try await onClientEventLoop { (finished: EventLoopPromise<Int32>) in
-            let reporter = FetchReporter(options: options, credentials: credentials, finished: finished, output: outputBox.value)
-            do throws(WebRequestCreateError) {
-                reporter.request = try create(request, reporter)
-            } catch {
-                reporter.createFailed(error)
+            let reporter = FetchReporter(options: options, credentials: credentials, output: outputBox.value) { outcome in
+                finished.succeed(outcome.exitStatus)
             }
+            reporter.start(request, create: create)
         }
         try? output?.close()
         return status
     }
 
+    /// Opens `--output` in place, as a shell's `>` does (`FileManager.createFile` writes a new
+    /// file and renames it over the path, which replaces a symlink, and `/dev/null` when root),
+    /// or says why not on standard error.
+    static func openOutput(_ path: String) -> FileHandle? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            printError("cannot write --output \(path): \(String(cString: strerror(errno)))")
+            return nil
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
     private func emit(_ members: [(String, JSONValue)]) {
         guard options.json else { return }
-        FileHandle.standardOutput.write(Data((JSONValue.object(members).rendered + "\n").utf8))
+        let tagged = tag.map { [("request", JSONValue.string($0))] + members } ?? members
+        FileHandle.standardOutput.write(Data((JSONValue.object(tagged).rendered + "\n").utf8))
     }
 
     private func createFailed(_ error: WebRequestCreateError) {
         if options.json {
             emit([("event", "create_failed"), ("reason", .string(error.code.rawValue)), ("message", .string(error.message))])
-        } else {
+        } else if tag == nil {
             Self.printError("refused: \(error.message)")
         }
-        finished.succeed(FetchExitCode.refused)
+        finished(Outcome(exitStatus: FetchExitCode.refused, status: "refused", error: error.code.rawValue, httpStatus: nil, bodyBytes: 0, routedToDownload: false))
     }
 
     // MARK: WebRequestClient
@@ -113,7 +155,8 @@ public final class FetchReporter: WebRequestClient {
             dropped = true
             self.request = nil
             let finished = self.finished
-            request.eventLoop.scheduleTask(in: .seconds(1)) { finished.succeed(FetchExitCode.success) }
+            let outcome = Outcome(exitStatus: FetchExitCode.success, status: "dropped", error: "ERR_NONE", httpStatus: request.response?.status, bodyBytes: bodyBytes, routedToDownload: false)
+            request.eventLoop.scheduleTask(in: .seconds(1)) { finished(outcome) }
         }
     }
 
@@ -143,9 +186,18 @@ public final class FetchReporter: WebRequestClient {
             ("response", response), ("body_bytes", .int(bodyBytes)), ("body_sha256", .string(digest)),
             ("was_cached", .bool(request.responseWasCached)), ("routed_to_download", .bool(request.wasRoutedToDownload)),
         ])
-        if !options.json { summarize(request) }
+        if !options.json, tag == nil { summarize(request) }
         self.request = nil
-        finished.succeed(request.status == .success ? FetchExitCode.success : FetchExitCode.failed)
+        finished(
+            Outcome(
+                exitStatus: request.status == .success ? FetchExitCode.success : FetchExitCode.failed,
+                status: request.status.description,
+                error: request.error.name,
+                httpStatus: request.response?.status,
+                bodyBytes: bodyBytes,
+                routedToDownload: request.wasRoutedToDownload
+            )
+        )
     }
 
     private func summarize(_ request: WebRequest) {

@@ -9,7 +9,7 @@ struct RenderClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render-client",
         abstract: "A render process: makes WebRequests through the browser process over IPC.",
-        subcommands: [Fetch.self, Bench.self, Soak.self]
+        subcommands: [Fetch.self, Run.self, Bench.self, Soak.self]
     )
 
     /// Parses with the connection options allowed before `fetch` (cli.md).
@@ -89,6 +89,40 @@ struct Fetch: AsyncParsableCommand {
             try WebRequest(request, client: client)
         }
         throw ExitCode(status)
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario file: many named requests, checked against their expected outcomes.",
+        discussion: "The format is in docs/scenarios.md. Exits 0 when every request ended as expected, 1 when one did not, 2 for a scenario that cannot run, 3 when the browser cannot be reached."
+    )
+
+    @Argument(help: "The scenario file (JSON).")
+    var scenario: String
+
+    @Option(help: "What {base} stands for in the scenario's URLs.")
+    var base: String = ""
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print fetch's JSON lines for each request (tagged \"request\") and a JSON summary.")
+    var json = false
+
+    func run() async throws {
+        let scenario: Scenario
+        do {
+            scenario = try Scenario.load(path: self.scenario)
+        } catch {
+            FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.refused)
+        }
+        try await connection.connect()
+        let report = try await ScenarioRunner.run(scenario, base: base, json: json) { (request, client) throws(WebRequestCreateError) in
+            try WebRequest(request, client: client)
+        }
+        print(json ? report.jsonLine : report.humanLine)
+        if !report.isClean { throw ExitCode(FetchExitCode.failed) }
     }
 }
 

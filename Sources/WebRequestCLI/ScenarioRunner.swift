@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+public import WebRequestKit
+
+/// Runs a ``Scenario``: every request, `concurrency` at a time, each reported like `fetch`
+/// reports one (its JSON lines carry `"request":"NAME"`, or `NAME#i` when repeated) and checked
+/// against its expectation; then one summary.
+public enum ScenarioRunner {
+    /// What a run found.
+    public struct Report: Sendable {
+        public var scenario: String
+        public var requests: Int
+        public var failures: [(request: String, problem: String)]
+        public var seconds: Double
+
+        /// Every request ended as its expectation said.
+        public var isClean: Bool { failures.isEmpty }
+
+        /// The summary as the last `--json` line.
+        public var jsonLine: String {
+            JSONValue.object([
+                ("event", "summary"), ("scenario", .string(scenario)), ("requests", .int(Int64(requests))),
+                ("passed", .int(Int64(requests - failures.count))), ("failed", .int(Int64(failures.count))),
+                ("milliseconds", .int(Int64(seconds * 1000))),
+                ("failures", .array(failures.map { .object([("request", .string($0.request)), ("problem", .string($0.problem))]) })),
+            ]).rendered
+        }
+
+        /// The summary for people.
+        public var humanLine: String {
+            let passed = requests - failures.count
+            return "scenario \(scenario): \(requests) requests, \(passed) as expected, \(failures.count) not (\(String(format: "%.2f", seconds)) s)"
+        }
+    }
+
+    /// Runs `scenario` with `{base}` standing for `base`, on the client's loop.
+    ///
+    /// - Parameters:
+    ///   - json: print `fetch`'s JSON lines for each request and a JSON summary; otherwise one
+    ///     line per request for people.
+    ///   - create: creates each ``WebRequest``; browser and renderer differ only here.
+    public static func run(
+        _ scenario: Scenario,
+        base: String,
+        json: Bool,
+        create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
+    ) async throws -> Report {
+        let runs = scenario.requests.flatMap { step in
+            let count = step.repeat ?? 1
+            return (1...count).map { index in (name: count == 1 ? step.name : "\(step.name)#\(index)", step: step) }
+        }
+        let start = ContinuousClock.now
+        let failures = try await onClientEventLoop { (done: EventLoopPromise<[(request: String, problem: String)]>) in
+            let driver = Driver(runs: runs, base: base, json: json, create: create) { done.succeed($0) }
+            for _ in 0..<min(scenario.concurrency ?? 4, runs.count) { driver.startNext() }
+        }
+        return Report(scenario: scenario.name, requests: runs.count, failures: failures, seconds: (ContinuousClock.now - start).seconds)
+    }
+
+    /// Starts the next request whenever one ends; confined to the client's loop.
+    private final class Driver {
+        let runs: [(name: String, step: Scenario.Step)]
+        let base: String
+        let json: Bool
+        let create: @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
+        let finished: ([(request: String, problem: String)]) -> Void
+        var next = 0
+        var ended = 0
+        var failures: [(request: String, problem: String)] = []
+        /// The reporters of requests in flight; each keeps its request alive.
+        var live: [String: FetchReporter] = [:]
+
+        init(
+            runs: [(name: String, step: Scenario.Step)],
+            base: String,
+            json: Bool,
+            create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest,
+            finished: @escaping ([(request: String, problem: String)]) -> Void
+        ) {
+            self.runs = runs
+            self.base = base
+            self.json = json
+            self.create = create
+            self.finished = finished
+        }
+
+        func startNext() {
+            guard next < runs.count, let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return }
+            let (name, step) = runs[next]
+            next += 1
+            let options: RequestOptions
+            let request: Request
+            do {
+                options = try RequestOptions.parse(step.arguments + (json ? ["--json"] : []))
+                request = try options.makeRequest(url: step.url.replacingOccurrences(of: "{base}", with: base))
+            } catch {
+                end(name, step, FetchReporter.Outcome(exitStatus: FetchExitCode.refused, status: "refused", error: RequestOptions.message(for: error), httpStatus: nil, bodyBytes: 0, routedToDownload: false))
+                return
+            }
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            let reporter = FetchReporter(options: options, tag: name) { outcome in
+                bound.value.end(name, step, outcome)
+            }
+            live[name] = reporter
+            reporter.start(request, create: create)
+        }
+
+        func end(_ name: String, _ step: Scenario.Step, _ outcome: FetchReporter.Outcome) {
+            live[name] = nil
+            let expectation = step.expect ?? Scenario.Expectation()
+            let problem = expectation.mismatch(outcome)
+            if let problem { failures.append((name, problem)) }
+            if !json { Self.printLine(name, outcome, problem) }
+            ended += 1
+            if ended == runs.count {
+                finished(failures)
+            } else {
+                startNext()
+            }
+        }
+
+        private static func printLine(_ name: String, _ outcome: FetchReporter.Outcome, _ problem: String?) {
+            var line = problem == nil ? "ok   " : "FAIL "
+            line += "\(name): \(outcome.status)"
+            if let status = outcome.httpStatus { line += " \(status)" }
+            if outcome.error != "ERR_NONE" { line += " \(outcome.error)" }
+            line += ", \(ByteCountFormat.string(outcome.bodyBytes))"
+            if outcome.routedToDownload { line += ", routed to a download" }
+            if let problem { line += " (\(problem))" }
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+    }
+}
