@@ -38,7 +38,7 @@ PATH=$PATH:/usr/sbin
 if [ "$smoke" = 1 ]; then
     small_requests=200 one_requests=100 big=$((8 << 20)) upload=$((8 << 20)) scale=(1 2 4) scale_requests=40 starts=3
 else
-    small_requests=30000 one_requests=3000 big=$((1 << 30)) upload=$((256 << 20)) scale=(1 8 32 128) scale_requests=400 starts=20
+    small_requests=30000 one_requests=3000 big=$((1 << 30)) upload=$((256 << 20)) scale=(1 8 32 128) scale_requests=2000 starts=20
 fi
 
 echo "bench: building release products" >&2
@@ -267,10 +267,13 @@ for count in "${scale[@]}"; do
         "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$scale_requests" --concurrency 8 >"$work/scale$r" &
         running+=($!)
     done
-    sleep 0.2
-    threads=$(browser_threads) fds=$(browser_fds)
+    # The browser's threads and descriptors while they all run, sampled beside the timing.
+    (sleep 0.2; echo "$(browser_threads) $(browser_fds)" >"$work/sample") &
+    sampler=$!
     wait "${running[@]}"
     ended=$(date +%s.%N)
+    wait "$sampler"
+    read -r threads fds <"$work/sample"
     browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
     total=$((count * scale_requests))
     rate=$(awk -v n="$total" -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", n / (b - a) }')
