@@ -124,7 +124,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
 /// The renderer's backend: every request goes to the browser over the channel.
 final class RendererBackend: WebRequestBackend {
-    private let channel: any Channel
+    let channel: any Channel
     private let handler: NIOLoopBound<BrowserChannelHandler>
     private let uploadWindow: Int
     private let nextID = Atomic<UInt64>(1)

@@ -9,7 +9,7 @@ struct RenderClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render-client",
         abstract: "A render process: makes WebRequests through the browser process over IPC.",
-        subcommands: [Fetch.self, Run.self, Bench.self, Soak.self]
+        subcommands: [Fetch.self, Run.self, Bench.self, Soak.self, Misbehave.self]
     )
 
     /// Parses with the connection options allowed before `fetch` (cli.md).
@@ -159,5 +159,30 @@ struct Soak: AsyncParsableCommand {
         )
         print(report.jsonLine)
         if !report.isClean { throw ExitCode(FetchExitCode.failed) }
+    }
+}
+
+struct Misbehave: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Act as a compromised renderer: send the browser a message it must refuse, and be ended for it.",
+        discussion: "Exits 0 if the browser closed the channel (a spawned renderer is killed first), 1 if it let the message pass."
+    )
+
+    @Argument(help: "What to send: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard Misbehaviour(rawValue: kind) != nil else {
+            throw ValidationError("unknown misbehaviour \(kind.debugDescription); known: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        try await connection.connect()
+        let ended = try await RendererProcess.misbehave(Misbehaviour(rawValue: kind)!)
+        FileHandle.standardError.write(Data("render-client: \(ended ? "the browser closed the channel" : "the browser let it pass")\n".utf8))
+        if !ended { throw ExitCode.failure }
     }
 }
