@@ -23,6 +23,9 @@ public final class BrowserHost: Sendable {
         public var json: Bool
         /// Hears about downloads before they start and as they progress, or `nil`.
         public var downloadHandler: (any DownloadHandler)?
+        /// Hears every ``HostEvent`` as it happens (from several threads, one at a time per
+        /// request), or `nil`. The trace and the demo are observers.
+        public var observer: (@Sendable (HostEvent) -> Void)?
 
         public init(
             socketPath: String,
@@ -32,7 +35,8 @@ public final class BrowserHost: Sendable {
             spawnCommands: [String] = [],
             exitWhenIdle: Bool = false,
             json: Bool = false,
-            downloadHandler: (any DownloadHandler)? = nil
+            downloadHandler: (any DownloadHandler)? = nil,
+            observer: (@Sendable (HostEvent) -> Void)? = nil
         ) {
             self.socketPath = socketPath
             self.downloadsDirectory = downloadsDirectory
@@ -42,6 +46,7 @@ public final class BrowserHost: Sendable {
             self.exitWhenIdle = exitWhenIdle
             self.json = json
             self.downloadHandler = downloadHandler
+            self.observer = observer
         }
     }
 
@@ -215,8 +220,14 @@ public final class BrowserHost: Sendable {
         contextsByBrowser[browserID]
     }
 
+    /// The observer, if there is one: callers build events only when someone listens.
+    var observer: (@Sendable (HostEvent) -> Void)? {
+        configuration.observer
+    }
+
     func rendererConnected(id: UInt64, browserID: String, pid: Int32) {
         state.withLock { $0.renderers += 1 }
+        observer?(.rendererConnected(renderer: id, browser: browserID, pid: pid))
         emit(
             [("event", "renderer_connected"), ("renderer", .int(Int64(id))), ("browser", .string(browserID)), ("pid", .int(Int64(pid)))],
             human: "renderer \(id) (pid \(pid)) connected for browser \(browserID)"
@@ -233,6 +244,7 @@ public final class BrowserHost: Sendable {
             state.running.remove(pid)
             if status != 0 { state.allExitedCleanly = false }
         }
+        observer?(.rendererExited(renderer: id, pid: pid, status: status))
         emit(
             [("event", "renderer_exited"), ("renderer", .int(Int64(id))), ("pid", .int(Int64(pid))), ("status", .int(Int64(status)))],
             human: "renderer \(id) (pid \(pid)) exited with status \(status)"
@@ -261,6 +273,7 @@ public final class BrowserHost: Sendable {
     }
 
     private func downloadEnded(_ item: DownloadItem) {
+        observer?(.downloadEnded(item))
         emit(
             [
                 ("event", "download"), ("renderer", .int(Int64(item.renderer))), ("url", .string(item.url)),
@@ -275,6 +288,7 @@ public final class BrowserHost: Sendable {
     func badMessage(renderer: UInt64, reason: String) {
         state.withLock { $0.badMessages += 1 }
         log("bad message from renderer \(renderer): \(reason)")
+        observer?(.badMessage(renderer: renderer, reason: reason))
         emit([("event", "bad_message"), ("renderer", .int(Int64(renderer))), ("reason", .string(reason))], human: nil)
     }
 

@@ -84,7 +84,10 @@ final class RendererConnection: ChannelInboundHandler {
                 badMessage("more post data than announced for request \(id)", context: context)
             }
         case .cancel(let id):
-            requests.removeValue(forKey: id)?.handle.cancel()
+            if let live = requests.removeValue(forKey: id) {
+                live.handle.cancel()
+                live.sink.reportCanceled()
+            }
             host.requestEnded()
         case .credit(let id, let bytes):
             if let live = requests[id], !live.sink.credit(bytes) {
@@ -101,12 +104,16 @@ final class RendererConnection: ChannelInboundHandler {
         guard let requestContext = self.context, let outbox else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let host = self.host
+        let renderer = rendererID ?? 0
+        let observer = host.observer
+        observer?(.requestStarted(renderer: renderer, request: id, method: request.method, url: request.url, context: requestContext.name))
         let sink = RendererRequestSink(
             requestID: id,
-            renderer: rendererID ?? 0,
+            renderer: renderer,
             outbox: outbox,
             reportsUpload: request.flags.contains(.reportUploadProgress),
-            downloads: host.downloads
+            downloads: host.downloads,
+            observer: observer
         ) { routedToDownload in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
@@ -159,6 +166,7 @@ final class RendererConnection: ChannelInboundHandler {
         isClosed = true
         for (_, live) in requests {
             live.handle.cancel()
+            live.sink.reportCanceled()
             host.requestEnded()
         }
         requests.removeAll()

@@ -31,6 +31,9 @@ final class RendererRequestSink: TransferEventSink {
     private let reportsUpload: Bool
     private let downloads: DownloadManager
     private let ended: @Sendable (_ routedToDownload: Bool) -> Void
+    private let observer: (@Sendable (HostEvent) -> Void)?
+    /// Body bytes forwarded to the renderer, counted for the observer.
+    private let forwardedBytes = Mutex<Int64>(0)
     private let mode = Mutex(Mode.awaitingResponse)
     private let handle = Mutex<TransferHandle?>(nil)
     /// Body chunks sent and not yet credited, oldest first.
@@ -42,6 +45,7 @@ final class RendererRequestSink: TransferEventSink {
         outbox: IPCOutbox,
         reportsUpload: Bool,
         downloads: DownloadManager,
+        observer: (@Sendable (HostEvent) -> Void)? = nil,
         ended: @escaping @Sendable (_ routedToDownload: Bool) -> Void
     ) {
         self.requestID = requestID
@@ -50,6 +54,18 @@ final class RendererRequestSink: TransferEventSink {
         self.reportsUpload = reportsUpload
         self.downloads = downloads
         self.ended = ended
+        self.observer = observer
+    }
+
+    /// The renderer canceled the request, or went away with it in flight.
+    func reportCanceled() {
+        guard let observer else { return }
+        let bytes = forwardedBytes.withLock { $0 }
+        observer(.requestEnded(renderer: renderer, request: requestID, status: .canceled, error: .aborted, bodyBytes: bytes, routedToDownload: false))
+    }
+
+    func note(_ note: TransferNote) {
+        observer?(.requestNote(renderer: renderer, request: requestID, note: note))
     }
 
     /// The transfer this sink reports, so that a failing download can stop it.
@@ -103,6 +119,10 @@ final class RendererRequestSink: TransferEventSink {
                 break
             case .awaitingResponse, .rendering, .sniffing:
                 outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
+                if let observer {
+                    let bytes = forwardedBytes.withLock { $0 }
+                    observer(.requestEnded(renderer: renderer, request: requestID, status: completion.status, error: completion.error, bodyBytes: bytes, routedToDownload: false))
+                }
                 ended(false)
             }
         }
@@ -110,6 +130,7 @@ final class RendererRequestSink: TransferEventSink {
 
     private func render(_ response: Response) {
         mode.withLock { $0 = .rendering }
+        observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
         outbox.send(IPCEnvelope(.responseHead(.init(requestID: requestID, response))))
     }
 
@@ -134,11 +155,14 @@ final class RendererRequestSink: TransferEventSink {
         if download == nil { transfer?.cancel() }
         let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
         outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
+        observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
+        observer?(.requestEnded(renderer: renderer, request: requestID, status: .failed, error: .aborted, bodyBytes: 0, routedToDownload: true))
         ended(true)
     }
 
     private func forward(_ data: Data, delivered: (@Sendable () -> Void)?) {
         uncredited.withLock { $0.append((data.count, delivered)) }
+        if observer != nil { forwardedBytes.withLock { $0 += Int64(data.count) } }
         var offset = 0
         repeat {
             var chunk = Webrequestkit_Ipc_V1_BodyChunk()

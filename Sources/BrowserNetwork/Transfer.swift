@@ -65,6 +65,8 @@ final class Transfer {
     /// network thread ends, before the transfer pauses, and before it completes. A quarter of the chunks means a quarter of the
     /// IPC frames, credits and thread hops downstream.
     private var heldBody = Data()
+    /// Paused because the consumer fell behind (not for want of upload data).
+    private var pausedForFlow = false
     static let heldBodyLimit = 64 << 10
 
     private var flags: RequestFlags { spec.request.flags }
@@ -101,6 +103,10 @@ final class Transfer {
     }
 
     func resume() {
+        if pausedForFlow {
+            pausedForFlow = false
+            spec.sink.note(.resumed)
+        }
         if let easy { ccurl_easy_unpause(easy) }
     }
 
@@ -273,14 +279,16 @@ final class Transfer {
             entry.metadata.headers = CachePolicy.merge(stored: entry.headers, notModified: responseHeaders).map { [$0.name, $0.value] }
             entry.metadata.responseTime = Date().timeIntervalSince1970
             cache.store(hop.url, response: entry.response, body: entry.body, requestHeaders: hop.headers, responseTime: entry.metadata.responseTime)
-            serve(entry)
+            serve(entry, revalidated: true)
         case .retry:
             retries += 1
+            spec.sink.note(.retry(status: statusCode, attempt: retries))
             startHop()
         case .redirect(let location):
             switch RedirectRules.follow(hop, status: statusCode, location: location, redirectsSoFar: redirects) {
             case .success(let next):
                 redirects += 1
+                spec.sink.note(.redirect(status: statusCode, to: next.url.absoluteString))
                 if !RedirectRules.isSameOrigin(hop.url, next.url) {
                     credentials = nil  // an answer for one origin is never sent to another
                 }
@@ -331,7 +339,8 @@ final class Transfer {
     }
 
     /// Completes the request with a stored response, without the network.
-    private func serve(_ entry: CacheEntry) {
+    private func serve(_ entry: CacheEntry, revalidated: Bool = false) {
+        spec.sink.note(.fromCache(revalidated: revalidated))
         spec.sink.send(.response(entry.response))
         if !flags.contains(.noDownloadData) {
             var offset = 0
@@ -516,6 +525,10 @@ final class Transfer {
             guard !bytes.isEmpty else { return 0 }
             guard spec.flow.admit(bytes.count) else {
                 releaseHeldBody()  // so that the consumer can drain and resume us
+                if !pausedForFlow {
+                    pausedForFlow = true
+                    spec.sink.note(.paused(backlogBytes: FlowControl.highWater))
+                }
                 return nil
             }
             if cacheBody != nil {

@@ -62,12 +62,34 @@ package protocol TransferEventSink: Sendable {
     /// Reports `event`. `delivered`, when given, runs once the consumer has taken the event in;
     /// for body data that is what releases flow-control credit.
     func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?)
+
+    /// Hears what happens on the way that no client callback reports (redirects, retries,
+    /// flow-control pauses, cache answers). Called on the network thread.
+    func note(_ note: TransferNote)
 }
 
 extension TransferEventSink {
     package func send(_ event: WebRequestEvent) {
         send(event, delivered: nil)
     }
+
+    /// Hears what happens on the way that no client callback reports; nothing by default.
+    package func note(_ note: TransferNote) {}
+}
+
+/// What happens to a transfer on the way that no client callback reports, for traces: in the
+/// spirit of Chromium's net-export events.
+public enum TransferNote: Sendable, Hashable {
+    /// A redirect with this status was followed to this URL.
+    case redirect(status: Int, to: String)
+    /// A 5xx answer was retried; `attempt` counts from 1.
+    case retry(status: Int, attempt: Int)
+    /// The consumer fell this far behind and the transfer paused (flow control).
+    case paused(backlogBytes: Int)
+    /// The paused transfer went on.
+    case resumed
+    /// The response came from the HTTP cache, after a revalidation with the server or not.
+    case fromCache(revalidated: Bool)
 }
 
 /// Where a backend sends the events of one transfer: the creating event loop, and a weak

@@ -10,7 +10,7 @@ struct BrowserHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "browser-host",
         abstract: "The browser process: owns the network stack and every request context.",
-        subcommands: [Fetch.self, Serve.self, Status.self, Bench.self]
+        subcommands: [Fetch.self, Serve.self, Status.self, Trace.self, Bench.self]
     )
 
     static func main() async {
@@ -104,6 +104,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per line for each event.")
     var json = false
 
+    @Option(help: "Write a JSON event log of every renderer request's life to this file (see 'browser-host trace').")
+    var trace: String?
+
     func validate() throws {
         for context in contexts where ContextDeclaration(argument: context) == nil {
             throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
@@ -120,6 +123,13 @@ struct Serve: AsyncParsableCommand {
             let parts = browser.split(separator: "=").map(String.init)
             browserMap[parts[0]] = parts[1]
         }
+        let writer: TraceWriter?
+        do {
+            writer = try trace.map(TraceWriter.init(path:))
+        } catch {
+            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.refused)
+        }
         let configuration = BrowserHost.Configuration(
             socketPath: socket,
             downloadsDirectory: downloads,
@@ -127,11 +137,30 @@ struct Serve: AsyncParsableCommand {
             browsers: browserMap,
             spawnCommands: spawn,
             exitWhenIdle: exitWhenIdle,
-            json: json
+            json: json,
+            observer: writer.map { writer in { @Sendable (event: HostEvent) in writer.record(event) } }
         )
         do {
             throw ExitCode(try await BrowserHost.run(configuration))
         } catch let error as BrowserHost.ConfigurationError {
+            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
+            throw ExitCode(FetchExitCode.refused)
+        }
+    }
+}
+
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarise a trace written by 'serve --trace': each request's life, then the totals."
+    )
+
+    @Argument(help: "The trace file.")
+    var file: String
+
+    func run() throws {
+        do {
+            print(try TraceSummary.read(path: file).text)
+        } catch {
             FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
             throw ExitCode(FetchExitCode.refused)
         }

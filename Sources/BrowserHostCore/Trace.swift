@@ -1,0 +1,154 @@
+import Foundation
+import NIOCore
+import Synchronization
+import WebRequestCLI
+
+/// `serve --trace FILE`: every ``HostEvent`` as one JSON line with the milliseconds since the
+/// browser started (`"t_ms"`), in the spirit of Chromium's net-export log.
+public final class TraceWriter: Sendable {
+    private let file: Mutex<FileHandle>
+    private let start = NIODeadline.now()
+
+    /// Creates (or empties) the trace file at `path`.
+    public init(path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw TraceError(description: "cannot write --trace \(path): \(String(cString: strerror(errno)))")
+        }
+        file = Mutex(FileHandle(fileDescriptor: descriptor, closeOnDealloc: true))
+    }
+
+    /// Appends `event`. Callable from any thread.
+    public func record(_ event: HostEvent) {
+        let elapsed = Double((NIODeadline.now() - start).nanoseconds) / 1e6
+        let line = JSONValue.object([("t_ms", .string(String(format: "%.3f", elapsed)))] + event.json).rendered + "\n"
+        file.withLock { $0.write(Data(line.utf8)) }
+    }
+}
+
+/// A trace that cannot be written or read.
+public struct TraceError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// `browser-host trace FILE`: what a trace says, per renderer and per request.
+public struct TraceSummary: Sendable {
+    /// One request's life as the trace tells it.
+    public struct RequestLife: Sendable {
+        public var renderer: Int
+        public var request: Int
+        public var method = ""
+        public var url = ""
+        public var context = ""
+        public var startedMs = 0.0
+        public var endedMs: Double?
+        public var httpStatus: Int?
+        public var status = "in flight"
+        public var error = ""
+        public var bodyBytes = 0
+        public var redirects = 0
+        public var retries = 0
+        public var pauses = 0
+        public var fromCache = false
+        public var routedToDownload = false
+    }
+
+    public var requests: [RequestLife] = []
+    public var renderers: [Int: (browser: String, exitStatus: Int?)] = [:]
+    public var badMessages: [(renderer: Int, reason: String)] = []
+    public var downloads: [(url: String, path: String, bytes: Int, state: String)] = []
+    public var lines = 0
+
+    /// Reads the trace at `path`; a line that is not a trace event is an error naming it.
+    public static func read(path: String) throws(TraceError) -> TraceSummary {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TraceError(description: "cannot read trace \(path)")
+        }
+        var summary = TraceSummary()
+        var index: [String: Int] = [:]
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                let event = object["event"] as? String, let time = Double(object["t_ms"] as? String ?? "")
+            else {
+                throw TraceError(description: "\(path):\(number + 1): not a trace event")
+            }
+            summary.lines += 1
+            let renderer = object["renderer"] as? Int ?? 0
+            let key = "\(renderer)/\(object["request"] as? Int ?? 0)"
+            func update(_ change: (inout RequestLife) -> Void) {
+                if let position = index[key] { change(&summary.requests[position]) }
+            }
+            switch event {
+            case "renderer_connected":
+                summary.renderers[renderer] = (object["browser"] as? String ?? "", nil)
+            case "renderer_exited":
+                summary.renderers[renderer, default: ("", nil)].exitStatus = object["status"] as? Int
+            case "bad_message":
+                summary.badMessages.append((renderer, object["reason"] as? String ?? ""))
+            case "request_started":
+                index[key] = summary.requests.count
+                summary.requests.append(
+                    RequestLife(
+                        renderer: renderer, request: object["request"] as? Int ?? 0, method: object["method"] as? String ?? "",
+                        url: object["url"] as? String ?? "", context: object["context"] as? String ?? "", startedMs: time
+                    )
+                )
+            case "response":
+                update { $0.httpStatus = object["status"] as? Int }
+            case "redirect":
+                update { $0.redirects += 1 }
+            case "retry":
+                update { $0.retries += 1 }
+            case "flow_paused":
+                update { $0.pauses += 1 }
+            case "from_cache":
+                update { $0.fromCache = true }
+            case "request_ended":
+                update { life in
+                    life.endedMs = time
+                    life.status = object["status"] as? String ?? ""
+                    life.error = object["error"] as? String ?? ""
+                    life.bodyBytes = object["body_bytes"] as? Int ?? 0
+                    life.routedToDownload = object["routed_to_download"] as? Bool ?? false
+                }
+            case "download":
+                summary.downloads.append((
+                    object["url"] as? String ?? "", object["path"] as? String ?? "", object["bytes"] as? Int ?? 0, object["state"] as? String ?? ""
+                ))
+            default:
+                break  // newer events: skipped, not an error
+            }
+        }
+        return summary
+    }
+
+    /// The summary for people: one line per request, then the totals.
+    public var text: String {
+        var output: [String] = []
+        for life in requests {
+            var line = "renderer \(life.renderer) #\(life.request) \(life.method) \(life.url) [\(life.context)]: \(life.status)"
+            if let status = life.httpStatus { line += " \(status)" }
+            if !life.error.isEmpty, life.error != "ERR_NONE" { line += " \(life.error)" }
+            line += ", \(life.bodyBytes) bytes"
+            if let ended = life.endedMs { line += String(format: ", %.1f ms", ended - life.startedMs) }
+            var notes: [String] = []
+            if life.redirects > 0 { notes.append("\(life.redirects) redirect(s)") }
+            if life.retries > 0 { notes.append("\(life.retries) retry(ies)") }
+            if life.pauses > 0 { notes.append("paused \(life.pauses) time(s)") }
+            if life.fromCache { notes.append("from cache") }
+            if life.routedToDownload { notes.append("routed to a download") }
+            if !notes.isEmpty { line += " (" + notes.joined(separator: ", ") + ")" }
+            output.append(line)
+        }
+        for (renderer, reason) in badMessages { output.append("renderer \(renderer) ended for a bad message: \(reason)") }
+        for download in downloads { output.append("download \(download.state): \(download.url) -> \(download.path) (\(download.bytes) bytes)") }
+        let ended = requests.filter { $0.endedMs != nil }
+        let durations = ended.map { $0.endedMs! - $0.startedMs }.sorted()
+        let median = durations.isEmpty ? 0 : durations[durations.count / 2]
+        output.append(
+            "\(renderers.count) renderer(s), \(requests.count) request(s) (\(ended.count) ended, median \(String(format: "%.1f", median)) ms), "
+                + "\(requests.filter(\.routedToDownload).count) routed to downloads, \(badMessages.count) bad message(s), \(self.lines) line(s) read"
+        )
+        return output.joined(separator: "\n")
+    }
+}
