@@ -95,9 +95,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The demo: the embedded web server, a browser process and its renderers, drawn live.
+        .target(
+            name: "BrowserDemo",
+            dependencies: [
+                "BrowserHostCore",
+                "TestWebServer",
+                "WebRequestCLI",
+                "WebRequestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "browser-host",
             dependencies: [
+                "BrowserDemo",
                 "BrowserHostCore",
                 "WebRequestCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

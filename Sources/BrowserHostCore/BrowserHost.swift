@@ -26,6 +26,12 @@ public final class BrowserHost: Sendable {
         /// Hears every ``HostEvent`` as it happens (from several threads, one at a time per
         /// request), or `nil`. The trace and the demo are observers.
         public var observer: (@Sendable (HostEvent) -> Void)?
+        /// Where spawned renderers write their standard output and error
+        /// (`renderer-ID.log`), or `nil` to share the browser's streams.
+        public var rendererLogDirectory: String?
+        /// Print what happens on standard output (as JSON lines with `json`); off when an
+        /// embedder (the demo) shows events its own way.
+        public var printsEvents: Bool
 
         public init(
             socketPath: String,
@@ -36,7 +42,9 @@ public final class BrowserHost: Sendable {
             exitWhenIdle: Bool = false,
             json: Bool = false,
             downloadHandler: (any DownloadHandler)? = nil,
-            observer: (@Sendable (HostEvent) -> Void)? = nil
+            observer: (@Sendable (HostEvent) -> Void)? = nil,
+            rendererLogDirectory: String? = nil,
+            printsEvents: Bool = true
         ) {
             self.socketPath = socketPath
             self.downloadsDirectory = downloadsDirectory
@@ -47,6 +55,8 @@ public final class BrowserHost: Sendable {
             self.json = json
             self.downloadHandler = downloadHandler
             self.observer = observer
+            self.rendererLogDirectory = rendererLogDirectory
+            self.printsEvents = printsEvents
         }
     }
 
@@ -128,7 +138,7 @@ public final class BrowserHost: Sendable {
             }
             .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
             .get()
-        print("ready socket=\(configuration.socketPath) pid=\(getpid())")
+        if configuration.printsEvents { print("ready socket=\(configuration.socketPath) pid=\(getpid())") }
 
         let signals = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
@@ -175,7 +185,13 @@ public final class BrowserHost: Sendable {
         }
         let rendererID = nextRendererID()
         let fixedBrowserID = browserID
-        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, outputToStandardError: configuration.json)
+        let output: RendererSpawner.Output =
+            if let directory = configuration.rendererLogDirectory {
+                .file("\(directory)/renderer-\(rendererID).log")
+            } else {
+                configuration.json ? .standardError : .inherited
+            }
+        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, output: output)
         state.withLock {
             $0.running.insert(pid)
             $0.spawned += 1
@@ -316,6 +332,7 @@ public final class BrowserHost: Sendable {
     // MARK: Output
 
     private func emit(_ members: [(String, JSONValue)], human: String?) {
+        guard configuration.printsEvents else { return }
         if configuration.json {
             print(JSONValue.object(members).rendered)
         } else if let human {

@@ -4,14 +4,23 @@ import Glibc
 /// Starts a renderer the way Chromium starts a child: one end of a socketpair is inherited as a
 /// known descriptor, and the command line says which (`--ipc-fd N`).
 enum RendererSpawner {
+    /// Where a renderer's standard output goes.
+    enum Output {
+        /// The browser's own.
+        case inherited
+        /// The browser's standard error, keeping its standard output (`--json` events)
+        /// machine-readable.
+        case standardError
+        /// This file, standard error too.
+        case file(String)
+    }
+
     /// Spawns `arguments` (the program first, found on PATH if it has no slash) with the child's
     /// end of a new socketpair at `childDescriptor`. Returns the child's pid and the browser's end.
-    /// With `outputToStandardError` the child's standard output goes to standard error, keeping
-    /// the browser's own standard output (its `--json` events) machine-readable.
     static func spawn(
         _ arguments: [String],
         childDescriptor: Int32,
-        outputToStandardError: Bool
+        output: Output
     ) throws -> (pid: pid_t, descriptor: Int32) {
         var pair: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
@@ -29,8 +38,14 @@ enum RendererSpawner {
         let source = rendererEnd == childDescriptor ? fcntl(rendererEnd, F_DUPFD_CLOEXEC, 10) : rendererEnd
         defer { if source != rendererEnd { close(source) } }
         posix_spawn_file_actions_adddup2(&actions, source, childDescriptor)
-        if outputToStandardError {
+        switch output {
+        case .inherited:
+            break
+        case .standardError:
             posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
+        case .file(let path):
+            posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
         }
         // A renderer inherits its channel and standard streams, nothing else: not a socket of
         // the network stack (libcurl does not mark them close-on-exec), not a download's file.

@@ -130,7 +130,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 chunks: Int(query["chunks"] ?? "") ?? 5,
                 size: Int(query["size"] ?? "") ?? 10,
                 delay: .milliseconds(Int64(query["delay_ms"] ?? "") ?? 100),
-                contentType: query["type"] ?? "application/octet-stream"
+                contentType: query["type"] ?? "application/octet-stream",
+                disposition: query["disposition"]
             )
         case ("stall", 1):
             writeHead(context, head, status: .ok, contentType: query["type"] ?? "application/octet-stream", length: 1_000_000)
@@ -300,9 +301,13 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func slow(
-        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, chunks: Int, size: Int, delay: TimeAmount, contentType: String
+        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, chunks: Int, size: Int, delay: TimeAmount, contentType: String,
+        disposition: String?
     ) {
-        writeHead(context, request, status: .ok, contentType: contentType, length: chunks * size)
+        var headers = HTTPHeaders()
+        if let disposition { headers.add(name: "Content-Disposition", value: disposition) }
+        let size = min(size, Self.chunkSize)
+        writeHead(context, request, status: .ok, contentType: contentType, length: chunks * size, extraHeaders: headers)
         isResponding = true
         sendSlowly(context, request, left: chunks, size: size, delay: delay)
     }

@@ -258,8 +258,9 @@ final class ProgressBar {
     }
 }
 
-enum ByteCountFormat {
-    static func string(_ bytes: Int64) -> String {
+/// Byte counts for people: `512 B`, `1.5 KiB`, `64.0 MiB`.
+package enum ByteCountFormat {
+    package static func string(_ bytes: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB"]
         var value = Double(bytes)
         var unit = 0

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrowserDemo
 import BrowserHostCore
 import BrowserNetwork
 import Foundation
@@ -10,7 +11,7 @@ struct BrowserHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "browser-host",
         abstract: "The browser process: owns the network stack and every request context.",
-        subcommands: [Fetch.self, Serve.self, Status.self, Trace.self, Bench.self]
+        subcommands: [Demo.self, Fetch.self, Serve.self, Status.self, Trace.self, Bench.self]
     )
 
     static func main() async {
@@ -183,5 +184,31 @@ struct Status: ParsableCommand {
             FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
             throw ExitCode(FetchExitCode.unreachable)
         }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Watch the split at work: a web server, this browser process and four renderer processes, live.",
+        discussion: "Exits 0 when everything happened as it must (each scenario's requests as expected, the hostile renderer killed, the downloads saved), 1 otherwise. Plain lines when standard output is not a terminal."
+    )
+
+    @Option(help: "Keep the scenarios, renderer logs, trace and downloads in this folder (default: a new temporary one).")
+    var directory: String?
+
+    @Flag(help: "One line per event, even on a terminal.")
+    var plain = false
+
+    @Option(name: .customLong("render-client"), help: "The render-client executable (default: the one beside this browser-host).")
+    var renderClient: String?
+
+    func run() async throws {
+        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("render-client").path
+        let options = BrowserDemo.Demo.Options(
+            renderClient: renderClient ?? beside,
+            directory: directory,
+            live: !plain && isatty(STDOUT_FILENO) == 1
+        )
+        throw ExitCode(try await BrowserDemo.Demo.run(options))
     }
 }
