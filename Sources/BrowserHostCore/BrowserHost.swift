@@ -1,5 +1,6 @@
 import BrowserNetwork
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -88,9 +89,21 @@ public final class BrowserHost: Sendable {
     private let state = Mutex(State())
     private let finished: EventLoopPromise<Int32>
     private let output = Mutex(())
+    let logger = Logger(label: "browser-host")
+    /// The configured observer, plus the log when it is at `debug` or finer.
+    let observer: (@Sendable (HostEvent) -> Void)?
 
     private init(configuration: Configuration) throws {
         BrowserProcess.initialize()
+        if logger.logLevel <= .debug {
+            let (configured, logger) = (configuration.observer, logger)
+            observer = { event in
+                configured?(event)
+                Self.log(event, to: logger)
+            }
+        } else {
+            observer = configuration.observer
+        }
         network = BrowserProcess.service
         self.configuration = configuration
         var contexts: [String: BrowserRequestContext] = ["global": network.globalContext]
@@ -153,7 +166,7 @@ public final class BrowserHost: Sendable {
             do {
                 try spawn(command)
             } catch {
-                log("could not spawn \(command.debugDescription): \(error)")
+                logger.error("could not spawn a renderer", metadata: ["command": "\(command)", "error": "\(error)"])
                 state.withLock { $0.allExitedCleanly = false }
             }
         }
@@ -236,14 +249,34 @@ public final class BrowserHost: Sendable {
         contextsByBrowser[browserID]
     }
 
-    /// The observer, if there is one: callers build events only when someone listens.
-    var observer: (@Sendable (HostEvent) -> Void)? {
-        configuration.observer
+    /// A request's life at `debug`, with the renderer and request ids as metadata. Renderers
+    /// and bad messages are logged where they happen, at `info` and `warning`.
+    private static func log(_ event: HostEvent, to logger: Logger) {
+        switch event {
+        case .requestStarted(let renderer, let request, let method, let url, let context):
+            logger.debug("request started", metadata: ["renderer": "\(renderer)", "request": "\(request)", "method": "\(method)", "url": "\(url)", "context": "\(context)"])
+        case .requestNote(let renderer, let request, let note):
+            var metadata: Logger.Metadata = ["renderer": "\(renderer)", "request": "\(request)"]
+            for (key, value) in note.json {
+                if case .string(let text) = value { metadata[key] = "\(text)" } else { metadata[key] = "\(value.rendered)" }
+            }
+            logger.debug("\(note.eventName)", metadata: metadata)
+        case .responseStarted(let renderer, let request, let status, let mimeType):
+            logger.debug("response", metadata: ["renderer": "\(renderer)", "request": "\(request)", "status": "\(status)", "mime_type": "\(mimeType)"])
+        case .requestEnded(let renderer, let request, let status, let error, let bytes, let routed):
+            logger.debug(
+                "request ended",
+                metadata: ["renderer": "\(renderer)", "request": "\(request)", "status": "\(status)", "error": "\(error.name)", "body_bytes": "\(bytes)", "routed_to_download": "\(routed)"]
+            )
+        case .rendererConnected, .rendererExited, .badMessage, .downloadEnded:
+            break
+        }
     }
 
     func rendererConnected(id: UInt64, browserID: String, pid: Int32) {
         state.withLock { $0.renderers += 1 }
         observer?(.rendererConnected(renderer: id, browser: browserID, pid: pid))
+        logger.info("renderer connected", metadata: ["renderer": "\(id)", "browser": "\(browserID)", "pid": "\(pid)"])
         emit(
             [("event", "renderer_connected"), ("renderer", .int(Int64(id))), ("browser", .string(browserID)), ("pid", .int(Int64(pid)))],
             human: "renderer \(id) (pid \(pid)) connected for browser \(browserID)"
@@ -261,6 +294,7 @@ public final class BrowserHost: Sendable {
             if status != 0 { state.allExitedCleanly = false }
         }
         observer?(.rendererExited(renderer: id, pid: pid, status: status))
+        logger.log(level: status == 0 ? .info : .notice, "renderer exited", metadata: ["renderer": "\(id)", "pid": "\(pid)", "status": "\(status)"])
         emit(
             [("event", "renderer_exited"), ("renderer", .int(Int64(id))), ("pid", .int(Int64(pid))), ("status", .int(Int64(status)))],
             human: "renderer \(id) (pid \(pid)) exited with status \(status)"
@@ -297,13 +331,15 @@ public final class BrowserHost: Sendable {
             ],
             human: "download \(item.state.rawValue): \(item.url) -> \(item.path) (\(item.receivedBytes) bytes)"
         )
-        if let reason = item.failureReason { log("download of \(item.url) \(item.state.rawValue): \(reason)") }
+        if let reason = item.failureReason {
+            logger.warning("download \(item.state.rawValue)", metadata: ["renderer": "\(item.renderer)", "url": "\(item.url)", "reason": "\(reason)"])
+        }
         requestEnded()
     }
 
     func badMessage(renderer: UInt64, reason: String) {
         state.withLock { $0.badMessages += 1 }
-        log("bad message from renderer \(renderer): \(reason)")
+        logger.warning("bad message; the renderer is ended", metadata: ["renderer": "\(renderer)", "reason": "\(reason)"])
         observer?(.badMessage(renderer: renderer, reason: reason))
         emit([("event", "bad_message"), ("renderer", .int(Int64(renderer))), ("reason", .string(reason))], human: nil)
     }
@@ -342,9 +378,5 @@ public final class BrowserHost: Sendable {
 
     private func print(_ line: String) {
         output.withLock { _ in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-    }
-
-    private func log(_ line: String) {
-        output.withLock { _ in FileHandle.standardError.write(Data(("browser-host: " + line + "\n").utf8)) }
     }
 }

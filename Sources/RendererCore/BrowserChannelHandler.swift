@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import Synchronization
 import WebRequestIPC
@@ -24,6 +25,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     /// however many requests start, cancel, upload or return credit in it.
     private var outbox: IPCOutbox?
     private var isOpen = true
+    /// Carries this renderer's id as metadata once the browser has welcomed it.
+    var logger = Logger(label: "renderer")
 
     func handlerAdded(context: ChannelHandlerContext) {
         outbox = IPCOutbox(channel: context.channel)
@@ -49,6 +52,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         }
         pending[id] = Pending(sink: sink, upload: upload, uploadCredit: uploadWindow)
         outbox.send(IPCEnvelope(.startRequest(start)))
+        logger.debug("request sent", metadata: ["request": "\(id)", "method": "\(request.method)", "url": "\(request.url)"])
         pumpUpload(id)
     }
 
@@ -100,7 +104,12 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             pending[credit.requestID]?.uploadCredit += Int(clamping: credit.bytes)
             pumpUpload(credit.requestID)
         case .requestComplete(let complete):
-            pending.removeValue(forKey: complete.requestID)?.sink.send(.complete(complete.completion))
+            let completion = complete.completion
+            logger.debug(
+                "request completed",
+                metadata: ["request": "\(complete.requestID)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
+            )
+            pending.removeValue(forKey: complete.requestID)?.sink.send(.complete(completion))
         default:
             break  // the renderer trusts its browser; anything else is not for it
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import WebRequestIPC
@@ -87,6 +88,11 @@ public enum RendererProcess {
             return handler.value.welcome.futureResult
         }.get()
         WebRequestProcess.install(RendererBackend(channel: channel, handler: handler, uploadWindow: Int(welcome.uploadWindowBytes)))
+        var logger = Logger(label: "renderer")
+        logger[metadataKey: "renderer"] = "\(welcome.rendererID)"
+        logger.info("welcomed by the browser", metadata: ["browser": "\(welcome.browserID)"])
+        let welcomed = logger
+        try await channel.eventLoop.submit { handler.value.logger = welcomed }.get()
         return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID)
     }
 }

@@ -108,6 +108,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Write a JSON event log of every renderer request's life to this file (see 'browser-host trace').")
     var trace: String?
 
+    @OptionGroup var log: LogOptions
+
     func validate() throws {
         for context in contexts where ContextDeclaration(argument: context) == nil {
             throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
@@ -118,6 +120,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        log.bootstrap(process: "browser-host")
         BrowserProcess.transferIdleTimeout = idleTimeout
         var browserMap: [String: String] = [:]
         for browser in browsers {
@@ -202,7 +205,10 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .customLong("render-client"), help: "The render-client executable (default: the one beside this browser-host).")
     var renderClient: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        log.bootstrap(process: "browser-host")
         let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("render-client").path
         let options = BrowserDemo.Demo.Options(
             renderClient: renderClient ?? beside,

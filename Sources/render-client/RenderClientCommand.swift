@@ -28,6 +28,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The browser (tab) this renderer belongs to.")
     var browser: String?
 
+    @OptionGroup var log: LogOptions
+
     func validate() throws {
         guard (socket == nil) != (ipcFD == nil) else {
             throw ValidationError("give exactly one of --socket PATH and --ipc-fd N")
@@ -36,6 +38,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Connects this process to its browser, or exits 3 when it cannot be reached.
     func connect() async throws {
+        log.bootstrap(process: "render-client")
         do {
             if let socket {
                 _ = try await RendererProcess.connect(socketPath: socket, browserID: browser)

@@ -118,6 +118,32 @@ extension BlackBoxTests {
             }
         }
 
+        @Test func logsAreQuietByDefaultAndCarryIdsWhenAskedFor() async throws {
+            try await TestWebServer.withServer { server in
+                let quiet = try await ServingBrowser()
+                #expect(try await quiet.render([server.baseURL + "/hello"]).status == 0)
+                let hostile = try await ChildProcess.run("render-client", ["--socket", quiet.socket, "misbehave", "unknown-request"])
+                #expect(hostile.status == 0)
+                let quietEnd = quiet.stop()
+                let quietLines = quietEnd.stderr.split(separator: "\n")
+                #expect(quietLines.count == 1, "only the bad message: \(quietEnd.stderr)")
+                #expect(quietLines.first?.contains("warning: bad message; the renderer is ended") == true)
+                #expect(quietLines.first?.contains("renderer=2") == true)
+
+                let chatty = try await ServingBrowser(["--log-level", "debug"])
+                let fetch = try await ChildProcess.run("render-client", ["--socket", chatty.socket, "fetch", server.baseURL + "/redirect/302?to=/hello", "--log-level", "debug"])
+                #expect(fetch.stderr.contains("debug: request sent method=GET renderer=1 request=1"))
+                let chattyEnd = chatty.stop()
+                #expect(chattyEnd.stderr.contains("info: renderer connected browser=default"))
+                #expect(chattyEnd.stderr.contains("debug: redirect renderer=1 request=1 status=302"))
+                #expect(chattyEnd.stderr.contains("debug: request ended body_bytes=5 error=ERR_NONE renderer=1 request=1"))
+
+                let wrong = try await ChildProcess.run("browser-host", ["serve", "--socket", "/tmp/x.sock", "--log-level", "loud"])
+                #expect(wrong.status == 2)
+                #expect(wrong.stderr.contains("unknown --log-level \"loud\""))
+            }
+        }
+
         /// The README's main command, as CI runs it: no terminal, so plain lines and a summary.
         @Test func theDemoRunsToACorrectSummary() async throws {
             let directory = NSTemporaryDirectory() + "demo-\(UUID().uuidString.prefix(8))"
