@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "render-client", targets: ["render-client"]),
         .executable(name: "render-client-c", targets: ["render-client-c"]),
         .executable(name: "test-web-server", targets: ["test-web-server"]),
+        .executable(name: "hello-renderer", targets: ["hello-renderer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -130,6 +131,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // A renderer program as a user of the library writes one (Examples/, built with the rest).
+        .executableTarget(
+            name: "hello-renderer",
+            dependencies: [
+                "RendererCore",
+                "WebRequestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Examples/hello-renderer"
+        ),
         .executableTarget(
             name: "render-client",
             dependencies: [
@@ -191,7 +203,7 @@ let package = Package(
             name: "BrowserHostTests",
             dependencies: [
                 "BrowserHostCore", "TestWebServer", "WebRequestIPC", "CWebRequest", "browser-host", "render-client",
-                "render-client-c",
+                "render-client-c", "hello-renderer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

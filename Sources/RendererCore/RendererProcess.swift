@@ -90,7 +90,7 @@ public enum RendererProcess {
         WebRequestProcess.install(RendererBackend(channel: channel, handler: handler, uploadWindow: Int(welcome.uploadWindowBytes)))
         var logger = Logger(label: "renderer")
         logger[metadataKey: "renderer"] = "\(welcome.rendererID)"
-        logger.info("welcomed by the browser", metadata: ["browser": "\(welcome.browserID)"])
+        logger.debug("welcomed by the browser", metadata: ["browser": "\(welcome.browserID)"])
         let welcomed = logger
         try await channel.eventLoop.submit { handler.value.logger = welcomed }.get()
         return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID)

@@ -144,6 +144,24 @@ extension BlackBoxTests {
             }
         }
 
+        /// `Examples/hello-renderer`, spawned as the README shows it.
+        @Test func theExampleRendererProgramWorks() async throws {
+            try await TestWebServer.withServer { server in
+                let client = ChildProcess.productsDirectory.appendingPathComponent("hello-renderer").path
+                let browser = try await ServingBrowser([
+                    "--exit-when-idle", "--spawn", "\(client) \(server.baseURL)/hello \(server.baseURL)/content?type=application/zip&size=3000",
+                ])
+                let result = browser.process.wait()
+                #expect(result.status == 0, "\(result.stderr)")
+                for line in [
+                    "renderer 1 of browser default", "/hello: 200 text/plain, 5 bytes", "not for rendering, so the browser saved it as a download",
+                    "a client saw 5 bytes arrive", "a file upload is refused here: file_element_in_renderer",
+                ] {
+                    #expect(result.stderr.contains(line), "\(line)")
+                }
+            }
+        }
+
         /// The README's main command, as CI runs it: no terminal, so plain lines and a summary.
         @Test func theDemoRunsToACorrectSummary() async throws {
             let directory = NSTemporaryDirectory() + "demo-\(UUID().uuidString.prefix(8))"

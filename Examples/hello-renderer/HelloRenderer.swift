@@ -1,0 +1,100 @@
+// A renderer program of your own: connect to a browser process, then make requests with the same
+// WebRequest API the browser process uses. The browser carries them on its network stack, in the
+// request context of this renderer's browser id, and refuses what a renderer may not do.
+//
+//   hello-renderer --socket /tmp/browser.sock URL...         (a running `browser-host serve`)
+//   browser-host serve --socket S --spawn 'hello-renderer URL...'   (spawned: --ipc-fd N is added)
+
+import Foundation
+import NIOCore
+import NIOPosix
+import RendererCore
+import WebRequestKit
+
+@main
+struct HelloRenderer {
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let socket = take("--socket", from: &arguments)
+        let descriptor = take("--ipc-fd", from: &arguments).flatMap(Int32.init)
+        let browser = take("--browser", from: &arguments)
+        guard socket != nil || descriptor != nil, !arguments.isEmpty else {
+            FileHandle.standardError.write(Data("usage: hello-renderer (--socket PATH | --ipc-fd N) [--browser ID] URL...\n".utf8))
+            exit(2)
+        }
+        do {
+            // 1. Become a renderer: the browser answers with this renderer's id and browser.
+            let connection =
+                if let socket {
+                    try await RendererProcess.connect(socketPath: socket, browserID: browser)
+                } else {
+                    try await RendererProcess.adopt(descriptor: descriptor!, browserID: browser)
+                }
+            print("renderer \(connection.rendererID) of browser \(connection.browserID)")
+
+            // 2. The short way: one call per request, for Swift concurrency.
+            for url in arguments {
+                do {
+                    let (response, body) = try await WebRequest.fetch(Request(url: url))
+                    print("\(url): \(response.status) \(response.mimeType), \(body.count) bytes")
+                } catch let error as NetworkError where error == .aborted {
+                    print("\(url): not for rendering, so the browser saved it as a download")
+                } catch {
+                    print("\(url): \(error)")
+                }
+            }
+
+            // 3. The CEF way: a client receives each callback on the loop that created the request.
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let first = arguments[0]
+            let bytes = try await loop.flatSubmit {
+                let done = loop.makePromise(of: Int64.self)
+                do {
+                    let client = ProgressClient(done: done)
+                    client.request = try WebRequest(Request(url: first), client: client)
+                } catch {
+                    done.fail(error)
+                }
+                return done.futureResult
+            }.get()
+            print("a client saw \(bytes) bytes arrive")
+
+            // 4. What a renderer may not do is refused before anything is sent.
+            do {
+                let upload = Request(url: arguments[0], method: "POST", postData: PostData([.file(path: "/etc/hostname")]))
+                _ = try await WebRequest.fetch(upload)
+            } catch let refusal as WebRequestCreateError {
+                print("a file upload is refused here: \(refusal.code.rawValue)")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("hello-renderer: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    private static func take(_ option: String, from arguments: inout [String]) -> String? {
+        guard let index = arguments.firstIndex(of: option), index + 1 < arguments.count else { return nil }
+        defer { arguments.removeSubrange(index...index + 1) }
+        return arguments[index + 1]
+    }
+}
+
+/// Counts the body as it streams and reports the total at completion.
+final class ProgressClient: WebRequestClient {
+    let done: EventLoopPromise<Int64>
+    var request: WebRequest?
+    private var received: Int64 = 0
+
+    init(done: EventLoopPromise<Int64>) {
+        self.done = done
+    }
+
+    func webRequest(_ request: WebRequest, didReceive data: Data) {
+        received += Int64(data.count)
+    }
+
+    func webRequestDidComplete(_ request: WebRequest) {
+        self.request = nil
+        done.succeed(received)
+    }
+}
