@@ -6,7 +6,9 @@ public import WebRequestKit
 /// request's life on the network stack, downloads, bad messages. `serve --json` prints some of
 /// these, `serve --trace` records all of them, and the demo draws them.
 public enum HostEvent: Sendable {
+    /// A renderer finished its handshake; the browser fixed its id and browser id.
     case rendererConnected(renderer: UInt64, browser: String, pid: Int32)
+    /// A spawned renderer's process ended (`status` 128 + N for signal N: 137 when killed).
     case rendererExited(renderer: UInt64, pid: Int32, status: Int32)
     /// The renderer broke a rule and was ended for it.
     case badMessage(renderer: UInt64, reason: String)

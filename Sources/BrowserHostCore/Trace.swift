@@ -28,6 +28,7 @@ public final class TraceWriter: Sendable {
 
 /// A trace that cannot be written or read.
 public struct TraceError: Error, CustomStringConvertible {
+    /// What went wrong, naming the file (and line).
     public var description: String
 }
 
@@ -35,28 +36,41 @@ public struct TraceError: Error, CustomStringConvertible {
 public struct TraceSummary: Sendable {
     /// One request's life as the trace tells it.
     public struct RequestLife: Sendable {
+        /// The renderer's id and the request's id on that renderer's channel.
         public var renderer: Int
         public var request: Int
         public var method = ""
         public var url = ""
+        /// The request context the renderer's browser fixed.
         public var context = ""
+        /// Milliseconds since the browser started, at the start and at the end (if it ended).
         public var startedMs = 0.0
         public var endedMs: Double?
+        /// The final response's status, if a head arrived.
         public var httpStatus: Int?
+        /// `success`, `canceled`, `failed`, or `in flight` when the trace ends first.
         public var status = "in flight"
+        /// The `ERR_` name it ended with.
         public var error = ""
         public var bodyBytes = 0
+        /// How many redirects were followed, 5xx answers retried, and flow-control pauses made.
         public var redirects = 0
         public var retries = 0
         public var pauses = 0
+        /// Whether the response came from the HTTP cache, and whether it went to a download.
         public var fromCache = false
         public var routedToDownload = false
     }
 
+    /// Every renderer request, in the order they started.
     public var requests: [RequestLife] = []
+    /// Each renderer's browser id and, once it exited, its exit status.
     public var renderers: [Int: (browser: String, exitStatus: Int?)] = [:]
+    /// The renderers ended for a bad message, and why.
     public var badMessages: [(renderer: Int, reason: String)] = []
+    /// The downloads that ended, with their final state.
     public var downloads: [(url: String, path: String, bytes: Int, state: String)] = []
+    /// Trace lines read.
     public var lines = 0
 
     /// Reads the trace at `path`; a line that is not a trace event is an error naming it.

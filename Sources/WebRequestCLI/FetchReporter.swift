@@ -18,7 +18,9 @@ public final class FetchReporter: WebRequestClient {
         public var error: String
         /// The HTTP status of the response, if there was one.
         public var httpStatus: Int?
+        /// Body bytes delivered to the client.
         public var bodyBytes: Int64
+        /// Whether the browser took the response down its download path.
         public var routedToDownload: Bool
     }
 

@@ -10,18 +10,24 @@ public struct Scenario: Codable, Sendable {
     /// The format version this build reads.
     public static let formatVersion = 1
 
+    /// The format version the file is written in: ``formatVersion``.
     public var version: Int
+    /// The scenario's name, in its summary.
     public var name: String
+    /// What it does, for people.
     public var description: String?
     /// Requests in flight at once (default 4).
     public var concurrency: Int?
+    /// The requests, started in this order.
     public var requests: [Step]
 
     /// One named request, sent `repeat` times.
     public struct Step: Codable, Sendable {
+        /// Unique in the scenario; a repeated request is reported as `NAME#1`, `NAME#2`, ….
         public var name: String
         /// The URL; `{base}` is replaced by the run's base URL.
         public var url: String
+        /// `-X`: the method (default GET).
         public var method: String?
         /// `"Name: value"` lines, as `-H` takes them.
         public var headers: [String]?
@@ -31,11 +37,17 @@ public struct Scenario: Codable, Sendable {
         public var dataFile: String?
         /// A file element, as `--upload-file`: a renderer's `create` refuses it.
         public var uploadFile: String?
+        /// `--flag` names (`disable-cache`, `no-retry-on-5xx`, …).
         public var flags: [String]?
+        /// `--referrer`.
         public var referrer: String?
+        /// `--referrer-policy`, in kebab case.
         public var referrerPolicy: String?
+        /// `--first-party`.
         public var firstParty: String?
+        /// `--cancel-after-bytes`: `cancel()` once this much body has arrived.
         public var cancelAfterBytes: Int64?
+        /// How many times to send it (default 1).
         public var `repeat`: Int?
         /// What must happen; by default, `success`.
         public var expect: Expectation?
@@ -47,7 +59,9 @@ public struct Scenario: Codable, Sendable {
         public var status: String?
         /// The `ERR_` name, or for `refused` the reason code (`file_element_in_renderer`).
         public var error: String?
+        /// The HTTP status of the response.
         public var httpStatus: Int?
+        /// Whether the browser took the response down its download path.
         public var routedToDownload: Bool?
         /// At least this many body bytes delivered.
         public var minBodyBytes: Int64?
@@ -80,6 +94,7 @@ public struct Scenario: Codable, Sendable {
 
     /// A scenario file that cannot run: unreadable, not JSON, another version, a bad request.
     public struct FormatError: Error, CustomStringConvertible {
+        /// What is wrong and where, in one line.
         public var description: String
     }
 

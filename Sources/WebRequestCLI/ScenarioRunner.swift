@@ -10,9 +10,13 @@ public import WebRequestKit
 public enum ScenarioRunner {
     /// What a run found.
     public struct Report: Sendable {
+        /// The scenario's name.
         public var scenario: String
+        /// Requests run, repeats counted.
         public var requests: Int
+        /// Each request that did not end as expected, and how.
         public var failures: [(request: String, problem: String)]
+        /// Wall time of the run.
         public var seconds: Double
 
         /// Every request ended as its expectation said.
