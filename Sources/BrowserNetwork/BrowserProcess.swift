@@ -4,7 +4,7 @@ import WebRequestKit
 
 /// The browser process's network stack: CEF's `CefInitialize` for URL requests.
 ///
-/// Call ``initialize()`` once before creating a ``WebRequest``; it starts the network thread and
+/// Call ``initialize()`` once before creating a `WebRequest`; it starts the network thread and
 /// makes this process a browser process, so that `WebRequest` allows file uploads, request
 /// contexts and authentication callbacks.
 public enum BrowserProcess {
@@ -51,7 +51,7 @@ public enum BrowserProcess {
     private static let idleTimeout = Mutex<Int?>(nil)
 
     /// How long a transfer may go without receiving or sending a byte before it fails with
-    /// ``NetworkError/timedOut``, in seconds; `nil` (the default, as in CEF) for no limit. A
+    /// `NetworkError.timedOut`, in seconds; `nil` (the default, as in CEF) for no limit. A
     /// transfer paused because its client has not consumed its body is not idle. Applies to
     /// transfers started afterwards.
     public static var transferIdleTimeout: Int? {

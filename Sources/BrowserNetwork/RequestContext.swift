@@ -7,7 +7,7 @@ public import WebRequestKit
 /// `CefRequestContext`.
 ///
 /// Each context holds two libcurl share handles: one for requests with
-/// ``RequestFlags/allowStoredCredentials`` (which also shares the cookie jar) and one for
+/// `RequestFlags.allowStoredCredentials` (which also shares the cookie jar) and one for
 /// requests without, so that uncredentialed requests never see or set a cookie. Chromium keeps
 /// the two kinds on separate sockets for the same reason (its privacy mode).
 ///

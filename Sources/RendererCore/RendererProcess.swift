@@ -7,7 +7,7 @@ import WebRequestKit
 
 /// A render process's link to the browser process: CEF's renderer side of URL requests.
 ///
-/// Connect once, then use ``WebRequest`` exactly as in the browser process; its requests travel
+/// Connect once, then use `WebRequest` exactly as in the browser process; its requests travel
 /// over the channel and the browser carries them with the context of this renderer's browser.
 /// `create` applies the renderer's rules: no file elements, no request context.
 public enum RendererProcess {
@@ -26,7 +26,9 @@ public enum RendererProcess {
 
     /// Connects to the browser's listening socket and makes this process a renderer.
     ///
-    /// - Parameter browserID: the browser to belong to; `nil` for `default`.
+    /// - Parameters:
+    ///   - socketPath: the socket `browser-host serve --socket` listens on.
+    ///   - browserID: the browser to belong to; `nil` for `default`.
     public static func connect(socketPath: String, browserID: String? = nil) async throws -> Connection {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         do {
