@@ -26,8 +26,18 @@ final class DemoView: DownloadHandler, Sendable {
         var state: DownloadState
     }
 
+    /// A request in flight, as the live view lists it.
+    private struct Live {
+        var order: Int
+        var browser: String
+        var what: String
+        var state: String
+    }
+
     private struct State {
         var renderers: [UInt64: Renderer] = [:]
+        var live: [String: Live] = [:]
+        var started = 0
         var downloads: [UInt64: Download] = [:]
         var recent: [String] = []
         var drawnLines = 0
@@ -77,20 +87,37 @@ final class DemoView: DownloadHandler, Sendable {
             case .badMessage(let id, let reason):
                 state.renderers[id]?.badMessage = reason
                 return "renderer \(id) sent a bad message: \(reason)"
-            case .requestStarted(let id, _, _, _, _):
+            case .requestStarted(let id, let request, let method, let url, _):
                 state.renderers[id]?.started += 1
+                state.started += 1
+                let path = URLComponents(string: url).map { $0.path + ($0.query.map { "?" + $0 } ?? "") } ?? url
+                state.live["\(id)/\(request)"] = Live(
+                    order: state.started, browser: state.renderers[id]?.browser ?? "?", what: "\(method) \(path)", state: "sent to the server"
+                )
                 return nil
-            case .requestEnded(let id, _, let status, let error, let bytes, let routed):
+            case .responseStarted(let id, let request, let status, let mimeType):
+                state.live["\(id)/\(request)"]?.state = "response \(status) \(mimeType)"
+                return nil
+            case .requestEnded(let id, let request, let status, let error, let bytes, let routed):
+                state.live["\(id)/\(request)"] = nil
                 state.renderers[id]?.ended += 1
                 state.renderers[id]?.bytes += bytes
                 let outcome = routed ? "routed to the downloads folder" : "\(status)\(error == .none ? "" : " \(error.name)"), \(bytes) bytes"
                 return "renderer \(id) (\(state.renderers[id]?.browser ?? "?")) request ended: \(outcome)"
             case .downloadEnded(let item):
                 return "download \(item.state.rawValue): \((item.path as NSString).lastPathComponent), \(item.receivedBytes) bytes"
-            case .requestNote(let id, _, let note):
-                if case .redirect(let status, let to) = note { return "renderer \(id) followed a \(status) redirect to \(to)" }
-                return nil
-            case .responseStarted:
+            case .requestNote(let id, let request, let note):
+                switch note {
+                case .redirect(let status, let to):
+                    state.live["\(id)/\(request)"]?.state = "redirected (\(status))"
+                    return "renderer \(id) followed a \(status) redirect to \(to)"
+                case .paused:
+                    state.live["\(id)/\(request)"]?.state = "paused: the renderer is behind"
+                case .resumed:
+                    state.live["\(id)/\(request)"]?.state = "receiving"
+                case .retry, .fromCache:
+                    break
+                }
                 return nil
             }
         }
@@ -152,10 +179,17 @@ final class DemoView: DownloadHandler, Sendable {
             )
         }
         lines.append("")
+        lines.append("in flight")
+        if state.live.isEmpty { lines.append("  (none)") }
+        for request in state.live.values.sorted(by: { $0.order < $1.order }).prefix(6) {
+            lines.append("  \(request.browser.padded(7))\(String(request.what.prefix(48)).padded(50))\(request.state)")
+        }
+        lines.append("")
         lines.append("downloads")
         for download in state.downloads.values.sorted(by: { $0.name < $1.name }) {
             let fraction = download.total > 0 ? Double(download.received) / Double(download.total) : 0
-            let bar = String(repeating: "#", count: Int(fraction * 20)).padded(20)
+            let filled = min(20, Int(fraction * 20))
+            let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: 20 - filled)
             lines.append("  \(download.name.padded(14)) [\(bar)] \(ByteCountFormat.string(download.received).padded(10)) \(download.state.rawValue)")
         }
         lines.append("")

@@ -6,21 +6,22 @@ import Synchronization
 /// `--log-level`: how much the process says on standard error through swift-log. Quiet by
 /// default: `warning` shows bad messages and failed downloads and nothing of a normal run.
 public struct LogOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning (default), error or critical.")
-    public var level: String = "warning"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default: warning; for the demo, error).")
+    public var level: String?
 
     public init() {}
 
     public func validate() throws {
-        guard Logger.Level(rawValue: level) != nil else {
+        if let level, Logger.Level(rawValue: level) == nil {
             throw ValidationError("unknown --log-level \(level.debugDescription); known: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
-    /// Sends this process's logging to standard error at the chosen level, as lines of
-    /// `PROCESS[PID] LEVEL: message key=value…`. Call once, first thing in `run()`.
-    public func bootstrap(process: String) {
-        let level = Logger.Level(rawValue: level) ?? .warning
+    /// Sends this process's logging to standard error at the chosen level (`quiet` when none
+    /// was chosen), as lines of `PROCESS[PID] LEVEL: message key=value…`. Call once, first thing
+    /// in `run()`.
+    public func bootstrap(process: String, quiet: String = "warning") {
+        let level = Logger.Level(rawValue: level ?? quiet) ?? .warning
         LoggingSystem.bootstrap { label in
             LineLogHandler(process: process, logLevel: level)
         }

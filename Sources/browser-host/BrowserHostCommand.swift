@@ -208,7 +208,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        log.bootstrap(process: "browser-host")
+        log.bootstrap(process: "browser-host", quiet: "error")  // the view shows the bad message itself
         let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("render-client").path
         let options = BrowserDemo.Demo.Options(
             renderClient: renderClient ?? beside,
