@@ -73,8 +73,6 @@ public enum ScenarioRunner {
         var next = 0
         var ended = 0
         var failures: [(request: String, problem: String)] = []
-        /// The reporters of requests in flight; each keeps its request alive.
-        var live: [String: FetchReporter] = [:]
 
         init(
             runs: [(name: String, step: Scenario.Step)],
@@ -104,15 +102,15 @@ public enum ScenarioRunner {
                 return
             }
             let bound = NIOLoopBound(self, eventLoop: loop)
+            // The reporter and its request keep each other alive until the completion (a request
+            // holds its client until then), so nothing here needs to hold either.
             let reporter = FetchReporter(options: options, tag: name) { outcome in
                 bound.value.end(name, step, outcome)
             }
-            live[name] = reporter
             reporter.start(request, create: create)
         }
 
         func end(_ name: String, _ step: Scenario.Step, _ outcome: FetchReporter.Outcome) {
-            live[name] = nil
             let expectation = step.expect ?? Scenario.Expectation()
             let problem = expectation.mismatch(outcome)
             if let problem { failures.append((name, problem)) }
