@@ -249,28 +249,19 @@ public final class BrowserHost: Sendable {
         contextsByBrowser[browserID]
     }
 
-    /// A request's life at `debug`, with the renderer and request ids as metadata. Renderers
-    /// and bad messages are logged where they happen, at `info` and `warning`.
+    /// A request's life at `debug`, with the renderer and request ids as metadata: the trace's
+    /// line, as a message and `key=value` pairs. Renderers and bad messages are logged where they
+    /// happen, at `info` and `warning`.
     private static func log(_ event: HostEvent, to logger: Logger) {
         switch event {
-        case .requestStarted(let renderer, let request, let method, let url, let context):
-            logger.debug("request started", metadata: ["renderer": "\(renderer)", "request": "\(request)", "method": "\(method)", "url": "\(url)", "context": "\(context)"])
-        case .requestNote(let renderer, let request, let note):
-            var metadata: Logger.Metadata = ["renderer": "\(renderer)", "request": "\(request)"]
-            for (key, value) in note.json {
-                if case .string(let text) = value { metadata[key] = "\(text)" } else { metadata[key] = "\(value.rendered)" }
-            }
-            logger.debug("\(note.eventName)", metadata: metadata)
-        case .responseStarted(let renderer, let request, let status, let mimeType):
-            logger.debug("response", metadata: ["renderer": "\(renderer)", "request": "\(request)", "status": "\(status)", "mime_type": "\(mimeType)"])
-        case .requestEnded(let renderer, let request, let status, let error, let bytes, let routed):
-            logger.debug(
-                "request ended",
-                metadata: ["renderer": "\(renderer)", "request": "\(request)", "status": "\(status)", "error": "\(error.name)", "body_bytes": "\(bytes)", "routed_to_download": "\(routed)"]
-            )
-        case .rendererConnected, .rendererExited, .badMessage, .downloadEnded:
-            break
+        case .requestStarted, .requestNote, .responseStarted, .requestEnded: break
+        case .rendererConnected, .rendererExited, .badMessage, .downloadEnded: return
         }
+        var members = event.json
+        let name = members.removeFirst().1.text  // ("event", NAME)
+        var metadata: Logger.Metadata = [:]
+        for (key, value) in members { metadata[key] = "\(value.text)" }
+        logger.debug("\(name.replacingOccurrences(of: "_", with: " "))", metadata: metadata)
     }
 
     func rendererConnected(id: UInt64, browserID: String, pid: Int32) {

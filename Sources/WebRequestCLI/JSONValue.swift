@@ -25,6 +25,11 @@ public enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressi
         }
     }
 
+    /// A string as it is, anything else as JSON: for `key=value` log metadata.
+    public var text: String {
+        if case .string(let string) = self { string } else { rendered }
+    }
+
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         lhs.rendered == rhs.rendered
     }
