@@ -11,11 +11,11 @@ public final class TraceWriter: Sendable {
 
     /// Creates (or empties) the trace file at `path`.
     public init(path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw TraceError(description: "cannot write --trace \(path): \(String(cString: strerror(errno)))")
+        do {
+            file = Mutex(try FileHandle(truncatingInPlace: path))
+        } catch {
+            throw TraceError(description: "cannot write --trace \(path): \(error.reason)")
         }
-        file = Mutex(FileHandle(fileDescriptor: descriptor, closeOnDealloc: true))
     }
 
     /// Appends `event`. Callable from any thread.

@@ -99,16 +99,14 @@ public final class FetchReporter: WebRequestClient {
         return status
     }
 
-    /// Opens `--output` in place, as a shell's `>` does (`FileManager.createFile` writes a new
-    /// file and renames it over the path, which replaces a symlink, and `/dev/null` when root),
-    /// or says why not on standard error.
+    /// Opens `--output` in place, or says why not on standard error.
     static func openOutput(_ path: String) -> FileHandle? {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            printError("cannot write --output \(path): \(String(cString: strerror(errno)))")
+        do {
+            return try FileHandle(truncatingInPlace: path)
+        } catch {
+            printError("cannot write --output \(path): \(error.reason)")
             return nil
         }
-        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     private func emit(_ members: [(String, JSONValue)]) {
@@ -271,5 +269,21 @@ package enum ByteCountFormat {
             unit += 1
         }
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
+
+extension FileHandle {
+    /// Why a file could not be opened: `strerror` of the `errno`.
+    package struct OpenError: Error {
+        package var reason: String
+    }
+
+    /// Opens `path` for writing in place, as a shell's `>` does: created if missing, emptied if
+    /// not. `FileManager.createFile` instead writes a new file and renames it over the path,
+    /// which replaces a symlink, and `/dev/null` when root.
+    package convenience init(truncatingInPlace path: String) throws(OpenError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw OpenError(reason: String(cString: strerror(errno))) }
+        self.init(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 }
