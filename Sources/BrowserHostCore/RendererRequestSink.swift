@@ -59,9 +59,13 @@ final class RendererRequestSink: TransferEventSink {
 
     /// The renderer canceled the request, or went away with it in flight.
     func reportCanceled() {
+        reportEnded(status: .canceled, error: .aborted, routedToDownload: false)
+    }
+
+    private func reportEnded(status: RequestStatus, error: NetworkError, routedToDownload: Bool) {
         guard let observer else { return }
         let bytes = forwardedBytes.withLock { $0 }
-        observer(.requestEnded(renderer: renderer, request: requestID, status: .canceled, error: .aborted, bodyBytes: bytes, routedToDownload: false))
+        observer(.requestEnded(renderer: renderer, request: requestID, status: status, error: error, bodyBytes: bytes, routedToDownload: routedToDownload))
     }
 
     func note(_ note: TransferNote) {
@@ -119,10 +123,7 @@ final class RendererRequestSink: TransferEventSink {
                 break
             case .awaitingResponse, .rendering, .sniffing:
                 outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
-                if let observer {
-                    let bytes = forwardedBytes.withLock { $0 }
-                    observer(.requestEnded(renderer: renderer, request: requestID, status: completion.status, error: completion.error, bodyBytes: bytes, routedToDownload: false))
-                }
+                reportEnded(status: completion.status, error: completion.error, routedToDownload: false)
                 ended(false)
             }
         }
@@ -156,7 +157,7 @@ final class RendererRequestSink: TransferEventSink {
         let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
         outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
-        observer?(.requestEnded(renderer: renderer, request: requestID, status: .failed, error: .aborted, bodyBytes: 0, routedToDownload: true))
+        reportEnded(status: .failed, error: .aborted, routedToDownload: true)
         ended(true)
     }
 
