@@ -83,6 +83,12 @@ extension BlackBoxTests {
             }
         }
 
+        @Test func anUnknownMisbehaviourIsAWrongCommandLine() async throws {
+            let result = try await ChildProcess.run("render-client", ["--socket", "/nonexistent.sock", "misbehave", "be-rude"])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("unknown misbehaviour \"be-rude\"; known: file-upload, forged-context, unknown-request"))
+        }
+
         @Test func theTraceFollowsEachRequestAndTheSummaryReadsIt() async throws {
             try await TestWebServer.withServer { server in
                 let directory = NSTemporaryDirectory() + "trace-\(UUID().uuidString.prefix(8))"
@@ -115,6 +121,10 @@ extension BlackBoxTests {
                 let notATrace = try await ChildProcess.run("browser-host", ["trace", "/etc/hostname"])
                 #expect(notATrace.status == 2)
                 #expect(notATrace.stderr.contains("/etc/hostname:1: not a trace event"))
+
+                let unwritable = try await ChildProcess.run("browser-host", ["serve", "--socket", directory + "/b2.sock", "--trace", "/no/such/dir/t.jsonl"])
+                #expect(unwritable.status == 2)
+                #expect(unwritable.stderr.contains("cannot write --trace /no/such/dir/t.jsonl: No such file or directory"))
             }
         }
 
