@@ -139,3 +139,26 @@ extension HeaderMap {
         self.init(wire.map { (name: $0.name, value: $0.value) })
     }
 }
+
+extension SandboxLayer {
+    /// The layer a wire value names, or `nil` for one this build does not know.
+    package init?(_ wire: Webrequestkit_Ipc_V1_SandboxLayer) {
+        switch wire {
+        case .userNamespace: self = .userNamespace
+        case .networkNamespace: self = .networkNamespace
+        case .seccompBpf: self = .seccompBPF
+        case .landlock: self = .landlock
+        case .unspecified, .UNRECOGNIZED: return nil
+        }
+    }
+
+    /// The wire form.
+    package var wire: Webrequestkit_Ipc_V1_SandboxLayer {
+        switch self {
+        case .userNamespace: .userNamespace
+        case .networkNamespace: .networkNamespace
+        case .seccompBPF: .seccompBpf
+        case .landlock: .landlock
+        }
+    }
+}

@@ -66,6 +66,54 @@ package nonisolated enum Webrequestkit_Ipc_V1_ProtocolVersion: SwiftProtobuf.Enu
 
 }
 
+/// What confines a renderer, as Chromium's Linux sandbox does: layer 1 namespaces, layer 2
+/// seccomp-bpf, and Landlock for the file system where the kernel has it.
+package nonisolated enum Webrequestkit_Ipc_V1_SandboxLayer: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
+  case unspecified // = 0
+  case userNamespace // = 1
+  case networkNamespace // = 2
+  case seccompBpf // = 3
+  case landlock // = 4
+  case UNRECOGNIZED(Int)
+
+  package init() {
+    self = .unspecified
+  }
+
+  package init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .userNamespace
+    case 2: self = .networkNamespace
+    case 3: self = .seccompBpf
+    case 4: self = .landlock
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  package var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .userNamespace: return 1
+    case .networkNamespace: return 2
+    case .seccompBpf: return 3
+    case .landlock: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  package static let allCases: [Webrequestkit_Ipc_V1_SandboxLayer] = [
+    .unspecified,
+    .userNamespace,
+    .networkNamespace,
+    .seccompBpf,
+    .landlock,
+  ]
+
+}
+
 package nonisolated struct Webrequestkit_Ipc_V1_Envelope: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -215,6 +263,11 @@ package nonisolated struct Webrequestkit_Ipc_V1_Hello: Sendable {
   package var pid: Int32 = 0
 
   package var browserID: String = String()
+
+  /// The layers this renderer engaged on itself before sending Hello (seccomp-bpf, Landlock).
+  /// The browser adds the namespaces it spawned the renderer in, and checks what it can see in
+  /// /proc for renderers it spawned (docs/security.md).
+  package var sandbox: [Webrequestkit_Ipc_V1_SandboxLayer] = []
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -594,6 +647,27 @@ package nonisolated struct Webrequestkit_Ipc_V1_StatusReply: Sendable {
 
   package var downloads: UInt64 = 0
 
+  /// The renderers connected now, in the order they connected.
+  package var rendererList: [Webrequestkit_Ipc_V1_RendererStatus] = []
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Webrequestkit_Ipc_V1_RendererStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var rendererID: UInt64 = 0
+
+  package var browserID: String = String()
+
+  package var pid: Int32 = 0
+
+  package var sandbox: [Webrequestkit_Ipc_V1_SandboxLayer] = []
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -605,6 +679,10 @@ fileprivate nonisolated let _protobuf_package = "webrequestkit.ipc.v1"
 
 nonisolated extension Webrequestkit_Ipc_V1_ProtocolVersion: SwiftProtobuf._ProtoNameProviding {
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PROTOCOL_VERSION_UNSPECIFIED\0\u{1}PROTOCOL_VERSION_1\0")
+}
+
+nonisolated extension Webrequestkit_Ipc_V1_SandboxLayer: SwiftProtobuf._ProtoNameProviding {
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SANDBOX_LAYER_UNSPECIFIED\0\u{1}SANDBOX_LAYER_USER_NAMESPACE\0\u{1}SANDBOX_LAYER_NETWORK_NAMESPACE\0\u{1}SANDBOX_LAYER_SECCOMP_BPF\0\u{1}SANDBOX_LAYER_LANDLOCK\0")
 }
 
 nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -863,7 +941,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
 
 nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Hello"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -874,6 +952,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.pid) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.browserID) }()
+      case 4: try { try decoder.decodeRepeatedEnumField(value: &self.sandbox) }()
       default: break
       }
     }
@@ -889,6 +968,9 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if !self.browserID.isEmpty {
       try visitor.visitSingularStringField(value: self.browserID, fieldNumber: 3)
     }
+    if !self.sandbox.isEmpty {
+      try visitor.visitPackedEnumField(value: self.sandbox, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -896,6 +978,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if lhs.protocolVersion != rhs.protocolVersion {return false}
     if lhs.pid != rhs.pid {return false}
     if lhs.browserID != rhs.browserID {return false}
+    if lhs.sandbox != rhs.sandbox {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1518,7 +1601,7 @@ nonisolated extension Webrequestkit_Ipc_V1_StatusQuery: SwiftProtobuf.Message, S
 
 nonisolated extension Webrequestkit_Ipc_V1_StatusReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".StatusReply"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}renderers\0\u{3}in_flight\0\u{1}completed\0\u{3}bad_messages\0\u{1}downloads\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}renderers\0\u{3}in_flight\0\u{1}completed\0\u{3}bad_messages\0\u{1}downloads\0\u{3}renderer_list\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1531,6 +1614,7 @@ nonisolated extension Webrequestkit_Ipc_V1_StatusReply: SwiftProtobuf.Message, S
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.completed) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.badMessages) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.downloads) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.rendererList) }()
       default: break
       }
     }
@@ -1552,6 +1636,9 @@ nonisolated extension Webrequestkit_Ipc_V1_StatusReply: SwiftProtobuf.Message, S
     if self.downloads != 0 {
       try visitor.visitSingularUInt64Field(value: self.downloads, fieldNumber: 5)
     }
+    if !self.rendererList.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rendererList, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1561,6 +1648,52 @@ nonisolated extension Webrequestkit_Ipc_V1_StatusReply: SwiftProtobuf.Message, S
     if lhs.completed != rhs.completed {return false}
     if lhs.badMessages != rhs.badMessages {return false}
     if lhs.downloads != rhs.downloads {return false}
+    if lhs.rendererList != rhs.rendererList {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Webrequestkit_Ipc_V1_RendererStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".RendererStatus"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}renderer_id\0\u{3}browser_id\0\u{1}pid\0\u{1}sandbox\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.rendererID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.browserID) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pid) }()
+      case 4: try { try decoder.decodeRepeatedEnumField(value: &self.sandbox) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.rendererID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rendererID, fieldNumber: 1)
+    }
+    if !self.browserID.isEmpty {
+      try visitor.visitSingularStringField(value: self.browserID, fieldNumber: 2)
+    }
+    if self.pid != 0 {
+      try visitor.visitSingularInt32Field(value: self.pid, fieldNumber: 3)
+    }
+    if !self.sandbox.isEmpty {
+      try visitor.visitPackedEnumField(value: self.sandbox, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Webrequestkit_Ipc_V1_RendererStatus, rhs: Webrequestkit_Ipc_V1_RendererStatus) -> Bool {
+    if lhs.rendererID != rhs.rendererID {return false}
+    if lhs.browserID != rhs.browserID {return false}
+    if lhs.pid != rhs.pid {return false}
+    if lhs.sandbox != rhs.sandbox {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -772,6 +772,51 @@ void   webrequestkit__ipc__v1__status_reply__free_unpacked
   assert(message->base.descriptor == &webrequestkit__ipc__v1__status_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   webrequestkit__ipc__v1__renderer_status__init
+                     (Webrequestkit__Ipc__V1__RendererStatus         *message)
+{
+  static const Webrequestkit__Ipc__V1__RendererStatus init_value = WEBREQUESTKIT__IPC__V1__RENDERER_STATUS__INIT;
+  *message = init_value;
+}
+size_t webrequestkit__ipc__v1__renderer_status__get_packed_size
+                     (const Webrequestkit__Ipc__V1__RendererStatus *message)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__renderer_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t webrequestkit__ipc__v1__renderer_status__pack
+                     (const Webrequestkit__Ipc__V1__RendererStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__renderer_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t webrequestkit__ipc__v1__renderer_status__pack_to_buffer
+                     (const Webrequestkit__Ipc__V1__RendererStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__renderer_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Webrequestkit__Ipc__V1__RendererStatus *
+       webrequestkit__ipc__v1__renderer_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Webrequestkit__Ipc__V1__RendererStatus *)
+     protobuf_c_message_unpack (&webrequestkit__ipc__v1__renderer_status__descriptor,
+                                allocator, len, data);
+}
+void   webrequestkit__ipc__v1__renderer_status__free_unpacked
+                     (Webrequestkit__Ipc__V1__RendererStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__renderer_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__envelope__field_descriptors[13] =
 {
   {
@@ -967,7 +1012,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__envelope__descriptor =
   (ProtobufCMessageInit) webrequestkit__ipc__v1__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[3] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[4] =
 {
   {
     "protocol_version",
@@ -1005,16 +1050,29 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sandbox",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Webrequestkit__Ipc__V1__Hello, n_sandbox),
+    offsetof(Webrequestkit__Ipc__V1__Hello, sandbox),
+    &webrequestkit__ipc__v1__sandbox_layer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
   2,   /* field[2] = browser_id */
   1,   /* field[1] = pid */
   0,   /* field[0] = protocol_version */
+  3,   /* field[3] = sandbox */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
 {
@@ -1024,7 +1082,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
   "Webrequestkit__Ipc__V1__Hello",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Hello),
-  3,
+  4,
   webrequestkit__ipc__v1__hello__field_descriptors,
   webrequestkit__ipc__v1__hello__field_indices_by_name,
   1,  webrequestkit__ipc__v1__hello__number_ranges,
@@ -2101,7 +2159,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__status_query__descripto
   (ProtobufCMessageInit) webrequestkit__ipc__v1__status_query__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__status_reply__field_descriptors[5] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__status_reply__field_descriptors[6] =
 {
   {
     "renderers",
@@ -2163,18 +2221,31 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__status_reply__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "renderer_list",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Webrequestkit__Ipc__V1__StatusReply, n_renderer_list),
+    offsetof(Webrequestkit__Ipc__V1__StatusReply, renderer_list),
+    &webrequestkit__ipc__v1__renderer_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__status_reply__field_indices_by_name[] = {
   3,   /* field[3] = bad_messages */
   2,   /* field[2] = completed */
   4,   /* field[4] = downloads */
   1,   /* field[1] = in_flight */
+  5,   /* field[5] = renderer_list */
   0,   /* field[0] = renderers */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__status_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__status_reply__descriptor =
 {
@@ -2184,11 +2255,88 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__status_reply__descripto
   "Webrequestkit__Ipc__V1__StatusReply",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__StatusReply),
-  5,
+  6,
   webrequestkit__ipc__v1__status_reply__field_descriptors,
   webrequestkit__ipc__v1__status_reply__field_indices_by_name,
   1,  webrequestkit__ipc__v1__status_reply__number_ranges,
   (ProtobufCMessageInit) webrequestkit__ipc__v1__status_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__renderer_status__field_descriptors[4] =
+{
+  {
+    "renderer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RendererStatus, renderer_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "browser_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RendererStatus, browser_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pid",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RendererStatus, pid),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sandbox",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Webrequestkit__Ipc__V1__RendererStatus, n_sandbox),
+    offsetof(Webrequestkit__Ipc__V1__RendererStatus, sandbox),
+    &webrequestkit__ipc__v1__sandbox_layer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned webrequestkit__ipc__v1__renderer_status__field_indices_by_name[] = {
+  1,   /* field[1] = browser_id */
+  2,   /* field[2] = pid */
+  0,   /* field[0] = renderer_id */
+  3,   /* field[3] = sandbox */
+};
+static const ProtobufCIntRange webrequestkit__ipc__v1__renderer_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor webrequestkit__ipc__v1__renderer_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "webrequestkit.ipc.v1.RendererStatus",
+  "RendererStatus",
+  "Webrequestkit__Ipc__V1__RendererStatus",
+  "webrequestkit.ipc.v1",
+  sizeof(Webrequestkit__Ipc__V1__RendererStatus),
+  4,
+  webrequestkit__ipc__v1__renderer_status__field_descriptors,
+  webrequestkit__ipc__v1__renderer_status__field_indices_by_name,
+  1,  webrequestkit__ipc__v1__renderer_status__number_ranges,
+  (ProtobufCMessageInit) webrequestkit__ipc__v1__renderer_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue webrequestkit__ipc__v1__protocol_version__enum_values_by_number[2] =
@@ -2217,5 +2365,39 @@ const ProtobufCEnumDescriptor webrequestkit__ipc__v1__protocol_version__descript
   webrequestkit__ipc__v1__protocol_version__enum_values_by_name,
   1,
   webrequestkit__ipc__v1__protocol_version__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue webrequestkit__ipc__v1__sandbox_layer__enum_values_by_number[5] =
+{
+  { "SANDBOX_LAYER_UNSPECIFIED", "WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_UNSPECIFIED", 0 },
+  { "SANDBOX_LAYER_USER_NAMESPACE", "WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_USER_NAMESPACE", 1 },
+  { "SANDBOX_LAYER_NETWORK_NAMESPACE", "WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_NETWORK_NAMESPACE", 2 },
+  { "SANDBOX_LAYER_SECCOMP_BPF", "WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_SECCOMP_BPF", 3 },
+  { "SANDBOX_LAYER_LANDLOCK", "WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_LANDLOCK", 4 },
+};
+static const ProtobufCIntRange webrequestkit__ipc__v1__sandbox_layer__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex webrequestkit__ipc__v1__sandbox_layer__enum_values_by_name[5] =
+{
+  { "SANDBOX_LAYER_LANDLOCK", 4 },
+  { "SANDBOX_LAYER_NETWORK_NAMESPACE", 2 },
+  { "SANDBOX_LAYER_SECCOMP_BPF", 3 },
+  { "SANDBOX_LAYER_UNSPECIFIED", 0 },
+  { "SANDBOX_LAYER_USER_NAMESPACE", 1 },
+};
+const ProtobufCEnumDescriptor webrequestkit__ipc__v1__sandbox_layer__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "webrequestkit.ipc.v1.SandboxLayer",
+  "SandboxLayer",
+  "Webrequestkit__Ipc__V1__SandboxLayer",
+  "webrequestkit.ipc.v1",
+  5,
+  webrequestkit__ipc__v1__sandbox_layer__enum_values_by_number,
+  5,
+  webrequestkit__ipc__v1__sandbox_layer__enum_values_by_name,
+  1,
+  webrequestkit__ipc__v1__sandbox_layer__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -32,6 +32,7 @@ typedef struct Webrequestkit__Ipc__V1__UploadCredit Webrequestkit__Ipc__V1__Uplo
 typedef struct Webrequestkit__Ipc__V1__RequestComplete Webrequestkit__Ipc__V1__RequestComplete;
 typedef struct Webrequestkit__Ipc__V1__StatusQuery Webrequestkit__Ipc__V1__StatusQuery;
 typedef struct Webrequestkit__Ipc__V1__StatusReply Webrequestkit__Ipc__V1__StatusReply;
+typedef struct Webrequestkit__Ipc__V1__RendererStatus Webrequestkit__Ipc__V1__RendererStatus;
 
 
 /* --- enums --- */
@@ -61,6 +62,18 @@ typedef enum _Webrequestkit__Ipc__V1__ProtocolVersion {
   WEBREQUESTKIT__IPC__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_1 = 1
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WEBREQUESTKIT__IPC__V1__PROTOCOL_VERSION)
 } Webrequestkit__Ipc__V1__ProtocolVersion;
+/*
+ * What confines a renderer, as Chromium's Linux sandbox does: layer 1 namespaces, layer 2
+ * seccomp-bpf, and Landlock for the file system where the kernel has it.
+ */
+typedef enum _Webrequestkit__Ipc__V1__SandboxLayer {
+  WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_UNSPECIFIED = 0,
+  WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_USER_NAMESPACE = 1,
+  WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_NETWORK_NAMESPACE = 2,
+  WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_SECCOMP_BPF = 3,
+  WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_LANDLOCK = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER)
+} Webrequestkit__Ipc__V1__SandboxLayer;
 
 /* --- messages --- */
 
@@ -123,10 +136,17 @@ struct  Webrequestkit__Ipc__V1__Hello
   uint32_t protocol_version;
   int32_t pid;
   char *browser_id;
+  /*
+   * The layers this renderer engaged on itself before sending Hello (seccomp-bpf, Landlock).
+   * The browser adds the namespaces it spawned the renderer in, and checks what it can see in
+   * /proc for renderers it spawned (docs/security.md).
+   */
+  size_t n_sandbox;
+  Webrequestkit__Ipc__V1__SandboxLayer *sandbox;
 };
 #define WEBREQUESTKIT__IPC__V1__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__hello__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string }
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -351,10 +371,29 @@ struct  Webrequestkit__Ipc__V1__StatusReply
   uint64_t completed;
   uint64_t bad_messages;
   uint64_t downloads;
+  /*
+   * The renderers connected now, in the order they connected.
+   */
+  size_t n_renderer_list;
+  Webrequestkit__Ipc__V1__RendererStatus **renderer_list;
 };
 #define WEBREQUESTKIT__IPC__V1__STATUS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__status_reply__descriptor) \
-    , 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0,NULL }
+
+
+struct  Webrequestkit__Ipc__V1__RendererStatus
+{
+  ProtobufCMessage base;
+  uint64_t renderer_id;
+  char *browser_id;
+  int32_t pid;
+  size_t n_sandbox;
+  Webrequestkit__Ipc__V1__SandboxLayer *sandbox;
+};
+#define WEBREQUESTKIT__IPC__V1__RENDERER_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__renderer_status__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0, 0,NULL }
 
 
 /* Webrequestkit__Ipc__V1__Envelope methods */
@@ -680,6 +719,25 @@ Webrequestkit__Ipc__V1__StatusReply *
 void   webrequestkit__ipc__v1__status_reply__free_unpacked
                      (Webrequestkit__Ipc__V1__StatusReply *message,
                       ProtobufCAllocator *allocator);
+/* Webrequestkit__Ipc__V1__RendererStatus methods */
+void   webrequestkit__ipc__v1__renderer_status__init
+                     (Webrequestkit__Ipc__V1__RendererStatus         *message);
+size_t webrequestkit__ipc__v1__renderer_status__get_packed_size
+                     (const Webrequestkit__Ipc__V1__RendererStatus   *message);
+size_t webrequestkit__ipc__v1__renderer_status__pack
+                     (const Webrequestkit__Ipc__V1__RendererStatus   *message,
+                      uint8_t             *out);
+size_t webrequestkit__ipc__v1__renderer_status__pack_to_buffer
+                     (const Webrequestkit__Ipc__V1__RendererStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Webrequestkit__Ipc__V1__RendererStatus *
+       webrequestkit__ipc__v1__renderer_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   webrequestkit__ipc__v1__renderer_status__free_unpacked
+                     (Webrequestkit__Ipc__V1__RendererStatus *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Webrequestkit__Ipc__V1__Envelope_Closure)
@@ -733,6 +791,9 @@ typedef void (*Webrequestkit__Ipc__V1__StatusQuery_Closure)
 typedef void (*Webrequestkit__Ipc__V1__StatusReply_Closure)
                  (const Webrequestkit__Ipc__V1__StatusReply *message,
                   void *closure_data);
+typedef void (*Webrequestkit__Ipc__V1__RendererStatus_Closure)
+                 (const Webrequestkit__Ipc__V1__RendererStatus *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -740,6 +801,7 @@ typedef void (*Webrequestkit__Ipc__V1__StatusReply_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    webrequestkit__ipc__v1__protocol_version__descriptor;
+extern const ProtobufCEnumDescriptor    webrequestkit__ipc__v1__sandbox_layer__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__envelope__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__welcome__descriptor;
@@ -759,6 +821,7 @@ extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__request_complete
 extern const ProtobufCEnumDescriptor    webrequestkit__ipc__v1__request_complete__status__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__status_query__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__status_reply__descriptor;
+extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__renderer_status__descriptor;
 
 PROTOBUF_C__END_DECLS
 
