@@ -8,6 +8,7 @@
 //   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore -> browser-host
 //   renderer: RendererCore (WebRequest over IPC; no libcurl in reach) -> render-client
 //             CProtobufC -> CWebRequest (the same protocol in C, on libprotobuf-c) -> render-client-c
+//   sandbox:  CSeccomp -> CSandbox (layer 1 for the browser's spawner, layer 2 for both renderers)
 //   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server
 import PackageDescription
 
@@ -46,6 +47,20 @@ let package = Package(
             name: "CProtobufC",
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSeccomp",
+            pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]
+        ),
+
+        // MARK: The sandbox
+        // One policy for both renderers (Swift and C), and the browser's namespace spawner:
+        // Chromium's sandbox/linux in miniature.
+        .target(
+            name: "CSandbox",
+            dependencies: ["CSeccomp"],
+            cSettings: [.unsafeFlags(strictC)]
         ),
 
         // MARK: Common (both processes)
@@ -93,6 +108,7 @@ let package = Package(
             name: "BrowserHostCore",
             dependencies: [
                 "BrowserNetwork",
+                "CSandbox",
                 "WebRequestKit",
                 "WebRequestCLI",
                 "WebRequestIPC",
@@ -126,6 +142,7 @@ let package = Package(
         .target(
             name: "RendererCore",
             dependencies: [
+                "CSandbox",
                 "WebRequestKit",
                 "WebRequestIPC",
                 .product(name: "Logging", package: "swift-log"),
@@ -156,7 +173,7 @@ let package = Package(
         // The renderer again, in C: a second implementation of the protocol from the same proto/.
         .target(
             name: "CWebRequest",
-            dependencies: ["CProtobufC"],
+            dependencies: ["CProtobufC", "CSandbox"],
             exclude: ["internal.h"],
             cSettings: [.headerSearchPath("generated"), .unsafeFlags(strictC)]
         ),

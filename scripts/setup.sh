@@ -4,7 +4,7 @@
 # find them), and valgrind (the tests run the C renderer under it). Safe to run twice.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libprotobuf-c-dev pkg-config valgrind)
+packages=(libcurl4-openssl-dev libprotobuf-c-dev libseccomp-dev pkg-config valgrind)
 
 missing=()
 for package in "${packages[@]}"; do
