@@ -4,6 +4,10 @@
 //
 //   hello-renderer --socket /tmp/browser.sock URL...         (a running `browser-host serve`)
 //   browser-host serve --socket S --spawn 'hello-renderer URL...'   (spawned: --ipc-fd N is added)
+//
+// A spawned renderer engages the renderer sandbox before its handshake (`browser-host serve
+// --no-sandbox` passes `--no-sandbox` on): from then on the kernel refuses it sockets, files and
+// programs, and its only way out is the browser.
 
 import Foundation
 import NIOCore
@@ -18,6 +22,7 @@ struct HelloRenderer {
         let socket = take("--socket", from: &arguments)
         let descriptor = take("--ipc-fd", from: &arguments).flatMap(Int32.init)
         let browser = take("--browser", from: &arguments)
+        let sandboxed = !takeFlag("--no-sandbox", from: &arguments)
         guard socket != nil || descriptor != nil, !arguments.isEmpty else {
             FileHandle.standardError.write(Data("usage: hello-renderer (--socket PATH | --ipc-fd N) [--browser ID] URL...\n".utf8))
             exit(2)
@@ -28,9 +33,10 @@ struct HelloRenderer {
                 if let socket {
                     try await RendererProcess.connect(socketPath: socket, browserID: browser)
                 } else {
-                    try await RendererProcess.adopt(descriptor: descriptor!, browserID: browser)
+                    try await RendererProcess.adopt(descriptor: descriptor!, browserID: browser, sandbox: sandboxed)
                 }
-            print("renderer \(connection.rendererID) of browser \(connection.browserID)")
+            let sandbox = connection.sandbox.isEmpty ? "no sandbox" : "sandbox: " + connection.sandbox.map(\.rawValue).joined(separator: ", ")
+            print("renderer \(connection.rendererID) of browser \(connection.browserID), \(sandbox)")
 
             // 2. The short way: one call per request, for Swift concurrency.
             for url in arguments {
@@ -70,6 +76,12 @@ struct HelloRenderer {
             FileHandle.standardError.write(Data("hello-renderer: \(error)\n".utf8))
             exit(1)
         }
+    }
+
+    private static func takeFlag(_ flag: String, from arguments: inout [String]) -> Bool {
+        guard let index = arguments.firstIndex(of: flag) else { return false }
+        arguments.remove(at: index)
+        return true
     }
 
     private static func take(_ option: String, from arguments: inout [String]) -> String? {

@@ -3,6 +3,7 @@
  * WebRequestStateMachine (progress derived from delivered data, throttled, with a final event;
  * upload progress closed at (total, total); nothing after completion or cancel). */
 #include "internal.h"
+#include "sandbox.h"
 #include "webrequestkit/ipc/v1/ipc.pb-c.h"
 
 #include <errno.h>
@@ -77,6 +78,7 @@ struct wrk_renderer {
     int fd;
     int open;
     uint64_t renderer_id;
+    int sandbox;
     uint64_t next_id;
     uint32_t max_frame;
     uint32_t upload_window;
@@ -496,13 +498,32 @@ static int read_exactly(int fd, uint8_t *bytes, size_t count) {
     return 0;
 }
 
-static wrk_renderer *handshake(int fd, const char *browser_id, char *error, size_t error_size) {
+static wrk_renderer *unreachable(wrk_connect_options *options, const char *format, const char *detail) {
+    options->failure = WRK_CONNECT_UNREACHABLE;
+    set_error(options->error, sizeof options->error, format, detail);
+    return NULL;
+}
+
+/* Engages the sandbox if asked (after init: the channel is open, nothing sent yet), then sends
+ * Hello and waits for Welcome. */
+static wrk_renderer *handshake(int fd, wrk_connect_options *options) {
+    options->failure = WRK_CONNECT_OK;
+    options->error[0] = 0;
+    int layers = 0;
+    if (options->sandbox) {
+        layers = wrk_sandbox_engage(options->error, sizeof options->error);
+        if (layers < 0) {
+            close(fd);
+            options->failure = WRK_CONNECT_SANDBOX_REFUSED;
+            return NULL;
+        }
+    }
     wrk_renderer *renderer = calloc(1, sizeof *renderer);
     if (!renderer) {
         close(fd);
-        set_error(error, error_size, "%s", "out of memory");
-        return NULL;
+        return unreachable(options, "%s", "out of memory");
     }
+    renderer->sandbox = layers;
     renderer->fd = fd;
     renderer->open = 1;
     renderer->next_id = 1;
@@ -511,16 +532,29 @@ static wrk_renderer *handshake(int fd, const char *browser_id, char *error, size
     Webrequestkit__Ipc__V1__Hello hello = WEBREQUESTKIT__IPC__V1__HELLO__INIT;
     hello.protocol_version = PROTOCOL_VERSION;
     hello.pid = (int32_t)getpid();
-    hello.browser_id = (char *)(browser_id ? browser_id : "");
+    hello.browser_id = (char *)(options->browser_id ? options->browser_id : "");
+    Webrequestkit__Ipc__V1__SandboxLayer sandbox[4];
+    static const struct {
+        int bit;
+        Webrequestkit__Ipc__V1__SandboxLayer wire;
+    } wire_layers[] = {
+        {WRK_SANDBOX_USER_NAMESPACE, WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_USER_NAMESPACE},
+        {WRK_SANDBOX_NETWORK_NAMESPACE, WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_NETWORK_NAMESPACE},
+        {WRK_SANDBOX_SECCOMP_BPF, WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_SECCOMP_BPF},
+        {WRK_SANDBOX_LANDLOCK, WEBREQUESTKIT__IPC__V1__SANDBOX_LAYER__SANDBOX_LAYER_LANDLOCK},
+    };
+    for (size_t i = 0; i < sizeof wire_layers / sizeof wire_layers[0]; i++) {
+        if (layers & wire_layers[i].bit) sandbox[hello.n_sandbox++] = wire_layers[i].wire;
+    }
+    hello.sandbox = sandbox;
     Envelope envelope = WEBREQUESTKIT__IPC__V1__ENVELOPE__INIT;
     envelope.message_case = WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_HELLO;
     envelope.hello = &hello;
     uint8_t header[4];
     Envelope *welcome = NULL;
     if (queue_envelope(renderer, &envelope) != 0 || flush_out(renderer) != 0 || read_exactly(fd, header, 4) != 0) {
-        set_error(error, error_size, "%s", "the browser closed the channel before welcoming this renderer");
         wrk_renderer_free(renderer);
-        return NULL;
+        return unreachable(options, "%s", "the browser closed the channel before welcoming this renderer");
     }
     uint32_t size = (uint32_t)header[0] << 24 | (uint32_t)header[1] << 16 | (uint32_t)header[2] << 8 | header[3];
     uint8_t *payload = size <= DEFAULT_MAX_FRAME ? malloc(size ? size : 1) : NULL;
@@ -530,9 +564,8 @@ static wrk_renderer *handshake(int fd, const char *browser_id, char *error, size
     free(payload);
     if (!welcome || welcome->message_case != WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_WELCOME) {
         if (welcome) webrequestkit__ipc__v1__envelope__free_unpacked(welcome, NULL);
-        set_error(error, error_size, "%s", "the browser did not welcome this renderer");
         wrk_renderer_free(renderer);
-        return NULL;
+        return unreachable(options, "%s", "the browser did not welcome this renderer");
     }
     renderer->renderer_id = welcome->welcome->renderer_id;
     if (welcome->welcome->max_frame_bytes) renderer->max_frame = welcome->welcome->max_frame_bytes;
@@ -542,11 +575,10 @@ static wrk_renderer *handshake(int fd, const char *browser_id, char *error, size
     return renderer;
 }
 
-wrk_renderer *wrk_renderer_connect(const char *socket_path, const char *browser_id, char *error, size_t error_size) {
+wrk_renderer *wrk_renderer_connect(const char *socket_path, wrk_connect_options *options) {
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     if (strlen(socket_path) >= sizeof address.sun_path) {
-        set_error(error, error_size, "cannot connect to %s: the path is too long", socket_path);
-        return NULL;
+        return unreachable(options, "cannot connect to %s: the path is too long", socket_path);
     }
     strcpy(address.sun_path, socket_path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -554,21 +586,23 @@ wrk_renderer *wrk_renderer_connect(const char *socket_path, const char *browser_
         char detail[512];
         snprintf(detail, sizeof detail, "%s: %s", socket_path, strerror(errno));
         if (fd >= 0) close(fd);
-        set_error(error, error_size, "cannot connect to %s", detail);
-        return NULL;
+        return unreachable(options, "cannot connect to %s", detail);
     }
-    return handshake(fd, browser_id, error, error_size);
+    return handshake(fd, options);
 }
 
-wrk_renderer *wrk_renderer_adopt(int fd, const char *browser_id, char *error, size_t error_size) {
+wrk_renderer *wrk_renderer_adopt(int fd, wrk_connect_options *options) {
     int type = 0;
     socklen_t length = sizeof type;
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) {
-        set_error(error, error_size, "cannot connect: descriptor %s is not a stream socket", "given by --ipc-fd");
-        return NULL;
+        return unreachable(options, "cannot connect: descriptor %s is not a stream socket", "given by --ipc-fd");
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);
-    return handshake(fd, browser_id, error, error_size);
+    return handshake(fd, options);
+}
+
+int wrk_renderer_sandbox(const wrk_renderer *renderer) {
+    return renderer->sandbox;
 }
 
 int wrk_renderer_run(wrk_renderer *renderer, int timeout_ms) {

@@ -3,10 +3,16 @@ import NIOCore
 import WebRequestIPC
 import WebRequestKit
 
-/// What a compromised renderer might send: messages its own `create` would never let through.
-/// The browser must answer each with a bad message and end this renderer, and nothing else
-/// (behaviour.md section 2). For the demo, and for anyone who wants to watch the browser's
-/// checks at work.
+/// What a compromised renderer might try. Two kinds of wall stop it:
+///
+/// - the **browser**, for messages its own `create` would never let through: the browser must
+///   answer each with a bad message and end this renderer, and nothing else (behaviour.md
+///   section 2);
+/// - the **kernel**, for what a renderer could do without asking the browser at all: open its own
+///   connection, read a file, run a program. The renderer sandbox (``RendererSandbox``, and the
+///   network namespace a spawning browser puts it in) must refuse each.
+///
+/// For the demo, the tests, and anyone who wants to watch either wall at work.
 package enum Misbehaviour: String, CaseIterable, Sendable {
     /// A request with a file element: a renderer asking the browser to read a file for it.
     case fileUpload = "file-upload"
@@ -14,8 +20,22 @@ package enum Misbehaviour: String, CaseIterable, Sendable {
     case forgedContext = "forged-context"
     /// Body credit for a request that never existed.
     case unknownRequest = "unknown-request"
+    /// A TCP connection of its own to the origin, past the browser.
+    case directConnect = "direct-connect"
+    /// Opening a file the renderer's user could read.
+    case readFile = "read-file"
+    /// Running another program.
+    case exec
 
-    /// The message that breaks the rule.
+    /// Whether the kernel, rather than the browser, is the wall this one meets.
+    package var isStoppedByKernel: Bool {
+        switch self {
+        case .fileUpload, .forgedContext, .unknownRequest: false
+        case .directConnect, .readFile, .exec: true
+        }
+    }
+
+    /// The message that breaks the browser's rules (for the kinds the browser stops).
     var envelope: IPCEnvelope {
         var start = Webrequestkit_Ipc_V1_StartRequest()
         start.requestID = 1
@@ -32,6 +52,8 @@ package enum Misbehaviour: String, CaseIterable, Sendable {
             credit.requestID = 424_242
             credit.bytes = 1
             return IPCEnvelope(.bodyCredit(credit))
+        case .directConnect, .readFile, .exec:
+            preconditionFailure("\(rawValue) is for the kernel to stop: KernelAttempt makes it")
         }
     }
 }

@@ -17,6 +17,8 @@ public enum RendererProcess {
         public var rendererID: UInt64
         /// The browser (tab) this renderer belongs to.
         public var browserID: String
+        /// The sandbox layers this process engaged before its handshake; empty when unsandboxed.
+        public var sandbox: [SandboxLayer]
     }
 
     /// The browser could not be reached, or did not complete the handshake.
@@ -29,29 +31,56 @@ public enum RendererProcess {
     /// - Parameters:
     ///   - socketPath: the socket `browser-host serve --socket` listens on.
     ///   - browserID: the browser to belong to; `nil` for `default`.
-    public static func connect(socketPath: String, browserID: String? = nil) async throws -> Connection {
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        do {
-            let (channel, handler) = try await open(bootstrap) { try await $0.connect(unixDomainSocketPath: socketPath).get() }
-            return try await handshake(channel: channel, handler: handler, browserID: browserID)
-        } catch let error as ConnectError {
-            throw error
-        } catch {
-            throw ConnectError(description: "cannot connect to the browser at \(socketPath): \(error)")
+    ///   - sandbox: engage ``RendererSandbox`` once connected, before the handshake
+    ///     (`render-client --sandbox`). Open what the process needs (files to upload, an output
+    ///     file) before calling this: afterwards the kernel refuses it.
+    /// - Throws: ``ConnectError``, or ``RendererSandbox/Refused`` when the kernel refused a layer.
+    public static func connect(socketPath: String, browserID: String? = nil, sandbox: Bool = false) async throws -> Connection {
+        try await become(browserID: browserID, sandbox: sandbox, failure: "cannot connect to the browser at \(socketPath)") {
+            try await $0.connect(unixDomainSocketPath: socketPath).get()
         }
     }
 
     /// Uses the channel the browser handed down as descriptor `descriptor` (`--ipc-fd`) and
     /// makes this process a renderer.
-    public static func adopt(descriptor: Int32, browserID: String? = nil) async throws -> Connection {
+    ///
+    /// - Parameter sandbox: engage ``RendererSandbox`` before the handshake. On by default, as a
+    ///   spawned renderer is sandboxed in Chromium; a browser that spawns with its sandbox on
+    ///   ends a renderer that did not engage it.
+    /// - Throws: ``ConnectError``, or ``RendererSandbox/Refused`` when the kernel refused a layer.
+    public static func adopt(descriptor: Int32, browserID: String? = nil, sandbox: Bool = true) async throws -> Connection {
+        try await become(browserID: browserID, sandbox: sandbox, failure: "cannot use descriptor \(descriptor) as the browser channel") {
+            try await $0.withConnectedSocket(descriptor).get()
+        }
+    }
+
+    private static func become(
+        browserID: String?,
+        sandbox: Bool,
+        failure: String,
+        _ connect: (ClientBootstrap) async throws -> any Channel
+    ) async throws -> Connection {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let (channel, handler): (any Channel, NIOLoopBound<BrowserChannelHandler>)
         do {
-            let (channel, handler) = try await open(bootstrap) { try await $0.withConnectedSocket(descriptor).get() }
-            return try await handshake(channel: channel, handler: handler, browserID: browserID)
+            (channel, handler) = try await open(bootstrap, connect)
+        } catch {
+            throw ConnectError(description: "\(failure): \(error)")
+        }
+        // Engage after init: the channel is open, the runtime has what it needs, no request yet.
+        let layers: [SandboxLayer]
+        do {
+            layers = sandbox ? try RendererSandbox.engage() : []
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        do {
+            return try await handshake(channel: channel, handler: handler, browserID: browserID, sandbox: layers)
         } catch let error as ConnectError {
             throw error
         } catch {
-            throw ConnectError(description: "cannot use descriptor \(descriptor) as the browser channel: \(error)")
+            throw ConnectError(description: "\(failure): \(error)")
         }
     }
 
@@ -76,13 +105,15 @@ public enum RendererProcess {
     private static func handshake(
         channel: any Channel,
         handler: NIOLoopBound<BrowserChannelHandler>,
-        browserID: String?
+        browserID: String?,
+        sandbox: [SandboxLayer]
     ) async throws -> Connection {
         let hello = {
             var hello = Webrequestkit_Ipc_V1_Hello()
             hello.protocolVersion = IPCLimits.protocolVersion
             hello.pid = getpid()
             hello.browserID = browserID ?? ""
+            hello.sandbox = sandbox.map(\.wire)
             return hello
         }()
         let welcome = try await channel.eventLoop.flatSubmit {
@@ -95,6 +126,6 @@ public enum RendererProcess {
         logger.debug("welcomed by the browser", metadata: ["browser": "\(welcome.browserID)"])
         let welcomed = logger
         try await channel.eventLoop.submit { handler.value.logger = welcomed }.get()
-        return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID)
+        return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID, sandbox: sandbox)
     }
 }

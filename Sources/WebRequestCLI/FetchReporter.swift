@@ -1,3 +1,4 @@
+import ArgumentParser
 import Crypto
 import Foundation
 import NIOCore
@@ -73,21 +74,18 @@ public final class FetchReporter: WebRequestClient {
     /// - Parameters:
     ///   - request: what to send.
     ///   - options: the command's request options (output, JSON, cancel and drop thresholds).
+    ///   - output: `--output`, opened by ``openOutput(_:)``; opened here when `nil` and asked for.
+    ///     A sandboxed renderer opens it before its sandbox is engaged.
     ///   - credentials: the answer to authentication challenges (`--auth`), or `nil` to cancel.
     ///   - create: creates the ``WebRequest`` on the loop; browser and renderer differ only here.
     public static func run(
         _ request: Request,
         options: RequestOptions,
+        output: FileHandle? = nil,
         credentials: Credentials? = nil,
         create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
     ) async throws -> Int32 {
-        let output: FileHandle?
-        if let path = options.output {
-            guard let handle = openOutput(path) else { return FetchExitCode.refused }
-            output = handle
-        } else {
-            output = nil
-        }
+        let output = try output ?? openOutput(options)
         let outputBox = UncheckedBox(output)
         let status = try await onClientEventLoop { (finished: EventLoopPromise<Int32>) in
             let reporter = FetchReporter(options: options, credentials: credentials, output: outputBox.value) { outcome in
@@ -99,13 +97,16 @@ public final class FetchReporter: WebRequestClient {
         return status
     }
 
-    /// Opens `--output` in place, or says why not on standard error.
-    static func openOutput(_ path: String) -> FileHandle? {
+    /// Opens `--output` in place, or says why not on standard error and exits 2.
+    ///
+    /// - Returns: the file, or `nil` when the options name none.
+    public static func openOutput(_ options: RequestOptions) throws -> FileHandle? {
+        guard let path = options.output else { return nil }
         do {
             return try FileHandle(truncatingInPlace: path)
         } catch {
             printError("cannot write --output \(path): \(error.reason)")
-            return nil
+            throw ExitCode(FetchExitCode.refused)
         }
     }
 

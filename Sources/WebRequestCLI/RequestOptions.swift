@@ -103,4 +103,6 @@ public enum FetchExitCode {
     public static let refused: Int32 = 2
     /// The browser could not be reached.
     public static let unreachable: Int32 = 3
+    /// The kernel refused a layer of the renderer sandbox (`--no-sandbox` runs without it).
+    public static let sandboxRefused: Int32 = 4
 }

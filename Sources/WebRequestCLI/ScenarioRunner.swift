@@ -39,6 +39,46 @@ public enum ScenarioRunner {
         }
     }
 
+    /// A scenario's requests, built before anything runs: `--data-file`s are read here, so that
+    /// a renderer builds them before its sandbox closes the file system to it.
+    public struct Prepared: Sendable {
+        /// One request of the run (a repeated step is several), or why it cannot be built.
+        struct Run: Sendable {
+            var name: String
+            var step: Scenario.Step
+            var built: Result<(options: RequestOptions, request: Request), RequestBuildError>
+        }
+
+        var scenario: Scenario
+        var runs: [Run]
+        var json: Bool
+    }
+
+    /// Why a step's request could not be built: its options or its data file.
+    struct RequestBuildError: Error {
+        var message: String
+    }
+
+    /// Builds every request of `scenario`, with `{base}` standing for `base`.
+    ///
+    /// - Parameter json: report with `fetch`'s JSON lines for each request and a JSON summary;
+    ///   otherwise one line per request for people.
+    public static func prepare(_ scenario: Scenario, base: String, json: Bool) -> Prepared {
+        let runs = scenario.requests.flatMap { step in
+            let count = step.repeat ?? 1
+            let built = Result { () throws(RequestBuildError) -> (options: RequestOptions, request: Request) in
+                do {
+                    let options = try RequestOptions.parse(step.arguments + (json ? ["--json"] : []))
+                    return (options, try options.makeRequest(url: step.url.replacingOccurrences(of: "{base}", with: base)))
+                } catch {
+                    throw RequestBuildError(message: RequestOptions.message(for: error))
+                }
+            }
+            return (1...count).map { index in Prepared.Run(name: count == 1 ? step.name : "\(step.name)#\(index)", step: step, built: built) }
+        }
+        return Prepared(scenario: scenario, runs: runs, json: json)
+    }
+
     /// Runs `scenario` with `{base}` standing for `base`, on the client's loop.
     ///
     /// - Parameters:
@@ -51,22 +91,26 @@ public enum ScenarioRunner {
         json: Bool,
         create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
     ) async throws -> Report {
-        let runs = scenario.requests.flatMap { step in
-            let count = step.repeat ?? 1
-            return (1...count).map { index in (name: count == 1 ? step.name : "\(step.name)#\(index)", step: step) }
-        }
+        try await run(prepare(scenario, base: base, json: json), create: create)
+    }
+
+    /// Runs requests built by ``prepare(_:base:json:)``, `concurrency` at a time, on the client's loop.
+    public static func run(
+        _ prepared: Prepared,
+        create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
+    ) async throws -> Report {
+        let runs = prepared.runs
         let start = ContinuousClock.now
         let failures = try await onClientEventLoop { (done: EventLoopPromise<[(request: String, problem: String)]>) in
-            let driver = Driver(runs: runs, base: base, json: json, create: create) { done.succeed($0) }
-            for _ in 0..<min(scenario.concurrency ?? 4, runs.count) { driver.startNext() }
+            let driver = Driver(runs: runs, json: prepared.json, create: create) { done.succeed($0) }
+            for _ in 0..<min(prepared.scenario.concurrency ?? 4, runs.count) { driver.startNext() }
         }
-        return Report(scenario: scenario.name, requests: runs.count, failures: failures, seconds: (ContinuousClock.now - start).seconds)
+        return Report(scenario: prepared.scenario.name, requests: runs.count, failures: failures, seconds: (ContinuousClock.now - start).seconds)
     }
 
     /// Starts the next request whenever one ends; confined to the client's loop.
     private final class Driver {
-        let runs: [(name: String, step: Scenario.Step)]
-        let base: String
+        let runs: [Prepared.Run]
         let json: Bool
         let create: @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
         let finished: ([(request: String, problem: String)]) -> Void
@@ -75,14 +119,12 @@ public enum ScenarioRunner {
         var failures: [(request: String, problem: String)] = []
 
         init(
-            runs: [(name: String, step: Scenario.Step)],
-            base: String,
+            runs: [Prepared.Run],
             json: Bool,
             create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest,
             finished: @escaping ([(request: String, problem: String)]) -> Void
         ) {
             self.runs = runs
-            self.base = base
             self.json = json
             self.create = create
             self.finished = finished
@@ -90,15 +132,15 @@ public enum ScenarioRunner {
 
         func startNext() {
             guard next < runs.count, let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return }
-            let (name, step) = runs[next]
+            let (name, step) = (runs[next].name, runs[next].step)
             next += 1
             let options: RequestOptions
             let request: Request
-            do {
-                options = try RequestOptions.parse(step.arguments + (json ? ["--json"] : []))
-                request = try options.makeRequest(url: step.url.replacingOccurrences(of: "{base}", with: base))
-            } catch {
-                end(name, step, FetchReporter.Outcome(exitStatus: FetchExitCode.refused, status: "refused", error: RequestOptions.message(for: error), httpStatus: nil, bodyBytes: 0, routedToDownload: false))
+            switch runs[next - 1].built {
+            case .success(let built):
+                (options, request) = built
+            case .failure(let error):
+                end(name, step, FetchReporter.Outcome(exitStatus: FetchExitCode.refused, status: "refused", error: error.message, httpStatus: nil, bodyBytes: 0, routedToDownload: false))
                 return
             }
             let bound = NIOLoopBound(self, eventLoop: loop)

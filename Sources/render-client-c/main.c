@@ -1,6 +1,7 @@
 /* render-client-c: the `render-client fetch` of cli.md, written in C on the CWebRequest library
  * (libprotobuf-c). Same command line, same --json lines, same exit statuses as the Swift
  * render-client, so the same tests run against both. */
+#include "misbehave.h"
 #include "sha256.h"
 #include "webrequest.h"
 
@@ -14,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { EXIT_SUCCESS_STATUS = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3 };
+enum { EXIT_SUCCESS_STATUS = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3, EXIT_SANDBOX_REFUSED = 4 };
 
 static const char *const flag_names[] = {
     "skip-cache", "only-from-cache", "disable-cache", "allow-stored-credentials",
@@ -43,9 +44,13 @@ static const struct {
 };
 
 static const char usage[] =
-    "USAGE: render-client-c (--socket PATH | --ipc-fd N) [--browser ID] fetch URL [REQUEST OPTIONS] [--json]\n"
+    "USAGE: render-client-c (--socket PATH | --ipc-fd N) [--browser ID] [--[no-]sandbox] fetch URL [REQUEST OPTIONS] [--json]\n"
+    "       render-client-c (--socket PATH | --ipc-fd N) [--[no-]sandbox] misbehave KIND... [--url URL] [--path PATH] [--json]\n"
     "\n"
     "A render process in C: makes one WebRequest through the browser process over IPC.\n"
+    "The renderer sandbox is engaged once the channel is open: by default with --ipc-fd (spawned), with --sandbox\n"
+    "otherwise; --no-sandbox turns it off. misbehave tries what the sandbox must refuse (direct-connect, read-file,\n"
+    "exec), then fetches --url through the browser; exit 0 when the kernel refused everything.\n"
     "\n"
     "REQUEST OPTIONS:\n"
     "  -X, --method M              GET, POST, HEAD, DELETE or PUT\n"
@@ -67,6 +72,11 @@ typedef struct {
     const char *socket_path;
     int ipc_fd;
     const char *browser;
+    int sandbox; /* -1: the default for how the channel came */
+    int misbehave;
+    const char *kinds[8];
+    size_t kind_count;
+    const char *path;
     const char *url;
     const char *method;
     wrk_header headers[256];
@@ -156,6 +166,7 @@ static void parse(options *o, int argc, char **argv) {
     o->method = "GET";
     o->cancel_after = -1;
     o->drop_after = -1;
+    o->sandbox = -1;
     int saw_fetch = 0;
     for (int i = 1; i < argc; i++) {
         const char *word = argv[i];
@@ -178,9 +189,20 @@ static void parse(options *o, int argc, char **argv) {
             o->ipc_fd = (int)count_value("--ipc-fd", VALUE());
         } else if (strcmp(name, "--browser") == 0) {
             o->browser = VALUE();
+        } else if (strcmp(word, "--sandbox") == 0 || strcmp(word, "--no-sandbox") == 0) {
+            o->sandbox = strcmp(word, "--sandbox") == 0;
         } else if (!saw_fetch) {
-            if (strcmp(word, "fetch") != 0) usage_error("unexpected argument '%s'; the command is fetch", word);
+            if (strcmp(word, "misbehave") == 0) o->misbehave = 1;
+            else if (strcmp(word, "fetch") != 0) usage_error("unexpected argument '%s'; the command is fetch or misbehave", word);
             saw_fetch = 1;
+        } else if (o->misbehave && strcmp(name, "--url") == 0) {
+            o->url = VALUE();
+        } else if (o->misbehave && strcmp(name, "--path") == 0) {
+            o->path = VALUE();
+        } else if (o->misbehave && word[0] != '-') {
+            if (!misbehaviour_is_known(word)) usage_error("unknown misbehaviour '%s'; this renderer knows %s", word, MISBEHAVIOURS);
+            if (o->kind_count == sizeof o->kinds / sizeof o->kinds[0]) usage_error("too many misbehaviours");
+            o->kinds[o->kind_count++] = word;
         } else if (strcmp(name, "-X") == 0 || strcmp(name, "--method") == 0) {
             o->method = VALUE();
         } else if (strcmp(name, "-H") == 0 || strcmp(name, "--header") == 0) {
@@ -238,14 +260,15 @@ static void parse(options *o, int argc, char **argv) {
         }
 #undef VALUE
     }
-    if (!saw_fetch) usage_error("missing the command: fetch");
-    if (!o->url) usage_error("missing expected argument '<url>'");
+    if (!saw_fetch) usage_error("missing the command: fetch or misbehave");
+    if (o->misbehave && !o->kind_count) usage_error("missing expected argument '<kinds>'");
+    if (!o->misbehave && !o->url) usage_error("missing expected argument '<url>'");
     if ((o->socket_path == NULL) == (o->ipc_fd < 0)) usage_error("give exactly one of --socket PATH and --ipc-fd N");
 }
 
 /* MARK: output */
 
-static void json_string(FILE *out, const char *string) {
+void json_string(FILE *out, const char *string) {
     fputc('"', out);
     for (const unsigned char *c = (const unsigned char *)string; *c; c++) {
         switch (*c) {
@@ -441,12 +464,21 @@ int main(int argc, char **argv) {
         return EXIT_REFUSED;
     }
 
-    char error[512];
-    wrk_renderer *renderer = o.socket_path ? wrk_renderer_connect(o.socket_path, o.browser, error, sizeof error)
-                                           : wrk_renderer_adopt(o.ipc_fd, o.browser, error, sizeof error);
+    /* Everything that needs the file system is done: --data-file read, --output open. */
+    wrk_connect_options connect = {.browser_id = o.browser, .sandbox = o.sandbox >= 0 ? o.sandbox : !o.socket_path};
+    wrk_renderer *renderer = o.socket_path ? wrk_renderer_connect(o.socket_path, &connect) : wrk_renderer_adopt(o.ipc_fd, &connect);
     int status = EXIT_UNREACHABLE;
     if (!renderer) {
-        fprintf(stderr, "render-client-c: %s\n", error);
+        if (connect.failure == WRK_CONNECT_SANDBOX_REFUSED) {
+            fprintf(stderr, "render-client-c: %s; --no-sandbox runs this renderer without the sandbox\n", connect.error);
+            status = EXIT_SANDBOX_REFUSED;
+        } else {
+            fprintf(stderr, "render-client-c: %s\n", connect.error);
+        }
+        goto done;
+    }
+    if (o.misbehave) {
+        status = misbehave(renderer, o.kinds, o.kind_count, o.url, o.path, o.json);
         goto done;
     }
 

@@ -28,6 +28,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The browser (tab) this renderer belongs to.")
     var browser: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Engage the renderer sandbox once the channel is open: the kernel then refuses this process sockets, files and programs. On by default with --ipc-fd (a spawned renderer), off with --socket."
+    )
+    var sandbox: Bool?
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -36,30 +42,40 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// Connects this process to its browser, or exits 3 when it cannot be reached.
-    func connect() async throws {
+    /// Connects this process to its browser and engages the sandbox if asked; exits 3 when the
+    /// browser cannot be reached, 4 when the kernel refuses a layer of the sandbox.
+    @discardableResult
+    func connect() async throws -> RendererProcess.Connection {
         log.bootstrap(process: "render-client")
         do {
             if let socket {
-                _ = try await RendererProcess.connect(socketPath: socket, browserID: browser)
-            } else if let ipcFD {
-                _ = try await RendererProcess.adopt(descriptor: ipcFD, browserID: browser)
+                return try await RendererProcess.connect(socketPath: socket, browserID: browser, sandbox: sandbox ?? false)
+            } else {
+                return try await RendererProcess.adopt(descriptor: ipcFD ?? -1, browserID: browser, sandbox: sandbox ?? true)
             }
+        } catch let refused as RendererSandbox.Refused {
+            FileHandle.standardError.write(Data("render-client: \(refused); --no-sandbox runs this renderer without the sandbox\n".utf8))
+            throw ExitCode(FetchExitCode.sandboxRefused)
         } catch {
             FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
             throw ExitCode(FetchExitCode.unreachable)
         }
     }
 
-    /// cli.md lets `--socket`, `--ipc-fd` and `--browser` come before `fetch`; the parser wants
-    /// them after it, so the ones in front move to the end.
+    /// cli.md lets `--socket`, `--ipc-fd` and `--browser` come before `fetch` (and so may
+    /// `--sandbox` and `--no-sandbox`); the parser wants them after it, so the ones in front move
+    /// to the end.
     static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
         let named: Set<String> = ["--socket", "--ipc-fd", "--browser"]
+        let flags: Set<String> = ["--sandbox", "--no-sandbox"]
         var moved: [String] = []
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let word = arguments[index]
-            if named.contains(word), index + 1 < arguments.endIndex {
+            if flags.contains(word) {
+                moved.append(word)
+                index += 1
+            } else if named.contains(word), index + 1 < arguments.endIndex {
                 moved += arguments[index...index + 1]
                 index += 2
             } else if named.contains(where: { word.hasPrefix($0 + "=") }) {
@@ -86,9 +102,12 @@ struct Fetch: AsyncParsableCommand {
     @OptionGroup var options: RequestOptions
 
     func run() async throws {
-        try await connection.connect()
+        // What needs the file system happens before the sandbox closes it: --data-file is read,
+        // --output is opened.
         let request = try options.makeRequest(url: url)
-        let status = try await FetchReporter.run(request, options: options) { (request, client) throws(WebRequestCreateError) in
+        let output = try FetchReporter.openOutput(options)
+        try await connection.connect()
+        let status = try await FetchReporter.run(request, options: options, output: output) { (request, client) throws(WebRequestCreateError) in
             try WebRequest(request, client: client)
         }
         throw ExitCode(status)
@@ -120,8 +139,10 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
             throw ExitCode(FetchExitCode.refused)
         }
+        // Data files are read before the sandbox closes the file system.
+        let prepared = ScenarioRunner.prepare(scenario, base: base, json: json)
         try await connection.connect()
-        let report = try await ScenarioRunner.run(scenario, base: base, json: json) { (request, client) throws(WebRequestCreateError) in
+        let report = try await ScenarioRunner.run(prepared) { (request, client) throws(WebRequestCreateError) in
             try WebRequest(request, client: client)
         }
         print(json ? report.jsonLine : report.humanLine)
@@ -167,25 +188,75 @@ struct Soak: AsyncParsableCommand {
 
 struct Misbehave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Act as a compromised renderer: send the browser a message it must refuse, and be ended for it.",
-        discussion: "Exits 0 if the browser closed the channel (a spawned renderer is killed first), 1 if it let the message pass."
+        abstract: "Act as a compromised renderer: try what the sandbox or the browser must refuse.",
+        discussion: """
+            Kinds the kernel must stop (direct-connect, read-file, exec) are tried first, in the order given, each reported \
+            on a line of its own. Then a kind the browser must stop (file-upload, forged-context, unknown-request), if one is \
+            given, is sent and the browser ends this renderer for it. With kernel kinds alone and --url, the renderer then \
+            fetches --url through the browser: the one way out that stays open. Exits 0 when everything was refused (and \
+            that fetch succeeded), 1 when anything got through.
+            """
     )
 
-    @Argument(help: "What to send: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var kind: String
+    @Argument(help: "What to try: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kinds: [String]
+
+    @Option(help: "Where direct-connect connects (a numeric IPv4 host), and what is fetched through the browser afterwards.")
+    var url: String?
+
+    @Option(help: "The file read-file opens (default /etc/passwd), or the program exec runs (default /bin/true).")
+    var path: String?
+
+    @Flag(help: "Report each attempt as a JSON line on standard output.")
+    var json = false
 
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard Misbehaviour(rawValue: kind) != nil else {
-            throw ValidationError("unknown misbehaviour \(kind.debugDescription); known: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
+        let known = Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")
+        let parsed = try kinds.map { kind in
+            guard let misbehaviour = Misbehaviour(rawValue: kind) else {
+                throw ValidationError("unknown misbehaviour \(kind.debugDescription); known: \(known)")
+            }
+            return misbehaviour
+        }
+        guard !parsed.dropLast().contains(where: { !$0.isStoppedByKernel }) else {
+            throw ValidationError("a kind the browser stops ends the renderer, so it can only come last")
         }
     }
 
     func run() async throws {
+        let misbehaviours = kinds.compactMap(Misbehaviour.init(rawValue:))
         try await connection.connect()
-        let ended = try await RendererProcess.misbehave(Misbehaviour(rawValue: kind)!)
-        FileHandle.standardError.write(Data("render-client: \(ended ? "the browser closed the channel" : "the browser let it pass")\n".utf8))
-        if !ended { throw ExitCode.failure }
+        for misbehaviour in misbehaviours where misbehaviour.isStoppedByKernel {
+            let attempt = KernelAttempt.attempt(misbehaviour, url: url, path: path)
+            report(attempt)
+            if attempt.outcome == .allowed { throw ExitCode.failure }
+        }
+        if let last = misbehaviours.last, !last.isStoppedByKernel {
+            let ended = try await RendererProcess.misbehave(last)
+            FileHandle.standardError.write(Data("render-client: \(ended ? "the browser closed the channel" : "the browser let it pass")\n".utf8))
+            if !ended { throw ExitCode.failure }
+        } else if let url {
+            let (response, _) = try await WebRequest.fetch(Request(url: url))
+            if json {
+                print(JSONValue.object([("event", "fetched_through_browser"), ("url", .string(url)), ("status", .int(Int64(response.status)))]).rendered)
+            } else {
+                FileHandle.standardError.write(Data("render-client: \(url) through the browser: \(response.status)\n".utf8))
+            }
+        }
+    }
+
+    private func report(_ attempt: KernelAttempt) {
+        if json {
+            let members: [(String, JSONValue)] = [
+                ("event", "misbehaviour"), ("kind", .string(attempt.misbehaviour.rawValue)), ("target", .string(attempt.target)),
+                ("outcome", attempt.outcome == .allowed ? "allowed" : "refused"), ("errno", attempt.errorName.map(JSONValue.string) ?? .null),
+            ]
+            print(JSONValue.object(members).rendered)
+        } else {
+            let outcome = attempt.errorName.map { "refused by the kernel (\($0))" } ?? "allowed: the sandbox did not stop it"
+            FileHandle.standardError.write(Data("render-client: \(attempt.misbehaviour.rawValue) \(attempt.target): \(outcome)\n".utf8))
+        }
     }
 }

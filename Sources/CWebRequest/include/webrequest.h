@@ -121,13 +121,33 @@ typedef struct {
     void (*complete)(wrk_request *request, void *user_data);
 } wrk_client;
 
+/* How wrk_renderer_connect() or wrk_renderer_adopt() went, when it returned NULL. */
+typedef enum {
+    WRK_CONNECT_OK = 0,
+    WRK_CONNECT_UNREACHABLE,      /* no browser, or no handshake */
+    WRK_CONNECT_SANDBOX_REFUSED,  /* the kernel refused a layer of the renderer sandbox */
+} wrk_connect_failure;
+
+/* How to become a renderer. */
+typedef struct {
+    const char *browser_id;      /* the browser to belong to; NULL for the browser's "default" */
+    int sandbox;                 /* non-zero: engage the renderer sandbox (sandbox.h) once the
+                                  * channel is open, before the handshake; the Hello says which
+                                  * layers hold. Open every file the program needs first. */
+    wrk_connect_failure failure; /* out */
+    char error[512];             /* out: why, when NULL was returned */
+} wrk_connect_options;
+
 /* Connects to a browser's listening socket and completes the handshake. NULL on failure, with
- * the reason in `error`. `browser_id` may be NULL (the browser's "default"). */
-wrk_renderer *wrk_renderer_connect(const char *socket_path, const char *browser_id, char *error, size_t error_size);
+ * the reason in `options`. */
+wrk_renderer *wrk_renderer_connect(const char *socket_path, wrk_connect_options *options);
 
 /* Takes over a channel inherited from a spawning browser (`--ipc-fd N`) and completes the
  * handshake. */
-wrk_renderer *wrk_renderer_adopt(int fd, const char *browser_id, char *error, size_t error_size);
+wrk_renderer *wrk_renderer_adopt(int fd, wrk_connect_options *options);
+
+/* The sandbox layers this renderer engaged (sandbox.h's WRK_SANDBOX_* bits); 0 unsandboxed. */
+int wrk_renderer_sandbox(const wrk_renderer *renderer);
 
 /* Sends what is queued, reads what arrived, and runs callbacks, waiting up to `timeout_ms`
  * (-1: until something happens). Returns 0, or -1 once the channel to the browser is closed
