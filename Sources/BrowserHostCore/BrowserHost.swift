@@ -33,6 +33,10 @@ public final class BrowserHost: Sendable {
         /// Print what happens on standard output (as JSON lines with `json`); off when an
         /// embedder (the demo) shows events its own way.
         public var printsEvents: Bool
+        /// Spawn renderers sandboxed: in a new user and network namespace, and ended unless they
+        /// engage seccomp-bpf before their Hello. Off (`--no-sandbox`), renderers are spawned
+        /// as plain processes and told `--no-sandbox` too, as Chromium passes the switch on.
+        public var sandbox: Bool
 
         public init(
             socketPath: String,
@@ -45,7 +49,8 @@ public final class BrowserHost: Sendable {
             downloadHandler: (any DownloadHandler)? = nil,
             observer: (@Sendable (HostEvent) -> Void)? = nil,
             rendererLogDirectory: String? = nil,
-            printsEvents: Bool = true
+            printsEvents: Bool = true,
+            sandbox: Bool = true
         ) {
             self.socketPath = socketPath
             self.downloadsDirectory = downloadsDirectory
@@ -58,6 +63,7 @@ public final class BrowserHost: Sendable {
             self.observer = observer
             self.rendererLogDirectory = rendererLogDirectory
             self.printsEvents = printsEvents
+            self.sandbox = sandbox
         }
     }
 
@@ -66,9 +72,17 @@ public final class BrowserHost: Sendable {
         public var description: String
     }
 
+    /// A renderer that completed its handshake, as `status` lists it.
+    private struct ConnectedRenderer {
+        var id: UInt64
+        var browserID: String
+        var pid: Int32
+        var sandbox: [SandboxLayer]
+    }
+
     private struct State {
         var nextRendererID: UInt64 = 1
-        var renderers = 0
+        var renderers: [ConnectedRenderer] = []
         var inFlight = 0
         var completed = 0
         var badMessages = 0
@@ -165,6 +179,12 @@ public final class BrowserHost: Sendable {
         for command in configuration.spawnCommands {
             do {
                 try spawn(command)
+            } catch let failure as RendererSpawner.Failure where failure.refusedSandboxLayer {
+                logger.error(
+                    "could not spawn a renderer: \(failure); --no-sandbox spawns renderers without the sandbox",
+                    metadata: ["command": "\(command)"]
+                )
+                state.withLock { $0.allExitedCleanly = false }
             } catch {
                 logger.error("could not spawn a renderer", metadata: ["command": "\(command)", "error": "\(error)"])
                 state.withLock { $0.allExitedCleanly = false }
@@ -204,7 +224,9 @@ public final class BrowserHost: Sendable {
             } else {
                 configuration.json ? .standardError : .inherited
             }
-        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, output: output)
+        let sandboxed = configuration.sandbox
+        if !sandboxed { arguments.append("--no-sandbox") }
+        let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, output: output, namespaces: sandboxed)
         state.withLock {
             $0.running.insert(pid)
             $0.spawned += 1
@@ -214,7 +236,7 @@ public final class BrowserHost: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.addIPCHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID))
+                        RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID, sandboxed))
                     )
                 }
             }
@@ -264,18 +286,17 @@ public final class BrowserHost: Sendable {
         logger.debug("\(name.replacingOccurrences(of: "_", with: " "))", metadata: metadata)
     }
 
-    func rendererConnected(id: UInt64, browserID: String, pid: Int32) {
-        state.withLock { $0.renderers += 1 }
-        observer?(.rendererConnected(renderer: id, browser: browserID, pid: pid))
-        logger.info("renderer connected", metadata: ["renderer": "\(id)", "browser": "\(browserID)", "pid": "\(pid)"])
-        emit(
-            [("event", "renderer_connected"), ("renderer", .int(Int64(id))), ("browser", .string(browserID)), ("pid", .int(Int64(pid)))],
-            human: "renderer \(id) (pid \(pid)) connected for browser \(browserID)"
-        )
+    func rendererConnected(id: UInt64, browserID: String, pid: Int32, sandbox: [SandboxLayer]) {
+        state.withLock { $0.renderers.append(ConnectedRenderer(id: id, browserID: browserID, pid: pid, sandbox: sandbox)) }
+        let event = HostEvent.rendererConnected(renderer: id, browser: browserID, pid: pid, sandbox: sandbox)
+        observer?(event)
+        let layers = sandbox.isEmpty ? "none" : sandbox.map(\.rawValue).joined(separator: ",")
+        logger.info("renderer connected", metadata: ["renderer": "\(id)", "browser": "\(browserID)", "pid": "\(pid)", "sandbox": "\(layers)"])
+        emit(event.json, human: "renderer \(id) (pid \(pid)) connected for browser \(browserID), sandbox: \(layers)")
     }
 
     func rendererDisconnected(id: UInt64) {
-        state.withLock { $0.renderers -= 1 }
+        state.withLock { state in state.renderers.removeAll { $0.id == id } }
         checkIdle()
     }
 
@@ -338,11 +359,19 @@ public final class BrowserHost: Sendable {
     func statusReply() -> Webrequestkit_Ipc_V1_StatusReply {
         state.withLock { state in
             var reply = Webrequestkit_Ipc_V1_StatusReply()
-            reply.renderers = UInt64(max(state.renderers, 0))
+            reply.renderers = UInt64(state.renderers.count)
             reply.inFlight = UInt64(max(state.inFlight, 0))
             reply.completed = UInt64(state.completed)
             reply.badMessages = UInt64(state.badMessages)
             reply.downloads = UInt64(state.downloads)
+            reply.rendererList = state.renderers.map { renderer in
+                var status = Webrequestkit_Ipc_V1_RendererStatus()
+                status.rendererID = renderer.id
+                status.browserID = renderer.browserID
+                status.pid = renderer.pid
+                status.sandbox = renderer.sandbox.map(\.wire)
+                return status
+            }
             return reply
         }
     }

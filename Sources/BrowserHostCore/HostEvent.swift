@@ -6,8 +6,9 @@ public import WebRequestKit
 /// request's life on the network stack, downloads, bad messages. `serve --json` prints some of
 /// these, `serve --trace` records all of them, and the demo draws them.
 public enum HostEvent: Sendable {
-    /// A renderer finished its handshake; the browser fixed its id and browser id.
-    case rendererConnected(renderer: UInt64, browser: String, pid: Int32)
+    /// A renderer finished its handshake; the browser fixed its id and browser id. `sandbox` is
+    /// what confines it: the namespaces the browser spawned it in and the layers it engaged.
+    case rendererConnected(renderer: UInt64, browser: String, pid: Int32, sandbox: [SandboxLayer])
     /// A spawned renderer's process ended (`status` 128 + N for signal N: 137 when killed).
     case rendererExited(renderer: UInt64, pid: Int32, status: Int32)
     /// The renderer broke a rule and was ended for it.
@@ -26,8 +27,11 @@ public enum HostEvent: Sendable {
     /// The event as one JSON object, `"event"` first: the trace's line format.
     public var json: [(String, JSONValue)] {
         switch self {
-        case .rendererConnected(let renderer, let browser, let pid):
-            [("event", "renderer_connected"), ("renderer", .int(Int64(renderer))), ("browser", .string(browser)), ("pid", .int(Int64(pid)))]
+        case .rendererConnected(let renderer, let browser, let pid, let sandbox):
+            [
+                ("event", "renderer_connected"), ("renderer", .int(Int64(renderer))), ("browser", .string(browser)),
+                ("pid", .int(Int64(pid))), ("sandbox", .array(sandbox.map { .string($0.rawValue) })),
+            ]
         case .rendererExited(let renderer, let pid, let status):
             [("event", "renderer_exited"), ("renderer", .int(Int64(renderer))), ("pid", .int(Int64(pid))), ("status", .int(Int64(status)))]
         case .badMessage(let renderer, let reason):

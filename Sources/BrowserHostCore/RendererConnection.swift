@@ -31,13 +31,14 @@ final class RendererConnection: ChannelInboundHandler {
     private var outbox: IPCOutbox?
     private var isClosed = false
 
-    init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String)?) {
+    init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String, sandboxed: Bool)?) {
         self.host = host
         self.rendererID = spawned?.rendererID
         self.spawnedPID = spawned?.pid
         self.machine = RendererConnectionStateMachine(
             fixedBrowserID: spawned?.browserID,
-            knownBrowserIDs: host.browserIDs
+            knownBrowserIDs: host.browserIDs,
+            spawnedInSandbox: spawned?.sandboxed ?? false
         )
     }
 
@@ -49,7 +50,12 @@ final class RendererConnection: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         switch machine.receive(envelope) {
-        case .welcome(let browserID):
+        case .welcome(let browserID, let sandbox):
+            // The kernel's word on a renderer the browser spawned: its filter shows in /proc.
+            if let spawnedPID, sandbox.contains(.seccompBPF), let mode = Self.seccompMode(of: spawnedPID), mode != 2 {
+                badMessage("renderer said it engaged seccomp-bpf, but /proc/\(spawnedPID)/status says Seccomp: \(mode)", context: context)
+                return
+            }
             let id = rendererID ?? host.nextRendererID()
             rendererID = id
             pid = envelope.hello.pid
@@ -63,7 +69,7 @@ final class RendererConnection: ChannelInboundHandler {
             welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
             welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
             context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.welcome(welcome))), promise: nil)
-            host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid)
+            host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid, sandbox: sandbox)
         case .answerStatus:
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.statusReply(host.statusReply())))).whenComplete { _ in
@@ -158,6 +164,14 @@ final class RendererConnection: ChannelInboundHandler {
         if let spawnedPID { kill(spawnedPID, SIGKILL) }
         tearDown()
         context.close(promise: nil)
+    }
+
+    /// The `Seccomp:` line of `/proc/PID/status` (0 none, 1 strict, 2 filter), or `nil` when the
+    /// process is gone.
+    private static func seccompMode(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return status.split(separator: "\n").first { $0.hasPrefix("Seccomp:") }
+            .flatMap { Int($0.dropFirst("Seccomp:".count).trimmingCharacters(in: .whitespaces)) }
     }
 
     /// Cancels and frees everything this renderer had in flight.

@@ -7,8 +7,8 @@ package import WebRequestKit
 /// carries out its actions. Anything it calls a bad message ends the renderer.
 package struct RendererConnectionStateMachine {
     package enum Action: Equatable {
-        /// Answer the Hello: this renderer belongs to `browserID`.
-        case welcome(browserID: String)
+        /// Answer the Hello: this renderer belongs to `browserID`, confined by `sandbox`.
+        case welcome(browserID: String, sandbox: [SandboxLayer])
         /// Answer a status query and close.
         case answerStatus
         /// Start the request; `streamedUploadBytes` when its body follows in chunks.
@@ -42,15 +42,25 @@ package struct RendererConnectionStateMachine {
     private var used: Set<UInt64> = []
     private let fixedBrowserID: String?
     private let knownBrowserIDs: Set<String>
+    private let spawnedInSandbox: Bool
     private let maxRequestsInFlight: Int
 
     /// - Parameters:
     ///   - fixedBrowserID: the browser a spawning browser assigned; `nil` for a renderer that
     ///     connected by itself and names its browser in Hello.
     ///   - knownBrowserIDs: the browser ids this browser process defines.
-    package init(fixedBrowserID: String?, knownBrowserIDs: Set<String>, maxRequestsInFlight: Int = IPCLimits.maxRequestsInFlight) {
+    ///   - spawnedInSandbox: the browser spawned this renderer in its namespaces and expects it
+    ///     to engage seccomp-bpf before Hello; a Hello without it is a bad message, so a renderer
+    ///     never runs unsandboxed unnoticed.
+    package init(
+        fixedBrowserID: String?,
+        knownBrowserIDs: Set<String>,
+        spawnedInSandbox: Bool = false,
+        maxRequestsInFlight: Int = IPCLimits.maxRequestsInFlight
+    ) {
         self.fixedBrowserID = fixedBrowserID
         self.knownBrowserIDs = knownBrowserIDs
+        self.spawnedInSandbox = spawnedInSandbox
         self.maxRequestsInFlight = maxRequestsInFlight
     }
 
@@ -90,8 +100,15 @@ package struct RendererConnectionStateMachine {
                     return .badMessage("unknown browser id \(browserID.debugDescription)")
                 }
             }
+            // A renderer can speak for the layers it engaged; the namespaces are the spawner's word.
+            let engaged = Set(hello.sandbox.compactMap(SandboxLayer.init)).subtracting([.userNamespace, .networkNamespace])
+            if spawnedInSandbox, !engaged.contains(.seccompBPF) {
+                return .badMessage("renderer spawned in the sandbox did not engage seccomp-bpf (a renderer that must run without it needs --no-sandbox)")
+            }
+            let claimed = fixedBrowserID == nil ? Set(hello.sandbox.compactMap(SandboxLayer.init)) : engaged
+            let sandbox = spawnedInSandbox ? claimed.union([.userNamespace, .networkNamespace]) : claimed
             state = .ready
-            return .welcome(browserID: browserID)
+            return .welcome(browserID: browserID, sandbox: sandbox.sorted())
         case (.awaitingHello, .statusQuery):
             state = .closed
             return .answerStatus

@@ -1,8 +1,11 @@
+import CSandbox
 import Foundation
 import Glibc
 
 /// Starts a renderer the way Chromium starts a child: one end of a socketpair is inherited as a
-/// known descriptor, and the command line says which (`--ipc-fd N`).
+/// known descriptor, and the command line says which (`--ipc-fd N`). With the sandbox on, the
+/// child is also put in a new user and network namespace before it runs (layer 1; the renderer
+/// engages layer 2 itself).
 enum RendererSpawner {
     /// Where a renderer's standard output goes.
     enum Output {
@@ -15,50 +18,80 @@ enum RendererSpawner {
         case file(String)
     }
 
+    /// The renderer could not be started; the description says why.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        /// The kernel refused this layer of the sandbox (a namespace), rather than anything else.
+        var refusedSandboxLayer = false
+    }
+
     /// Spawns `arguments` (the program first, found on PATH if it has no slash) with the child's
     /// end of a new socketpair at `childDescriptor`. Returns the child's pid and the browser's end.
     static func spawn(
         _ arguments: [String],
         childDescriptor: Int32,
-        output: Output
-    ) throws -> (pid: pid_t, descriptor: Int32) {
+        output: Output,
+        namespaces: Bool
+    ) throws(Failure) -> (pid: pid_t, descriptor: Int32) {
+        guard let program = executable(named: arguments[0]) else {
+            throw Failure(description: "cannot run \(arguments[0]): not found on PATH")
+        }
         var pair: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            throw Failure(description: "socketpair: \(String(cString: strerror(errno)))")
         }
         let (browserEnd, rendererEnd) = (pair[0], pair[1])
         defer { close(rendererEnd) }
-        let argv = arguments + ["--ipc-fd", String(childDescriptor)]
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // dup2 onto another number clears close-on-exec on the copy; the originals stay CLOEXEC.
-        // (If the socketpair itself landed on that number, copy it elsewhere first.)
-        let source = rendererEnd == childDescriptor ? fcntl(rendererEnd, F_DUPFD_CLOEXEC, 10) : rendererEnd
-        defer { if source != rendererEnd { close(source) } }
-        posix_spawn_file_actions_adddup2(&actions, source, childDescriptor)
+        var logFile: Int32 = -1
+        defer { if logFile >= 0 { close(logFile) } }
         switch output {
         case .inherited:
             break
         case .standardError:
-            posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
+            logFile = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)
         case .file(let path):
-            posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
+            logFile = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard logFile >= 0 else {
+                close(browserEnd)
+                throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
         }
-        // A renderer inherits its channel and standard streams, nothing else: not a socket of
-        // the network stack (libcurl does not mark them close-on-exec), not a download's file.
-        actions.addCloseFrom(childDescriptor + 1)
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawnp(&pid, argv[0], &actions, nil, cArguments, environ)
-        guard result == 0 else {
+        let errorTarget: Int32 = if case .file = output { logFile } else { -1 }
+        let argv = (arguments + ["--ipc-fd", String(childDescriptor)]).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var error = [CChar](repeating: 0, count: 512)
+        var refusedLayer: Int32 = 0
+        let pid = program.withCString { path in
+            argv.withUnsafeBufferPointer { argv in
+                var options = wrk_spawn_options(
+                    path: path,
+                    argv: argv.baseAddress,
+                    envp: environ,
+                    channel_fd: rendererEnd,
+                    child_fd: childDescriptor,
+                    stdout_fd: logFile,
+                    stderr_fd: errorTarget,
+                    namespaces: namespaces ? 1 : 0
+                )
+                return wrk_sandbox_spawn(&options, &refusedLayer, &error, error.count)
+            }
+        }
+        guard pid > 0 else {
             close(browserEnd)
-            throw POSIXError(POSIXErrorCode(rawValue: result) ?? .ENOENT)
+            throw Failure(
+                description: String(decoding: error.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self),
+                refusedSandboxLayer: refusedLayer != 0
+            )
         }
         return (pid, browserEnd)
+    }
+
+    /// `name` if it has a slash, else the first executable of that name on PATH.
+    private static func executable(named name: String) -> String? {
+        if name.contains("/") { return name }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
     }
 }
 

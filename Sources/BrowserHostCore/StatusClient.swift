@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import WebRequestCLI
+internal import WebRequestKit
 internal import WebRequestIPC
 
 /// `browser-host status`: asks a running `serve` over its socket.
@@ -18,8 +19,23 @@ public enum StatusClient {
             ("completed", .int(Int64(reply.completed))), ("bad_messages", .int(Int64(reply.badMessages))),
             ("downloads", .int(Int64(reply.downloads))),
         ]
-        if json { return JSONValue.object(members).rendered }
-        return members.map { "\($0.0.replacingOccurrences(of: "_", with: " ")): \($0.1.rendered)" }.joined(separator: ", ")
+        let renderers = reply.rendererList.map { renderer in
+            (renderer, renderer.sandbox.compactMap(SandboxLayer.init).map(\.rawValue))
+        }
+        if json {
+            let list = renderers.map { renderer, sandbox in
+                JSONValue.object([
+                    ("renderer", .int(Int64(renderer.rendererID))), ("browser", .string(renderer.browserID)),
+                    ("pid", .int(Int64(renderer.pid))), ("sandbox", .array(sandbox.map(JSONValue.string))),
+                ])
+            }
+            return JSONValue.object(members + [("renderer_list", .array(list))]).rendered
+        }
+        let counters = members.map { "\($0.0.replacingOccurrences(of: "_", with: " ")): \($0.1.rendered)" }.joined(separator: ", ")
+        let lines = renderers.map { renderer, sandbox in
+            "\nrenderer \(renderer.rendererID) (browser \(renderer.browserID), pid \(renderer.pid)): sandbox \(sandbox.isEmpty ? "none" : sandbox.joined(separator: ", "))"
+        }
+        return counters + lines.joined()
     }
 
     private static func ask(socketPath: String) throws -> Webrequestkit_Ipc_V1_StatusReply {

@@ -108,6 +108,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Write a JSON event log of every renderer request's life to this file (see 'browser-host trace').")
     var trace: String?
 
+    @Flag(
+        name: .customLong("no-sandbox"),
+        help: "Spawn renderers without the sandbox (no namespaces; each is given --no-sandbox), as Chromium's switch does."
+    )
+    var noSandbox = false
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -142,7 +148,8 @@ struct Serve: AsyncParsableCommand {
             spawnCommands: spawn,
             exitWhenIdle: exitWhenIdle,
             json: json,
-            observer: writer.map { writer in { @Sendable (event: HostEvent) in writer.record(event) } }
+            observer: writer.map { writer in { @Sendable (event: HostEvent) in writer.record(event) } },
+            sandbox: !noSandbox
         )
         do {
             throw ExitCode(try await BrowserHost.run(configuration))

@@ -56,7 +56,7 @@ final class ChildProcess {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         stdoutPath = directory + "/stdout"
         stderrPath = directory + "/stderr"
-        let path = Self.productsDirectory.appendingPathComponent(executable).path
+        let path = executable.hasPrefix("/") ? executable : Self.productsDirectory.appendingPathComponent(executable).path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -7,10 +7,11 @@ import WebRequestKit
 /// The rules of behaviour.md section 7, message by message, without sockets.
 @Suite("RendererConnectionStateMachine")
 struct RendererConnectionStateMachineTests {
-    private func hello(browser: String = "", version: UInt32 = 1) -> IPCEnvelope {
+    private func hello(browser: String = "", version: UInt32 = 1, sandbox: [SandboxLayer] = []) -> IPCEnvelope {
         var hello = Webrequestkit_Ipc_V1_Hello()
         hello.protocolVersion = version
         hello.browserID = browser
+        hello.sandbox = sandbox.map(\.wire)
         return IPCEnvelope(.hello(hello))
     }
 
@@ -55,15 +56,37 @@ struct RendererConnectionStateMachineTests {
 
     @Test func helloFixesTheBrowser() {
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default", "tab"])
-        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab"))
+        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: []))
         var unnamed = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(unnamed.receive(hello()) == .welcome(browserID: "default"))
+        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: []))
         var unknown = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
         #expect(isBad(unknown.receive(hello(browser: "other"))))
         var spawned = RendererConnectionStateMachine(fixedBrowserID: "tab", knownBrowserIDs: ["default", "tab"])
         #expect(isBad(spawned.receive(hello(browser: "default"))), "a spawned renderer cannot pick another browser")
         var version = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
         #expect(isBad(version.receive(hello(version: 2))))
+    }
+
+    @Test func aRendererSpawnedInTheSandboxMustEngageItsFilter() {
+        func spawned(_ sandboxed: Bool) -> RendererConnectionStateMachine {
+            RendererConnectionStateMachine(fixedBrowserID: "tab", knownBrowserIDs: ["tab"], spawnedInSandbox: sandboxed)
+        }
+        var bare = spawned(true)
+        #expect(isBad(bare.receive(hello())), "no seccomp-bpf in Hello: ended, never run unsandboxed unnoticed")
+        var landlockOnly = spawned(true)
+        #expect(isBad(landlockOnly.receive(hello(sandbox: [.landlock]))))
+        var filtered = spawned(true)
+        #expect(
+            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases),
+            "the namespaces are the spawner's to add, in order"
+        )
+        var boasting = spawned(false)
+        #expect(
+            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF]),
+            "a spawned renderer cannot claim namespaces the browser did not make"
+        )
+        var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
+        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF]))
     }
 
     @Test func orderIsEnforced() {

@@ -47,10 +47,15 @@ final class ServingBrowser: @unchecked Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").count) ?? -1
     }
 
-    /// `browser-host status --json`, parsed.
+    /// `browser-host status --json`'s counters, parsed.
     func status() async throws -> [String: Int] {
+        try await statusObject().compactMapValues { $0 as? Int }
+    }
+
+    /// `browser-host status --json`, parsed whole (with `renderer_list`).
+    func statusObject() async throws -> [String: Any] {
         let result = try await ChildProcess.run("browser-host", ["status", "--socket", socket, "--json"])
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Int]
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         return object ?? [:]
     }
 
