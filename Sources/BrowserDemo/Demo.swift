@@ -47,7 +47,10 @@ public enum Demo {
                 downloadsDirectory: "\(directory)/downloads",
                 contexts: [ContextDeclaration(argument: "work")!],
                 browsers: Dictionary(uniqueKeysWithValues: DemoRenderer.all.map { ($0.browser, $0.context) }),
-                spawnCommands: spawnCommands.map { $0.replacingOccurrences(of: "--base BASE", with: "--base \(server.baseURL)") },
+                spawnCommands: spawnCommands.map {
+                    $0.replacingOccurrences(of: "--base BASE", with: "--base \(server.baseURL)")
+                        .replacingOccurrences(of: "--url BASE", with: "--url \(server.baseURL)")
+                },
                 exitWhenIdle: true,
                 downloadHandler: view,
                 observer: { event in
@@ -59,7 +62,7 @@ public enum Demo {
             )
             view.begin()
             _ = try await BrowserHost.run(configuration)
-            return view.finish()
+            return view.finish(directRequestsSeen: server.hits(tag: DemoRenderer.directTag))
         }
     }
 

@@ -8,8 +8,12 @@ struct DemoRenderer: Sendable {
     var purpose: String
     /// A scenario for `render-client run`, or `nil` for the hostile renderer.
     var scenario: String?
-    /// What the hostile renderer does (`render-client misbehave KIND`).
+    /// What the hostile renderer tries (`render-client misbehave KIND...`): first what the
+    /// kernel must stop, then what the browser must.
     var misbehaviour: String?
+
+    /// The query tag of the hostile renderer's direct request: the web server must never see it.
+    static let directTag = "ads-direct"
 
     static let all: [DemoRenderer] = [
         DemoRenderer(
@@ -75,8 +79,8 @@ struct DemoRenderer: Sendable {
                 """#
         ),
         DemoRenderer(
-            browser: "ads", context: "global", purpose: "compromised: asks for a file upload",
-            misbehaviour: "file-upload"
+            browser: "ads", context: "global", purpose: "compromised: connects past the browser, reads a file, asks for an upload",
+            misbehaviour: "direct-connect read-file file-upload --url BASE/hello?tag=\(directTag)"
         ),
     ]
 }

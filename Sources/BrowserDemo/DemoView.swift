@@ -17,6 +17,7 @@ final class DemoView: DownloadHandler, Sendable {
         var bytes: Int64 = 0
         var exitStatus: Int32?
         var badMessage: String?
+        var sandbox: [SandboxLayer] = []
     }
 
     private struct Download {
@@ -77,9 +78,10 @@ final class DemoView: DownloadHandler, Sendable {
     func record(_ event: HostEvent) {
         let line: String? = state.withLock { state in
             switch event {
-            case .rendererConnected(let id, let browser, let pid):
-                state.renderers[id] = Renderer(id: id, browser: browser, pid: pid)
-                return "renderer \(id) (\(browser), pid \(pid)) connected"
+            case .rendererConnected(let id, let browser, let pid, let sandbox):
+                state.renderers[id] = Renderer(id: id, browser: browser, pid: pid, sandbox: sandbox)
+                let layers = sandbox.isEmpty ? "unsandboxed" : "sandbox: " + sandbox.map(\.rawValue).joined(separator: ", ")
+                return "renderer \(id) (\(browser), pid \(pid)) connected, \(layers)"
             case .rendererExited(let id, let pid, let status):
                 state.renderers[id, default: Renderer(id: id, browser: "?", pid: pid)].exitStatus = status
                 let how = status == 137 ? "was killed" : "exited with status \(status)"
@@ -201,7 +203,10 @@ final class DemoView: DownloadHandler, Sendable {
     // MARK: The end
 
     /// Stops the live view, prints the summary and the checks; returns the exit status.
-    func finish() -> Int32 {
+    ///
+    /// - Parameter directRequestsSeen: how many requests the web server saw from the hostile
+    ///   renderer's own connection (it must be none).
+    func finish(directRequestsSeen: Int) -> Int32 {
         state.withLock { $0.running = false }
         if live { redraw() }
         let state = state.withLock { $0 }
@@ -209,11 +214,17 @@ final class DemoView: DownloadHandler, Sendable {
         for renderer in DemoRenderer.all {
             let row = state.renderers.values.first { $0.browser == renderer.browser }
             if renderer.misbehaviour != nil {
-                checks.append(("the \(renderer.browser) renderer was killed for its bad message", row?.badMessage != nil && row?.exitStatus == 137))
+                // It sends the bad message only once the kernel refused both attempts (else it exits 1).
+                let killed = row?.badMessage != nil && row?.exitStatus == 137
+                checks.append(("the \(renderer.browser) renderer's own connection and file read were refused by the kernel", killed && directRequestsSeen == 0))
+                checks.append(("the \(renderer.browser) renderer was killed for its bad message", killed))
             } else {
                 checks.append(("the \(renderer.browser) renderer's requests all ended as expected", row?.exitStatus == 0))
             }
         }
+        let required: Set<SandboxLayer> = [.userNamespace, .networkNamespace, .seccompBPF]
+        let sandboxed = state.renderers.values.filter { required.isSubset(of: $0.sandbox) }.count
+        checks.append(("\(sandboxed) of \(DemoRenderer.all.count) renderers ran sandboxed (namespaces, seccomp-bpf)", sandboxed == DemoRenderer.all.count))
         let complete = state.downloads.values.filter { $0.state == .complete }
         checks.append(("3 downloads completed (report.pdf, minutes.txt, movie.mp4)", complete.count == 3))
         checks.append(("no request was left in flight", state.renderers.values.allSatisfy { $0.started == $0.ended }))
