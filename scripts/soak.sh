@@ -2,7 +2,9 @@
 # A bounded soak of the browser process: many renderers at once, each running thousands of
 # mixed requests (GET, HEAD, POST, redirects, 404s, 503s, 256 KiB bodies, cancels, a server that
 # lies about Content-Length, one that dies mid-headers, attachments routed to downloads), with
-# some renderers SIGKILLed at random. It checks, and prints:
+# some renderers SIGKILLed at random. Every renderer runs in the renderer sandbox (--sandbox), so
+# the whole mix also shows that nothing a renderer does needs what the kernel then refuses it.
+# It checks, and prints:
 #   - every renderer not killed completed each of its requests exactly once, as it had to, with
 #     no callback after a completion (`render-client soak` checks each and says so);
 #   - the server saw exactly the hits those renderers expected (counted by a per-renderer tag);
@@ -61,7 +63,7 @@ fail() { echo "soak: FAILED: $*" >&2; exit 1; }
 
 # One renderer first, so what the browser allocates once (threads, pools, the first connections)
 # is in the baseline rather than counted as growth.
-"$bin/render-client" --socket "$work/browser.sock" soak "$url" --requests 200 --tag warmup --seed "$seed" >"$work/warmup.json" 2>&1 \
+"$bin/render-client" --socket "$work/browser.sock" --sandbox soak "$url" --requests 200 --tag warmup --seed "$seed" >"$work/warmup.json" 2>&1 \
     || fail "the warm-up renderer did not run clean: $(cat "$work/warmup.json")"
 sleep 0.5
 fds_before=$(descriptors) pooled_before=$(pooled) rss_before=$(rss)
@@ -70,7 +72,7 @@ echo "soak: $renderers renderers x $requests mixed requests, $kills killed at ra
 start=$(date +%s.%N)
 declare -a pids
 for i in $(seq 1 "$renderers"); do
-    "$bin/render-client" --socket "$work/browser.sock" soak "$url" --requests "$requests" --concurrency 8 \
+    "$bin/render-client" --socket "$work/browser.sock" --sandbox soak "$url" --requests "$requests" --concurrency 8 \
         --seed $((seed * 1000 + i)) --tag "r$i" >"$work/r$i.json" 2>"$work/r$i.err" &
     pids[$i]=$!
 done
