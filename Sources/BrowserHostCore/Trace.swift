@@ -64,8 +64,17 @@ public struct TraceSummary: Sendable {
 
     /// Every renderer request, in the order they started.
     public var requests: [RequestLife] = []
-    /// Each renderer's browser id and, once it exited, its exit status.
-    public var renderers: [Int: (browser: String, exitStatus: Int?)] = [:]
+    /// One renderer as the trace saw it.
+    public struct RendererLife: Sendable {
+        public var browser = ""
+        /// Its sandbox layers (`seccomp-bpf`, ...), as the browser reported them at connect.
+        public var sandbox: [String] = []
+        /// Its exit status, once a spawned renderer exited.
+        public var exitStatus: Int?
+    }
+
+    /// Each renderer, by id.
+    public var renderers: [Int: RendererLife] = [:]
     /// The renderers ended for a bad message, and why.
     public var badMessages: [(renderer: Int, reason: String)] = []
     /// The downloads that ended, with their final state.
@@ -94,9 +103,9 @@ public struct TraceSummary: Sendable {
             }
             switch event {
             case "renderer_connected":
-                summary.renderers[renderer] = (object["browser"] as? String ?? "", nil)
+                summary.renderers[renderer] = RendererLife(browser: object["browser"] as? String ?? "", sandbox: object["sandbox"] as? [String] ?? [])
             case "renderer_exited":
-                summary.renderers[renderer, default: ("", nil)].exitStatus = object["status"] as? Int
+                summary.renderers[renderer, default: RendererLife()].exitStatus = object["status"] as? Int
             case "bad_message":
                 summary.badMessages.append((renderer, object["reason"] as? String ?? ""))
             case "request_started":
@@ -153,6 +162,10 @@ public struct TraceSummary: Sendable {
             if life.routedToDownload { notes.append("routed to a download") }
             if !notes.isEmpty { line += " (" + notes.joined(separator: ", ") + ")" }
             output.append(line)
+        }
+        for (id, renderer) in renderers.sorted(by: { $0.key < $1.key }) {
+            let sandbox = renderer.sandbox.isEmpty ? "unsandboxed" : "sandbox: " + renderer.sandbox.joined(separator: ", ")
+            output.append("renderer \(id) (browser \(renderer.browser)): \(sandbox)" + (renderer.exitStatus.map { ", exited \($0)" } ?? ""))
         }
         for (renderer, reason) in badMessages { output.append("renderer \(renderer) ended for a bad message: \(reason)") }
         for download in downloads { output.append("download \(download.state): \(download.url) -> \(download.path) (\(download.bytes) bytes)") }
