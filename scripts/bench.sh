@@ -7,7 +7,8 @@
 #   E  AsyncHTTPClient (Benchmarks/http-bench ahc)
 # Workloads: (1) 1 KiB GETs, keep-alive, 1 and 64 in flight (A: 64 spread over 4 renderers);
 # (2) one large download; (3) one large upload (PUT); (4) A with 1, 8, 32, 128 renderers of 8 in
-# flight each; (5) A's renderer start, process spawn to first completed request.
+# flight each; (5) A's renderer start, process spawn to first completed request; (6) the renderer
+# sandbox: spawned renderer start with and without it, and small GETs with it against without.
 # Figures: requests/s or MB/s, client CPU per request (A: renderers and browser), p50/p99 latency,
 # peak RSS per process, the browser's threads and descriptors. One table on stdout, the same rows
 # in JSON (--json FILE, default .build/bench-results.json). --smoke: seconds, tiny sizes (CI).
@@ -293,6 +294,48 @@ p50=$(awk '{ a[NR] = $1 } END { print a[int(NR / 2) + 1] }' "$work/starts")
 p99=$(awk '{ a[NR] = $1 } END { i = int(NR * 0.99) + 1; if (i > NR) i = NR; print a[i] }' "$work/starts")
 row renderer-start A "$(awk -v p="$p50" 'BEGIN { printf "%.0f", 1e6 / p }')" start/s $na "$p50" "$p99" $na "$(browser_hwm)" \
     "$(browser_threads)" "$(browser_fds)"
+stop_browser
+
+# MARK: (6) the sandbox
+
+# Spawn to first completed request, as serve --spawn starts renderers: the browser's own start is
+# in both rows alike; the difference is the namespaces, the filter and Landlock.
+for mode in sandbox no-sandbox; do
+    flag=$([ "$mode" = sandbox ] && echo "" || echo "--no-sandbox")
+    for i in $(seq "$starts"); do
+        rm -f "$work/spawn.sock"
+        a=$(date +%s%N)
+        "$bin/browser-host" serve --socket "$work/spawn.sock" --downloads "$work/downloads" --exit-when-idle $flag \
+            --spawn "$bin/render-client fetch $small_url --output /dev/null" >/dev/null 2>&1 \
+            || { echo "bench: a $mode renderer start failed" >&2; exit 1; }
+        b=$(date +%s%N)
+        echo $(((b - a) / 1000))
+    done | sort -n >"$work/starts-$mode"
+    p50=$(awk '{ a[NR] = $1 } END { print a[int(NR / 2) + 1] }' "$work/starts-$mode")
+    p99=$(awk '{ a[NR] = $1 } END { i = int(NR * 0.99) + 1; if (i > NR) i = NR; print a[i] }' "$work/starts-$mode")
+    row "spawn-start-$mode" A "$(awk -v p="$p50" 'BEGIN { printf "%.0f", 1e6 / p }')" start/s $na "$p50" "$p99" $na $na $na $na
+done
+echo "spawn-start ratios: sandbox/no-sandbox p50=$(awk -v a="$(head -n $((starts / 2 + 1)) "$work/starts-sandbox" | tail -n 1)" \
+    -v b="$(head -n $((starts / 2 + 1)) "$work/starts-no-sandbox" | tail -n 1)" 'BEGIN { printf "%.2f", a / b }')"
+
+# Small GETs from one renderer with the filter engaged and without, five runs of each in turns
+# so that the machine's noise falls on both; the medians count, of the rate and of the renderer's
+# CPU per request (the filter runs in the renderer, on its system calls).
+start_browser
+sandbox_requests=$((small_requests / 4))
+for round in 1 2 3 4 5; do
+    for mode in sandbox no-sandbox; do
+        measure "$bin/render-client" --socket "$work/browser.sock" "--$mode" bench "$small_url" --requests "$sandbox_requests" --concurrency 16
+        echo "$(field requests_per_second "$out") $(awk -v c="$cpu" -v n="$sandbox_requests" 'BEGIN { printf "%.4f", c * 1000 / n }') $(field p50_us "$out") $(field p99_us "$out") $rss" >>"$work/get-$mode"
+    done
+done
+median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'; }
+for mode in sandbox no-sandbox; do
+    row "get-1KiB-c16-$mode" A "$(median "$work/get-$mode" 1)" req/s "$(median "$work/get-$mode" 2)" "$(median "$work/get-$mode" 3)" \
+        "$(median "$work/get-$mode" 4)" "$(median "$work/get-$mode" 5)" "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
+done
+echo "get-1KiB-c16 ratios (medians of 5): sandbox/no-sandbox rate=$(awk -v a="$(median "$work/get-sandbox" 1)" -v b="$(median "$work/get-no-sandbox" 1)" 'BEGIN { printf "%.2f", a / b }')" \
+    "renderer cpu=$(awk -v a="$(median "$work/get-sandbox" 2)" -v b="$(median "$work/get-no-sandbox" 2)" 'BEGIN { printf "%.2f", a / b }')"
 stop_browser
 
 mkdir -p "$(dirname "$json")"
