@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Fails when the committed generated protobuf code differs from what proto/ generates.
+# Fails when the committed generated code differs from its source: the protobuf code from proto/,
+# CEF's error table (Swift and C) from scripts/net-error-list.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/generate-protos.sh >/dev/null
-generated=(Sources/WebRequestIPC/Generated Sources/CWebRequest/generated)
+scripts/generate-error-table.py >/dev/null
+generated=(
+    Sources/WebRequestIPC/Generated Sources/CWebRequest/generated
+    Sources/WebRequestKit/NetworkError+Table.swift Sources/CWebRequest/error_names.c
+)
 if ! git diff --exit-code -- "${generated[@]}"; then
-    echo "check-generated-code: the generated code is stale; run scripts/generate-protos.sh" >&2
+    echo "check-generated-code: the generated code is stale; run scripts/generate-protos.sh and scripts/generate-error-table.py" >&2
     exit 1
 fi
 untracked=$(git ls-files --others --exclude-standard -- "${generated[@]}")
