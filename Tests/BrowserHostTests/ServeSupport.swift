@@ -42,9 +42,10 @@ final class ServingBrowser: @unchecked Sendable {
         return try await renderer.run(connection + ["fetch"] + arguments)
     }
 
-    /// How many file descriptors the browser process has open now.
-    var openDescriptors: Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").count) ?? -1
+    /// How many file descriptors the browser process has open now; throws (failing the test)
+    /// when `/proc` cannot say, rather than a number that would compare equal to itself.
+    func openDescriptors() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").count
     }
 
     /// `browser-host status --json`'s counters, parsed.
