@@ -29,35 +29,22 @@ struct Fetch: AsyncParsableCommand {
 
     @OptionGroup var options: RequestOptions
 
-    @Option(name: .customLong("context"), help: "NAME for an in-memory context, NAME=DIR for one kept on disk.")
-    var context: String?
+    @Option(
+        name: .customLong("context"),
+        help: "NAME for an in-memory context, NAME=DIR for one kept on disk.",
+        transform: ContextDeclaration.parse
+    )
+    var context: ContextDeclaration?
 
-    @Option(name: .customLong("auth"), help: "USER:PASS to answer authentication challenges.")
-    var auth: String?
+    @Option(name: .customLong("auth"), help: "USER:PASS to answer authentication challenges.", transform: Credentials.parse)
+    var auth: Credentials?
 
-    @Option(name: .customLong("idle-timeout"), help: "Fail with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
-    var idleTimeout: Int?
-
-    func validate() throws {
-        if let context, ContextDeclaration(argument: context) == nil {
-            throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
-        }
-        if let auth, !auth.contains(":") {
-            throw ValidationError("--auth must be USER:PASS")
-        }
-        if let idleTimeout, idleTimeout <= 0 {
-            throw ValidationError("--idle-timeout must be a positive number of seconds")
-        }
-    }
+    @OptionGroup var network: NetworkOptions
 
     func run() async throws {
-        let credentials = auth.map { auth in
-            let colon = auth.firstIndex(of: ":")!
-            return Credentials(username: String(auth[..<colon]), password: String(auth[auth.index(after: colon)...]))
-        }
-        BrowserProcess.transferIdleTimeout = idleTimeout
-        let requestContext = try context.flatMap(ContextDeclaration.init(argument:))?.makeContext()
-        let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: credentials)
+        network.apply()
+        let requestContext = try context?.makeContext()
+        let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: auth)
         throw ExitCode(status)
     }
 }
@@ -87,11 +74,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where routed downloads land.")
     var downloads = "downloads"
 
-    @Option(name: .customLong("context"), help: "NAME for an in-memory context, NAME=DIR for one on disk. Repeatable.")
-    var contexts: [String] = []
+    @Option(
+        name: .customLong("context"),
+        help: "NAME for an in-memory context, NAME=DIR for one on disk. Repeatable.",
+        transform: ContextDeclaration.parse
+    )
+    var contexts: [ContextDeclaration] = []
 
-    @Option(name: .customLong("browser"), help: "ID=CONTEXT: a browser id bound to a context ('global' names the global one). Repeatable.")
-    var browsers: [String] = []
+    @Option(
+        name: .customLong("browser"),
+        help: "ID=CONTEXT: a browser id bound to a context ('global' names the global one). Repeatable.",
+        transform: BrowserBinding.parse
+    )
+    var browsers: [BrowserBinding] = []
 
     @Option(name: .customLong("spawn"), help: "A renderer command line to start with --ipc-fd N (and --browser default). Repeatable.")
     var spawn: [String] = []
@@ -99,8 +94,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("exit-when-idle"), help: "Exit once every spawned renderer has exited and nothing is in flight.")
     var exitWhenIdle = false
 
-    @Option(name: .customLong("idle-timeout"), help: "Fail a transfer with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
-    var idleTimeout: Int?
+    @OptionGroup var network: NetworkOptions
 
     @Flag(help: "Print one JSON object per line for each event.")
     var json = false
@@ -116,35 +110,20 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
-    func validate() throws {
-        for context in contexts where ContextDeclaration(argument: context) == nil {
-            throw ValidationError("--context \(context.debugDescription) is not NAME or NAME=DIR")
-        }
-        for browser in browsers where browser.split(separator: "=").count != 2 {
-            throw ValidationError("--browser \(browser.debugDescription) is not ID=CONTEXT")
-        }
-    }
-
     func run() async throws {
         log.bootstrap(process: "browser-host")
-        BrowserProcess.transferIdleTimeout = idleTimeout
-        var browserMap: [String: String] = [:]
-        for browser in browsers {
-            let parts = browser.split(separator: "=").map(String.init)
-            browserMap[parts[0]] = parts[1]
-        }
+        network.apply()
         let writer: TraceWriter?
         do {
             writer = try trace.map(TraceWriter.init(path:))
         } catch {
-            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.refused)
+            throw CommandFailure(error, status: FetchExitCode.refused)
         }
         let configuration = BrowserHost.Configuration(
             socketPath: socket,
             downloadsDirectory: downloads,
-            contexts: contexts.compactMap(ContextDeclaration.init(argument:)),
-            browsers: browserMap,
+            contexts: contexts,
+            browsers: Dictionary(browsers.map { ($0.id, $0.context) }) { _, last in last },
             spawnCommands: spawn,
             exitWhenIdle: exitWhenIdle,
             json: json,
@@ -154,8 +133,7 @@ struct Serve: AsyncParsableCommand {
         do {
             throw ExitCode(try await BrowserHost.run(configuration))
         } catch let error as BrowserHost.ConfigurationError {
-            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.refused)
+            throw CommandFailure(error, status: FetchExitCode.refused)
         }
     }
 }
@@ -172,8 +150,7 @@ struct Trace: ParsableCommand {
         do {
             print(try TraceSummary.read(path: file).text)
         } catch {
-            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.refused)
+            throw CommandFailure(error, status: FetchExitCode.refused)
         }
     }
 }
@@ -191,8 +168,7 @@ struct Status: ParsableCommand {
         do {
             print(try StatusClient.query(socketPath: socket, json: json))
         } catch {
-            FileHandle.standardError.write(Data("browser-host: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.unreachable)
+            throw CommandFailure(error, status: FetchExitCode.unreachable)
         }
     }
 }
@@ -223,5 +199,56 @@ struct Demo: AsyncParsableCommand {
             live: !plain && isatty(STDOUT_FILENO) == 1
         )
         throw ExitCode(try await BrowserDemo.Demo.run(options))
+    }
+}
+
+// MARK: What fetch and serve share
+
+/// The network stack's settings that `fetch` and `serve` both take.
+struct NetworkOptions: ParsableArguments {
+    @Option(name: .customLong("idle-timeout"), help: "Fail a transfer with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
+    var idleTimeout: Int?
+
+    func validate() throws {
+        if let idleTimeout, idleTimeout <= 0 {
+            throw ValidationError("--idle-timeout must be a positive number of seconds")
+        }
+    }
+
+    /// Sets them on the browser process, before its first transfer.
+    func apply() {
+        BrowserProcess.transferIdleTimeout = idleTimeout
+    }
+}
+
+/// `--browser ID=CONTEXT`.
+struct BrowserBinding {
+    var id: String
+    var context: String
+
+    static func parse(_ argument: String) throws -> BrowserBinding {
+        let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--browser \(argument.debugDescription) is not ID=CONTEXT")
+        }
+        return BrowserBinding(id: String(parts[0]), context: String(parts[1]))
+    }
+}
+
+extension ContextDeclaration {
+    /// `--context NAME` or `NAME=DIR`.
+    static func parse(_ argument: String) throws -> ContextDeclaration {
+        guard let declaration = ContextDeclaration(argument: argument) else {
+            throw ValidationError("--context \(argument.debugDescription) is not NAME or NAME=DIR")
+        }
+        return declaration
+    }
+}
+
+extension Credentials {
+    /// `--auth USER:PASS` (the password may hold colons).
+    static func parse(_ argument: String) throws -> Credentials {
+        guard let colon = argument.firstIndex(of: ":") else { throw ValidationError("--auth must be USER:PASS") }
+        return Credentials(username: String(argument[..<colon]), password: String(argument[argument.index(after: colon)...]))
     }
 }

@@ -54,11 +54,9 @@ struct ConnectionOptions: ParsableArguments {
                 return try await RendererProcess.adopt(descriptor: ipcFD ?? -1, browserID: browser, sandbox: sandbox ?? true)
             }
         } catch let refused as RendererSandbox.Refused {
-            FileHandle.standardError.write(Data("render-client: \(refused); --no-sandbox runs this renderer without the sandbox\n".utf8))
-            throw ExitCode(FetchExitCode.sandboxRefused)
+            throw CommandFailure("\(refused); --no-sandbox runs this renderer without the sandbox", status: FetchExitCode.sandboxRefused)
         } catch {
-            FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.unreachable)
+            throw CommandFailure(error, status: FetchExitCode.unreachable)
         }
     }
 
@@ -136,8 +134,7 @@ struct Run: AsyncParsableCommand {
         do {
             scenario = try Scenario.load(path: self.scenario)
         } catch {
-            FileHandle.standardError.write(Data("render-client: \(error)\n".utf8))
-            throw ExitCode(FetchExitCode.refused)
+            throw CommandFailure(error, status: FetchExitCode.refused)
         }
         // Data files are read before the sandbox closes the file system.
         let prepared = ScenarioRunner.prepare(scenario, base: base, json: json)

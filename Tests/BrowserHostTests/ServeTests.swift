@@ -147,6 +147,18 @@ extension BlackBoxTests {
             }
         }
 
+        /// `fetch` and `serve` take the same network options and refuse the same bad values.
+        @Test(arguments: [
+            (["--idle-timeout", "0"], "--idle-timeout must be a positive number of seconds"),
+            (["--context", "=dir"], "is not NAME or NAME=DIR"),
+            (["--browser", "tab"], "is not ID=CONTEXT"),
+        ])
+        func badServeOptionsAreRefusedWithTheReason(_ arguments: [String], _ reason: String) async throws {
+            let result = try await ChildProcess.run("browser-host", ["serve", "--socket", "/nonexistent/b.sock"] + arguments)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains(reason), "\(result.stderr)")
+        }
+
         @Test func rendererUnreachableExitsThree() async throws {
             let result = try await ChildProcess.run("render-client", ["--socket", "/nonexistent/browser.sock", "fetch", "http://127.0.0.1:1/", "--json"])
             #expect(result.status == 3)
@@ -156,7 +168,7 @@ extension BlackBoxTests {
         @Test func killedRenderersLeaveNothingInFlight() async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()
-                let descriptorsBefore = browser.openDescriptors
+                let descriptorsBefore = try browser.openDescriptors()
                 let downloading = try ChildProcess("render-client", ["--socket", browser.socket, "fetch", server.baseURL + "/stall?type=text/plain", "--json"])
                 #expect(try await browser.eventuallyStatus { $0["in_flight"] == 1 }["in_flight"] == 1)
                 kill(downloading.pid, SIGKILL)
@@ -174,10 +186,10 @@ extension BlackBoxTests {
                 let after = try await browser.eventuallyStatus { $0["in_flight"] == 0 && $0["renderers"] == 0 }
                 #expect(after["in_flight"] == 0)
                 #expect(after["renderers"] == 0)
-                var descriptorsAfter = browser.openDescriptors
+                var descriptorsAfter = try browser.openDescriptors()
                 for _ in 0..<100 where descriptorsAfter > descriptorsBefore {
                     try await Task.sleep(for: .milliseconds(20))
-                    descriptorsAfter = browser.openDescriptors
+                    descriptorsAfter = try browser.openDescriptors()
                 }
                 #expect(descriptorsAfter == descriptorsBefore, "sockets and files of killed renderers are all closed")
                 #expect(browser.stop().status == 0)
