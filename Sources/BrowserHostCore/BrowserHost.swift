@@ -37,6 +37,9 @@ public final class BrowserHost: Sendable {
         /// engage seccomp-bpf before their Hello. Off (`--no-sandbox`), renderers are spawned
         /// as plain processes and told `--no-sandbox` too, as Chromium passes the switch on.
         public var sandbox: Bool
+        /// How the network stack runs transfers (the idle timeout); the process's first
+        /// `BrowserProcess.initialize` decides it.
+        public var network: NetworkConfiguration
 
         public init(
             socketPath: String,
@@ -50,7 +53,8 @@ public final class BrowserHost: Sendable {
             observer: (@Sendable (HostEvent) -> Void)? = nil,
             rendererLogDirectory: String? = nil,
             printsEvents: Bool = true,
-            sandbox: Bool = true
+            sandbox: Bool = true,
+            network: NetworkConfiguration = NetworkConfiguration()
         ) {
             self.socketPath = socketPath
             self.downloadsDirectory = downloadsDirectory
@@ -64,6 +68,7 @@ public final class BrowserHost: Sendable {
             self.rendererLogDirectory = rendererLogDirectory
             self.printsEvents = printsEvents
             self.sandbox = sandbox
+            self.network = network
         }
     }
 
@@ -108,7 +113,7 @@ public final class BrowserHost: Sendable {
     let observer: (@Sendable (HostEvent) -> Void)?
 
     private init(configuration: Configuration) throws {
-        BrowserProcess.initialize()
+        BrowserProcess.initialize(configuration.network)
         if logger.logLevel <= .debug {
             let (configured, logger) = (configuration.observer, logger)
             observer = { event in

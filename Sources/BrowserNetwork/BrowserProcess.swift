@@ -4,24 +4,28 @@ import WebRequestKit
 
 /// The browser process's network stack: CEF's `CefInitialize` for URL requests.
 ///
-/// Call ``initialize()`` once before creating a `WebRequest`; it starts the network thread and
+/// Call ``initialize(_:)`` once before creating a `WebRequest`; it starts the network thread and
 /// makes this process a browser process, so that `WebRequest` allows file uploads, request
 /// contexts and authentication callbacks.
 public enum BrowserProcess {
     private static let state = Mutex<NetworkService?>(nil)
 
-    /// Starts the network stack if it is not running and installs it as this process's
-    /// backend. Calling it again does nothing.
-    public static func initialize() {
-        _ = service
+    /// Starts the network stack with `configuration` if it is not running and installs it as
+    /// this process's backend. Calling it again does nothing: the first configuration stands.
+    public static func initialize(_ configuration: NetworkConfiguration = NetworkConfiguration()) {
+        _ = start(configuration)
     }
 
-    /// The running network stack.
+    /// The running network stack, started with the default configuration if it was not.
     package static var service: NetworkService {
+        start(NetworkConfiguration())
+    }
+
+    private static func start(_ configuration: NetworkConfiguration) -> NetworkService {
         state.withLock { state in
             if let state { return state }
             do {
-                let service = try NetworkService()
+                let service = try NetworkService(configuration: configuration)
                 WebRequestProcess.install(service)
                 state = service
                 return service
@@ -48,15 +52,9 @@ public enum BrowserProcess {
         return try BrowserRequestContext(name: name, directory: directory.map { URL(fileURLWithPath: $0) })
     }
 
-    private static let idleTimeout = Mutex<Int?>(nil)
-
-    /// How long a transfer may go without receiving or sending a byte before it fails with
-    /// `NetworkError.timedOut`, in seconds; `nil` (the default, as in CEF) for no limit. A
-    /// transfer paused because its client has not consumed its body is not idle. Applies to
-    /// transfers started afterwards.
-    public static var transferIdleTimeout: Int? {
-        get { idleTimeout.withLock { $0 } }
-        set { idleTimeout.withLock { $0 = newValue } }
+    /// The running stack's configuration.
+    public static var configuration: NetworkConfiguration {
+        service.configuration
     }
 
     /// Transfers started and not yet completed or canceled.

@@ -25,6 +25,8 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
 
     /// The global request context.
     package let globalContext: BrowserRequestContext
+    /// What every transfer of this stack is configured with.
+    package let configuration: NetworkConfiguration
 
     private let multi: UnsafeMutableRawPointer
     private let queue = Mutex<[Command]>([])
@@ -35,7 +37,8 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     /// Transfers holding body bytes to hand on when libcurl's turn ends.
     private var holdingBody: [Transfer] = []
 
-    package init() throws {
+    package init(configuration: NetworkConfiguration = NetworkConfiguration()) throws {
+        self.configuration = configuration
         CurlGlobal.initialize()
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi
@@ -169,6 +172,19 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     func retire(_ transfer: Transfer) {
         guard transfers.removeValue(forKey: transfer.id) != nil else { return }
         liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+    }
+}
+
+/// How the browser's network stack runs its transfers, fixed when it starts
+/// (`BrowserProcess.initialize(_:)`).
+public struct NetworkConfiguration: Sendable, Equatable {
+    /// How long a transfer may go without receiving or sending a byte before it fails with
+    /// `NetworkError.timedOut`, in seconds; `nil` (the default, as in CEF) for no limit. A
+    /// transfer paused because its client has not consumed its body is not idle.
+    public var idleTimeout: Int?
+
+    public init(idleTimeout: Int? = nil) {
+        self.idleTimeout = idleTimeout
     }
 }
 

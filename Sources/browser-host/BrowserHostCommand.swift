@@ -42,7 +42,7 @@ struct Fetch: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {
-        network.apply()
+        BrowserProcess.initialize(network.configuration)
         let requestContext = try context?.makeContext()
         let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: auth)
         throw ExitCode(status)
@@ -112,7 +112,6 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         log.bootstrap(process: "browser-host")
-        network.apply()
         let writer: TraceWriter?
         do {
             writer = try trace.map(TraceWriter.init(path:))
@@ -128,7 +127,8 @@ struct Serve: AsyncParsableCommand {
             exitWhenIdle: exitWhenIdle,
             json: json,
             observer: writer.map { writer in { @Sendable (event: HostEvent) in writer.record(event) } },
-            sandbox: !noSandbox
+            sandbox: !noSandbox,
+            network: network.configuration
         )
         do {
             throw ExitCode(try await BrowserHost.run(configuration))
@@ -215,9 +215,9 @@ struct NetworkOptions: ParsableArguments {
         }
     }
 
-    /// Sets them on the browser process, before its first transfer.
-    func apply() {
-        BrowserProcess.transferIdleTimeout = idleTimeout
+    /// The network stack's configuration these options describe.
+    var configuration: NetworkConfiguration {
+        NetworkConfiguration(idleTimeout: idleTimeout)
     }
 }
 

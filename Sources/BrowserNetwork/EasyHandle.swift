@@ -1,0 +1,147 @@
+import CCurl
+import WebRequestKit
+
+/// One hop of a ``Transfer`` as libcurl runs it: an easy handle set up option by option, its
+/// header list, and the C callbacks that find the transfer through their userdata pointer.
+/// Owned by the transfer on the network thread; ``release()`` frees both handles.
+final class EasyHandle {
+    /// What libcurl needs to know of the hop's method and body.
+    enum Body {
+        /// No request body: `GET`, `HEAD` (no response body either) or another method.
+        case none(method: String)
+        /// A body of `size` bytes that libcurl pulls through the read callback.
+        case upload(method: String, size: Int64, reportsProgress: Bool)
+    }
+
+    /// Everything about the hop that becomes an option.
+    struct Setup {
+        var url: String
+        /// The context's share handle: connections, DNS and TLS sessions, and with
+        /// ``sendsCookies`` its cookie jar.
+        var share: UnsafeMutableRawPointer
+        /// Turn libcurl's cookie engine on (`ALLOW_STORED_CREDENTIALS`).
+        var sendsCookies: Bool
+        /// Basic credentials to send, answered by the client or cached for the origin.
+        var credentials: Credentials?
+        /// `Name: value` lines (`Name;` for an empty value; `Name:` removes libcurl's own).
+        var headerLines: [String]
+        var body: Body
+        /// Fail a hop that moves no byte for this many seconds, or `nil`.
+        var idleTimeout: Int?
+    }
+
+    static let userAgent = "WebRequestKit/0.1 libcurl/\(String(cString: ccurl_version_string()))"
+
+    /// The `CURL *`.
+    let pointer: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+
+    /// A handle for `setup`, calling back into `transfer`; `nil` when libcurl has no memory.
+    init?(_ setup: Setup, for transfer: Transfer) {
+        guard let easy = curl_easy_init() else { return nil }
+        pointer = easy
+        let me = Unmanaged.passUnretained(transfer).toOpaque()
+        ccurl_easy_setopt_string(easy, CURLOPT_URL, setup.url)
+        ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        // Redirects are the transfer's to follow, each hop on a fresh handle.
+        ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, 30_000)
+        if let idle = setup.idleTimeout {
+            ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
+            ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, idle)
+        }
+        ccurl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 64 << 10)
+        ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, Self.userAgent)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
+        ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, headerCallback)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        ccurl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, writeCallback)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+
+        ccurl_easy_setopt_share(easy, setup.share)
+        if setup.sendsCookies {
+            ccurl_easy_setopt_string(easy, CURLOPT_COOKIEFILE, "")
+        }
+        if let credentials = setup.credentials {
+            ccurl_easy_setopt_string(easy, CURLOPT_USERNAME, credentials.username)
+            ccurl_easy_setopt_string(easy, CURLOPT_PASSWORD, credentials.password)
+            ccurl_easy_setopt_long(easy, CURLOPT_HTTPAUTH, ccurl_auth_basic())
+        }
+
+        switch setup.body {
+        case .none(method: "HEAD"):
+            ccurl_easy_setopt_long(easy, CURLOPT_NOBODY, 1)
+        case .none(method: "GET"):
+            ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        case .none(let method):
+            ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)
+        case .upload(let method, let size, let reportsProgress):
+            ccurl_easy_setopt_long(easy, CURLOPT_POST, 1)
+            ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size))
+            ccurl_easy_setopt_data_callback(easy, CURLOPT_READFUNCTION, readCallback)
+            ccurl_easy_setopt_pointer(easy, CURLOPT_READDATA, me)
+            if method != "POST" {
+                ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)
+            }
+            if reportsProgress {
+                ccurl_easy_setopt_long(easy, CURLOPT_NOPROGRESS, 0)
+                ccurl_easy_setopt_xferinfo_callback(easy, xferInfoCallback)
+                ccurl_easy_setopt_pointer(easy, CURLOPT_XFERINFODATA, me)
+            }
+        }
+
+        for line in setup.headerLines {
+            headerList = curl_slist_append(headerList, line)
+        }
+        ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+    }
+
+    /// `CURLINFO_OS_ERRNO`: the system's errno behind the hop's failure, if any.
+    var osErrno: Int32 {
+        var value = 0
+        ccurl_easy_getinfo_long(pointer, CURLINFO_OS_ERRNO, &value)
+        return Int32(value)
+    }
+
+    /// Lets a paused hop go on (`curl_easy_pause(CURLPAUSE_CONT)`).
+    func unpause() {
+        ccurl_easy_unpause(pointer)
+    }
+
+    /// Frees the handle and its header list; the caller has taken it off the multi handle.
+    func release() {
+        curl_easy_cleanup(pointer)
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+    }
+}
+
+// The C entry points libcurl calls; each finds its Transfer through the userdata pointer.
+
+private let headerCallback: ccurl_data_callback = { pointer, size, count, userdata in
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+    let length = size * count
+    return transfer.receiveHeader(UnsafeRawBufferPointer(start: pointer, count: length)) ? length : 0
+}
+
+private let writeCallback: ccurl_data_callback = { pointer, size, count, userdata in
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+    return transfer.receiveBody(UnsafeRawBufferPointer(start: pointer, count: size * count)).map { $0 }
+        ?? ccurl_writefunc_pause()
+}
+
+private let readCallback: ccurl_data_callback = { pointer, size, count, userdata in
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+    switch transfer.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count)) {
+    case .bytes(let count): return count
+    case .pause: return ccurl_readfunc_pause()
+    case .failed: return ccurl_readfunc_abort()
+    }
+}
+
+private let xferInfoCallback: ccurl_xferinfo_callback = { userdata, _, _, uploadTotal, uploaded in
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+    transfer.uploadProgress(sent: Int64(uploaded), total: Int64(uploadTotal))
+    return 0
+}

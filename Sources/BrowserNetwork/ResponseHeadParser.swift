@@ -1,0 +1,63 @@
+import WebRequestKit
+
+/// One hop's response head, built from the lines libcurl's header callback hands over: the
+/// status line, `Name: value` lines (folded continuations joined), and the blank line that ends
+/// the head. Informational heads (1xx) are read and forgotten. A plain value, tested without
+/// libcurl.
+struct ResponseHeadParser {
+    /// What the line meant.
+    enum Progress: Equatable {
+        /// More of the head to come (or an informational head ended).
+        case more
+        /// The final head ended: its status, text and headers are complete.
+        case ended
+    }
+
+    private(set) var status = 0
+    private(set) var statusText = ""
+    private(set) var headers = HeaderMap()
+
+    /// Whether a status line arrived: a head that then never ends was cut short.
+    var sawStatusLine: Bool { status != 0 }
+
+    /// One line as libcurl passes it, line ending included.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) -> Progress {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+        // The common line, `Name: value`, is split on the bytes: two strings, nothing else built.
+        if let colon = bytes[..<end].firstIndex(of: UInt8(ascii: ":")), colon > 0,
+            bytes[0] != UInt8(ascii: " "), bytes[0] != UInt8(ascii: "\t"), !bytes.starts(with: "HTTP/".utf8)
+        {
+            headers.add(Self.trimmedString(bytes[..<colon]), Self.trimmedString(bytes[(colon + 1)..<end]))
+            return .more
+        }
+        let line = String(decoding: bytes.prefix(end), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            statusText = parts.count > 2 ? String(parts[2]) : ""
+            headers = HeaderMap()
+            return .more
+        }
+        if line.isEmpty {
+            return status < 200 ? .more : .ended
+        }
+        if let first = line.first, first == " " || first == "\t", let last = headers.entries.last {
+            var entries = headers.entries
+            entries[entries.count - 1].value = last.value + " " + line.trimmingSpaces()
+            headers = HeaderMap(entries)
+            return .more
+        }
+        guard let colon = line.firstIndex(of: ":") else { return .more }
+        headers.add(String(line[..<colon]).trimmingSpaces(), String(line[line.index(after: colon)...]).trimmingSpaces())
+        return .more
+    }
+
+    /// The bytes as a string, without leading or trailing spaces and tabs.
+    private static func trimmedString(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        var bytes = bytes
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import WebRequestKit
+
+@testable import BrowserNetwork
+
+/// A hop's head, read line by line and decided on, without libcurl.
+@Suite("Hops: the response head and what it means")
+struct HopTests {
+    private func parse(_ lines: [String]) -> (ResponseHeadParser, [ResponseHeadParser.Progress]) {
+        var parser = ResponseHeadParser()
+        let progress = lines.map { line in
+            Array(line.utf8).withUnsafeBytes { parser.receive($0) }
+        }
+        return (parser, progress)
+    }
+
+    @Test func aHeadIsReadLineByLine() {
+        let (head, progress) = parse(["HTTP/1.1 404 Not Found\r\n", "Content-Type: text/plain\r\n", "X-A:  spaced \t\r\n", "\r\n"])
+        #expect(progress == [.more, .more, .more, .ended])
+        #expect(head.status == 404)
+        #expect(head.statusText == "Not Found")
+        #expect(head.headers["content-type"] == "text/plain")
+        #expect(head.headers["X-A"] == "spaced")
+    }
+
+    @Test func informationalHeadsAreForgotten() {
+        let (head, progress) = parse(["HTTP/1.1 100 Continue\r\n", "X-Early: 1\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "\r\n"])
+        #expect(progress == [.more, .more, .more, .more, .ended])
+        #expect(head.status == 200)
+        #expect(head.headers["X-Early"] == nil)
+    }
+
+    @Test func foldedLinesJoinTheHeaderBefore() {
+        let (head, _) = parse(["HTTP/1.1 200 OK\r\n", "X-Long: one\r\n", "\t two\r\n", "\r\n"])
+        #expect(head.headers["X-Long"] == "one two")
+    }
+
+    @Test func aStatusLineAloneIsATruncatedHead() {
+        let (head, progress) = parse(["HTTP/1.1 200 OK\r\n", "Content-Length: 5\r\n"])
+        #expect(progress == [.more, .more])
+        #expect(head.sawStatusLine, "the transfer fails ERR_RESPONSE_HEADERS_TRUNCATED when it ends like this")
+        #expect(!ResponseHeadParser().sawStatusLine)
+    }
+
+    private let hop = Hop(url: URL(string: "http://a.test:8080/x")!, method: "GET", body: nil, headers: HeaderMap())
+
+    private func decide(
+        _ status: Int,
+        _ headers: [(String, String)] = [],
+        origin: ProcessType = .browser,
+        flags: RequestFlags = [],
+        revalidating: Bool = false,
+        authAttempts: Int = 0,
+        retries: Int = 0
+    ) -> HopPolicy.Action {
+        HopPolicy(origin: origin, flags: flags).action(
+            status: status, headers: HeaderMap(headers.map { (name: $0.0, value: $0.1) }), hop: hop,
+            revalidating: revalidating, authAttempts: authAttempts, retries: retries
+        )
+    }
+
+    @Test func redirectsAreFollowedOrStopped() {
+        #expect(decide(302, [("Location", "/y")]) == .redirect(location: "/y"))
+        #expect(decide(302) == .deliver, "a 3xx without Location is the response")
+        #expect(decide(307, [("Location", "/y")], flags: .stopOnRedirect) == .stopAtRedirect(target: "http://a.test:8080/y"))
+    }
+
+    @Test func onlyTheBrowserAsksForCredentialsAndOnlyWhenAllowed() {
+        let challenge = [("WWW-Authenticate", "Basic realm=\"kingdom\"")]
+        let expected = AuthChallenge(isProxy: false, host: "a.test", port: 8080, realm: "kingdom", scheme: "basic")
+        #expect(decide(401, challenge, flags: .allowStoredCredentials) == .authenticate(expected))
+        #expect(decide(401, challenge) == .deliver, "without ALLOW_STORED_CREDENTIALS")
+        #expect(decide(401, challenge, origin: .renderer, flags: .allowStoredCredentials) == .deliver, "never in a renderer")
+        #expect(decide(401, challenge, flags: .allowStoredCredentials, authAttempts: HopPolicy.maximumAuthAttempts) == .deliver)
+        #expect(decide(401, [("WWW-Authenticate", "Digest realm=x")], flags: .allowStoredCredentials) == .deliver, "Basic only")
+        let proxy = decide(407, [("Proxy-Authenticate", "basic realm=p, charset=UTF-8")], flags: .allowStoredCredentials)
+        #expect(proxy == .authenticate(AuthChallenge(isProxy: true, host: "a.test", port: 8080, realm: "p", scheme: "basic")))
+    }
+
+    @Test func serverErrorsAreRetriedTwiceByTheBrowserOnly() {
+        #expect(decide(503) == .retry)
+        #expect(decide(503, retries: 1) == .retry)
+        #expect(decide(503, retries: 2) == .deliver)
+        #expect(decide(503, origin: .renderer) == .deliver)
+        #expect(decide(503, flags: .noRetryOn5xx) == .deliver)
+    }
+
+    @Test func aNotModifiedIsTheCachedEntryOnlyWhenTheHopAskedForIt() {
+        #expect(decide(304, revalidating: true) == .revalidated)
+        #expect(decide(304) == .deliver, "the caller's own conditional request gets the 304 itself")
+    }
+}
