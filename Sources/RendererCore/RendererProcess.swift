@@ -44,9 +44,12 @@ public enum RendererProcess {
     /// Uses the channel the browser handed down as descriptor `descriptor` (`--ipc-fd`) and
     /// makes this process a renderer.
     ///
-    /// - Parameter sandbox: engage ``RendererSandbox`` before the handshake. On by default, as a
-    ///   spawned renderer is sandboxed in Chromium; a browser that spawns with its sandbox on
-    ///   ends a renderer that did not engage it.
+    /// - Parameters:
+    ///   - descriptor: the inherited descriptor of the channel (`--ipc-fd N`).
+    ///   - browserID: the browser to belong to; `nil` for the one the spawner fixed.
+    ///   - sandbox: engage ``RendererSandbox`` before the handshake. On by default, as a spawned
+    ///     renderer is sandboxed in Chromium; a browser that spawns with its sandbox on ends a
+    ///     renderer that did not engage it.
     /// - Throws: ``ConnectError``, or ``RendererSandbox/Refused`` when the kernel refused a layer.
     public static func adopt(descriptor: Int32, browserID: String? = nil, sandbox: Bool = true) async throws -> Connection {
         try await become(browserID: browserID, sandbox: sandbox, failure: "cannot use descriptor \(descriptor) as the browser channel") {
