@@ -326,6 +326,8 @@ public final class BrowserHost: Sendable {
     func requestEnded(completed: Bool = false) {
         state.withLock { state in
             state.inFlight -= 1
+            // Every end matches a start: a negative count is an accounting bug, not a state.
+            assert(state.inFlight >= 0, "more renderer requests ended than started")
             if completed { state.completed += 1 }
         }
         checkIdle()
@@ -365,7 +367,7 @@ public final class BrowserHost: Sendable {
         state.withLock { state in
             var reply = Webrequestkit_Ipc_V1_StatusReply()
             reply.renderers = UInt64(state.renderers.count)
-            reply.inFlight = UInt64(max(state.inFlight, 0))
+            reply.inFlight = UInt64(clamping: state.inFlight)
             reply.completed = UInt64(state.completed)
             reply.badMessages = UInt64(state.badMessages)
             reply.downloads = UInt64(state.downloads)
@@ -384,7 +386,7 @@ public final class BrowserHost: Sendable {
     private func checkIdle() {
         guard configuration.exitWhenIdle else { return }
         let outcome: Int32? = state.withLock { state in
-            guard state.running.isEmpty, state.inFlight <= 0 else { return nil }
+            guard state.running.isEmpty, state.inFlight == 0 else { return nil }
             return state.allExitedCleanly ? 0 : 1
         }
         if let outcome { finished.succeed(outcome) }

@@ -12,19 +12,6 @@ import WebRequestKit
 /// says it consumed those bytes, which is what lets a paused transfer go on. A routed download's
 /// chunks are delivered once they are on disk instead.
 final class RendererRequestSink: TransferEventSink {
-    private enum Mode {
-        /// Before the final response head.
-        case awaitingResponse
-        /// The renderer gets the body.
-        case rendering
-        /// An untyped response: its first bytes decide.
-        case sniffing(Response, [(Data, (@Sendable () -> Void)?)])
-        /// The download manager took the transfer over.
-        case downloading(Download)
-        /// Taken over, but the download did not start (declined or no file): drain and drop.
-        case dropped
-    }
-
     private let requestID: UInt64
     private let renderer: UInt64
     private let outbox: IPCOutbox
@@ -32,12 +19,7 @@ final class RendererRequestSink: TransferEventSink {
     private let downloads: DownloadManager
     private let ended: @Sendable (_ routedToDownload: Bool) -> Void
     private let observer: (@Sendable (HostEvent) -> Void)?
-    /// Body bytes forwarded to the renderer, counted for the observer.
-    private let forwardedBytes = Mutex<Int64>(0)
-    private let mode = Mutex(Mode.awaitingResponse)
-    private let handle = Mutex<TransferHandle?>(nil)
-    /// Body chunks sent and not yet credited, oldest first.
-    private let uncredited = Mutex<[(bytes: Int, delivered: (@Sendable () -> Void)?)]>([])
+    private let state = Mutex(RendererRequestSinkState())
 
     init(
         requestID: UInt64,
@@ -64,7 +46,7 @@ final class RendererRequestSink: TransferEventSink {
 
     private func reportEnded(status: RequestStatus, error: NetworkError, routedToDownload: Bool) {
         guard let observer else { return }
-        let bytes = forwardedBytes.withLock { $0 }
+        let bytes = state.withLock { $0.forwardedBytes }
         observer(.requestEnded(renderer: renderer, request: requestID, status: status, error: error, bodyBytes: bytes, routedToDownload: routedToDownload))
     }
 
@@ -74,7 +56,7 @@ final class RendererRequestSink: TransferEventSink {
 
     /// The transfer this sink reports, so that a failing download can stop it.
     func attach(_ transfer: TransferHandle) {
-        handle.withLock { $0 = transfer }
+        state.withLock { $0.transfer = transfer }
     }
 
     // Called on the network thread, one event at a time.
@@ -88,35 +70,28 @@ final class RendererRequestSink: TransferEventSink {
             progress.total = total
             outbox.send(IPCEnvelope(.uploadProgress(progress)))
         case .response(let response):
-            switch DownloadRules.decision(for: response) {
+            let decision = DownloadRules.decision(for: response)
+            state.withLock { $0.responseArrived(response, decision: decision) }
+            switch decision {
             case .render: render(response)
             case .download: route(response)
-            case .sniff: mode.withLock { $0 = .sniffing(response, []) }
+            case .sniff: break
             }
         case .data(let data):
-            switch mode.withLock({ $0 }) {
-            case .sniffing(let response, var buffered):
-                buffered.append((data, delivered))
-                let bytes = buffered.reduce(into: Data()) { $0.append($1.0) }
-                if bytes.count >= DownloadRules.sniffLength {
-                    decideSniffed(response, buffered)
-                } else {
-                    mode.withLock { $0 = .sniffing(response, buffered) }
-                }
-            case .downloading(let download):
-                download.write(data, delivered: delivered)
-            case .dropped:
-                delivered?()
-            case .awaitingResponse, .rendering:
-                forward(data, delivered: delivered)
+            switch state.withLock({ $0.data((data, delivered)) }) {
+            case .forward: forward(data)
+            case .held: break
+            case .decide(let response, let held): decideSniffed(response, held)
+            case .write(let download): download.write(data, delivered: delivered)
+            case .drop: delivered?()
             }
         case .authChallenge(_, let callback):
             callback.cancel()  // renderer requests never authenticate
         case .complete(let completion):
-            if case .sniffing(let response, let buffered) = mode.withLock({ $0 }) {
-                decideSniffed(response, buffered)
+            if case .sniffing(let response, let held) = state.withLock({ $0.mode }) {
+                decideSniffed(response, held)
             }
-            switch mode.withLock({ $0 }) {
+            switch state.withLock({ $0.mode }) {
             case .downloading(let download):
                 download.finish(completion)
             case .dropped:
@@ -130,19 +105,20 @@ final class RendererRequestSink: TransferEventSink {
     }
 
     private func render(_ response: Response) {
-        mode.withLock { $0 = .rendering }
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
         outbox.send(IPCEnvelope(.responseHead(.init(requestID: requestID, response))))
     }
 
-    private func decideSniffed(_ response: Response, _ buffered: [(Data, (@Sendable () -> Void)?)]) {
-        let bytes = buffered.reduce(into: Data()) { $0.append($1.0) }
+    /// The sniff decides, then the chunks it held go where the response went.
+    private func decideSniffed(_ response: Response, _ held: [RendererRequestSinkState.Chunk]) {
+        let bytes = held.reduce(into: Data()) { $0.append($1.data) }
         if DownloadRules.sniffsAsBinary(bytes) {
             route(response)
         } else {
+            state.withLock { $0.rendering() }
             render(response)
         }
-        for (data, delivered) in buffered {
+        for (data, delivered) in held {
             send(.data(data), delivered: delivered)
         }
     }
@@ -150,9 +126,9 @@ final class RendererRequestSink: TransferEventSink {
     /// Hands the live transfer to the download manager and tells the renderer its request ended
     /// there: failed / ERR_ABORTED, with the response head and no body.
     private func route(_ response: Response) {
-        let transfer = handle.withLock { $0 }
+        let transfer = state.withLock { $0.transfer }
         let download = downloads.begin(response: response, renderer: renderer) { transfer?.cancel() }
-        mode.withLock { $0 = download.map(Mode.downloading) ?? .dropped }
+        state.withLock { $0.routed(to: download) }
         if download == nil { transfer?.cancel() }
         let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
         outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
@@ -161,9 +137,7 @@ final class RendererRequestSink: TransferEventSink {
         ended(true)
     }
 
-    private func forward(_ data: Data, delivered: (@Sendable () -> Void)?) {
-        uncredited.withLock { $0.append((data.count, delivered)) }
-        if observer != nil { forwardedBytes.withLock { $0 += Int64(data.count) } }
+    private func forward(_ data: Data) {
         var offset = 0
         repeat {
             var chunk = Webrequestkit_Ipc_V1_BodyChunk()
@@ -177,22 +151,8 @@ final class RendererRequestSink: TransferEventSink {
 
     /// The renderer consumed `bytes`. Returns `false` when it credits more than it was sent.
     func credit(_ bytes: UInt64) -> Bool {
-        var remaining = Int(clamping: bytes)
-        var released: [@Sendable () -> Void] = []
-        let honest = uncredited.withLock { queue in
-            while remaining > 0, let first = queue.first {
-                if first.bytes <= remaining {
-                    remaining -= first.bytes
-                    if let delivered = first.delivered { released.append(delivered) }
-                    queue.removeFirst()
-                } else {
-                    queue[0].bytes -= remaining
-                    remaining = 0
-                }
-            }
-            return remaining == 0
-        }
+        guard let released = state.withLock({ $0.credit(bytes) }) else { return false }
         released.forEach { $0() }
-        return honest
+        return true
     }
 }

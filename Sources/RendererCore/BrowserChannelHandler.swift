@@ -16,7 +16,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         /// A body too large to travel inline, and how much of it has gone.
         var upload: Data?
         var uploadOffset = 0
-        var uploadCredit: Int
+        /// Upload bytes sent and not yet credited, within the browser's upload window.
+        var uploadLedger: CreditLedger<Never>
     }
 
     private(set) var welcome: EventLoopPromise<Webrequestkit_Ipc_V1_Welcome>!
@@ -50,7 +51,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         if start.request.streamsUpload, case .bytes(let data)? = request.postData?.elements.first {
             upload = data
         }
-        pending[id] = Pending(sink: sink, upload: upload, uploadCredit: uploadWindow)
+        pending[id] = Pending(sink: sink, upload: upload, uploadLedger: CreditLedger(window: uploadWindow))
         outbox.send(IPCEnvelope(.startRequest(start)))
         logger.debug("request sent", metadata: ["request": "\(id)", "method": "\(request.method)", "url": "\(request.url)"])
         pumpUpload(id)
@@ -66,15 +67,15 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     /// Sends as much of the request's body as its credit allows.
     private func pumpUpload(_ id: UInt64) {
         guard var entry = pending[id], let data = entry.upload, let outbox else { return }
-        while entry.uploadCredit > 0, entry.uploadOffset < data.count {
-            let count = min(IPCLimits.chunkBytes, entry.uploadCredit, data.count - entry.uploadOffset)
+        while entry.uploadLedger.available > 0, entry.uploadOffset < data.count {
+            let count = min(IPCLimits.chunkBytes, entry.uploadLedger.available, data.count - entry.uploadOffset)
             var chunk = Webrequestkit_Ipc_V1_UploadChunk()
             chunk.requestID = id
             let start = data.startIndex + entry.uploadOffset
             chunk.data = data[start..<start + count]  // shares storage; the encoder copies once
             outbox.send(IPCEnvelope(.uploadChunk(chunk)))
             entry.uploadOffset += count
-            entry.uploadCredit -= count
+            entry.uploadLedger.sent(count)
         }
         if entry.uploadOffset == data.count { entry.upload = nil }
         pending[id] = entry
@@ -100,8 +101,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         case .uploadProgress(let progress):
             pending[progress.requestID]?.sink.send(.uploadProgress(current: progress.current, total: progress.total))
         case .uploadCredit(let credit):
-            guard pending[credit.requestID] != nil else { return }
-            pending[credit.requestID]?.uploadCredit += Int(clamping: credit.bytes)
+            // More credit than was sent is the browser's mistake, not ours: it is ignored.
+            guard pending[credit.requestID]?.uploadLedger.credit(Int(clamping: credit.bytes)) != nil else { return }
             pumpUpload(credit.requestID)
         case .requestComplete(let complete):
             let completion = complete.completion

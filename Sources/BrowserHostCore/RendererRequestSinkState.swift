@@ -1,0 +1,92 @@
+import BrowserNetwork
+import Foundation
+import WebRequestKit
+
+/// What a ``RendererRequestSink`` knows about its request, as a plain value behind the sink's one
+/// lock: where the response goes (the renderer, a sniff of its first bytes, a download), the
+/// body sent to the renderer and not yet credited, and how much of it there was. Each event is
+/// one transition that says what to do; the sink does it outside the lock.
+struct RendererRequestSinkState {
+    /// A body chunk, with what to run once it is consumed (the transfer's flow control).
+    typealias Chunk = (data: Data, delivered: (@Sendable () -> Void)?)
+
+    enum Mode {
+        /// Before the final response head.
+        case awaitingResponse
+        /// The renderer gets the body.
+        case rendering
+        /// An untyped response: its first bytes decide.
+        case sniffing(Response, [Chunk])
+        /// The download manager took the transfer over.
+        case downloading(Download)
+        /// Taken over, but the download did not start (declined or no file): drain and drop.
+        case dropped
+    }
+
+    /// What to do with a body chunk.
+    enum DataAction {
+        /// Send it to the renderer (its credit is now owed).
+        case forward
+        /// Held for the sniff; nothing to do yet.
+        case held
+        /// The sniff has its bytes: decide the response, then replay these chunks.
+        case decide(Response, [Chunk])
+        /// Write it to the download.
+        case write(Download)
+        /// Drop it, releasing its flow-control credit.
+        case drop
+    }
+
+    private(set) var mode = Mode.awaitingResponse
+    /// Body chunks sent to the renderer and not yet credited, with their `delivered`.
+    private var ledger = CreditLedger<@Sendable () -> Void>()
+    /// Body bytes forwarded to the renderer, for the observer.
+    private(set) var forwardedBytes: Int64 = 0
+    /// The transfer, so that a failing download can stop it.
+    var transfer: TransferHandle?
+
+    /// The final response head: the renderer renders it, or its first bytes will decide.
+    mutating func responseArrived(_ response: Response, decision: DownloadRules.Decision) {
+        switch decision {
+        case .render: mode = .rendering
+        case .sniff: mode = .sniffing(response, [])
+        case .download: break  // routed(to:) once the download manager answers
+        }
+    }
+
+    /// The sniffed response is rendered after all.
+    mutating func rendering() {
+        mode = .rendering
+    }
+
+    /// The download manager took the transfer (`nil`: it declined).
+    mutating func routed(to download: Download?) {
+        mode = download.map(Mode.downloading) ?? .dropped
+    }
+
+    mutating func data(_ chunk: Chunk) -> DataAction {
+        switch mode {
+        case .sniffing(let response, var held):
+            held.append(chunk)
+            if held.reduce(0, { $0 + $1.data.count }) >= DownloadRules.sniffLength {
+                return .decide(response, held)
+            }
+            mode = .sniffing(response, held)
+            return .held
+        case .downloading(let download):
+            return .write(download)
+        case .dropped:
+            return .drop
+        case .awaitingResponse, .rendering:
+            ledger.sent(chunk.data.count, token: chunk.delivered)
+            forwardedBytes += Int64(chunk.data.count)
+            return .forward
+        }
+    }
+
+    /// The renderer consumed `bytes`: the `delivered` of each chunk now wholly consumed, or
+    /// `nil` when it credits more than it was sent.
+    mutating func credit(_ bytes: UInt64) -> [@Sendable () -> Void]? {
+        ledger.credit(Int(clamping: bytes))
+    }
+}
