@@ -94,7 +94,8 @@ public final class BrowserHost: Sendable {
         var downloads = 0
         /// Spawned renderers still running, by pid.
         var running: Set<pid_t> = []
-        var spawned = 0
+        /// Still starting the configured renderers: not idle yet, however many have exited.
+        var spawning = true
         var allExitedCleanly = true
         var channels: [any Channel] = []
     }
@@ -184,17 +185,12 @@ public final class BrowserHost: Sendable {
         for command in configuration.spawnCommands {
             do {
                 try spawn(command)
-            } catch let failure as RendererSpawner.Failure where failure.refusedSandboxLayer {
-                logger.error(
-                    "could not spawn a renderer: \(failure); --no-sandbox spawns renderers without the sandbox",
-                    metadata: ["command": "\(command)"]
-                )
-                state.withLock { $0.allExitedCleanly = false }
             } catch {
-                logger.error("could not spawn a renderer", metadata: ["command": "\(command)", "error": "\(error)"])
+                logger.error("could not spawn a renderer: \(error)", metadata: ["command": "\(command)"])
                 state.withLock { $0.allExitedCleanly = false }
             }
         }
+        state.withLock { $0.spawning = false }
         checkIdle()
 
         let status = try await finished.futureResult.get()
@@ -232,10 +228,7 @@ public final class BrowserHost: Sendable {
         let sandboxed = configuration.sandbox
         if !sandboxed { arguments.append("--no-sandbox") }
         let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, output: output, namespaces: sandboxed)
-        state.withLock {
-            $0.running.insert(pid)
-            $0.spawned += 1
-        }
+        state.withLock { _ = $0.running.insert(pid) }
         let channel = try ClientBootstrap(group: group)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -293,11 +286,12 @@ public final class BrowserHost: Sendable {
 
     func rendererConnected(id: UInt64, browserID: String, pid: Int32, sandbox: [SandboxLayer]) {
         state.withLock { $0.renderers.append(ConnectedRenderer(id: id, browserID: browserID, pid: pid, sandbox: sandbox)) }
-        let event = HostEvent.rendererConnected(renderer: id, browser: browserID, pid: pid, sandbox: sandbox)
-        observer?(event)
-        let layers = sandbox.isEmpty ? "none" : sandbox.map(\.rawValue).joined(separator: ",")
-        logger.info("renderer connected", metadata: ["renderer": "\(id)", "browser": "\(browserID)", "pid": "\(pid)", "sandbox": "\(layers)"])
-        emit(event.json, human: "renderer \(id) (pid \(pid)) connected for browser \(browserID), sandbox: \(layers)")
+        let sandboxSummary = SandboxLayer.summary(of: sandbox)
+        logger.info("renderer connected", metadata: ["renderer": "\(id)", "browser": "\(browserID)", "pid": "\(pid)", "sandbox": "\(sandboxSummary)"])
+        report(
+            .rendererConnected(renderer: id, browser: browserID, pid: pid, sandbox: sandbox),
+            human: "renderer \(id) (pid \(pid)) connected for browser \(browserID), \(sandboxSummary)"
+        )
     }
 
     func rendererDisconnected(id: UInt64) {
@@ -310,12 +304,8 @@ public final class BrowserHost: Sendable {
             state.running.remove(pid)
             if status != 0 { state.allExitedCleanly = false }
         }
-        observer?(.rendererExited(renderer: id, pid: pid, status: status))
         logger.log(level: status == 0 ? .info : .notice, "renderer exited", metadata: ["renderer": "\(id)", "pid": "\(pid)", "status": "\(status)"])
-        emit(
-            [("event", "renderer_exited"), ("renderer", .int(Int64(id))), ("pid", .int(Int64(pid))), ("status", .int(Int64(status)))],
-            human: "renderer \(id) (pid \(pid)) exited with status \(status)"
-        )
+        report(.rendererExited(renderer: id, pid: pid, status: status), human: "renderer \(id) (pid \(pid)) exited with status \(status)")
         checkIdle()
     }
 
@@ -342,14 +332,7 @@ public final class BrowserHost: Sendable {
     }
 
     private func downloadEnded(_ item: DownloadItem) {
-        observer?(.downloadEnded(item))
-        emit(
-            [
-                ("event", "download"), ("renderer", .int(Int64(item.renderer))), ("url", .string(item.url)),
-                ("path", .string(item.path)), ("bytes", .int(item.receivedBytes)), ("state", .string(item.state.rawValue)),
-            ],
-            human: "download \(item.state.rawValue): \(item.url) -> \(item.path) (\(item.receivedBytes) bytes)"
-        )
+        report(.downloadEnded(item), human: "download \(item.state.rawValue): \(item.url) -> \(item.path) (\(item.receivedBytes) bytes)")
         if let reason = item.failureReason {
             logger.warning("download \(item.state.rawValue)", metadata: ["renderer": "\(item.renderer)", "url": "\(item.url)", "reason": "\(reason)"])
         }
@@ -359,8 +342,7 @@ public final class BrowserHost: Sendable {
     func badMessage(renderer: UInt64, reason: String) {
         state.withLock { $0.badMessages += 1 }
         logger.warning("bad message; the renderer is ended", metadata: ["renderer": "\(renderer)", "reason": "\(reason)"])
-        observer?(.badMessage(renderer: renderer, reason: reason))
-        emit([("event", "bad_message"), ("renderer", .int(Int64(renderer))), ("reason", .string(reason))], human: nil)
+        report(.badMessage(renderer: renderer, reason: reason), human: nil)
     }
 
     func statusReply() -> Webrequestkit_Ipc_V1_StatusReply {
@@ -386,7 +368,7 @@ public final class BrowserHost: Sendable {
     private func checkIdle() {
         guard configuration.exitWhenIdle else { return }
         let outcome: Int32? = state.withLock { state in
-            guard state.running.isEmpty, state.inFlight == 0 else { return nil }
+            guard !state.spawning, state.running.isEmpty, state.inFlight == 0 else { return nil }
             return state.allExitedCleanly ? 0 : 1
         }
         if let outcome { finished.succeed(outcome) }
@@ -394,10 +376,13 @@ public final class BrowserHost: Sendable {
 
     // MARK: Output
 
-    private func emit(_ members: [(String, JSONValue)], human: String?) {
+    /// Tells the observer, and prints the event: as its JSON line (`HostEvent.json`, cli.md's
+    /// format) with `json`, else as `human` if it has one.
+    private func report(_ event: HostEvent, human: String?) {
+        observer?(event)
         guard configuration.printsEvents else { return }
         if configuration.json {
-            print(JSONValue.object(members).rendered)
+            print(JSONValue.object(event.json).rendered)
         } else if let human {
             print(human)
         }
