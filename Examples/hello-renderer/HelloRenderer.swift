@@ -35,8 +35,7 @@ struct HelloRenderer {
                 } else {
                     try await RendererProcess.adopt(descriptor: descriptor!, browserID: browser, sandbox: sandboxed)
                 }
-            let sandbox = connection.sandbox.isEmpty ? "no sandbox" : "sandbox: " + connection.sandbox.map(\.rawValue).joined(separator: ", ")
-            print("renderer \(connection.rendererID) of browser \(connection.browserID), \(sandbox)")
+            print("renderer \(connection.rendererID) of browser \(connection.browserID), \(SandboxLayer.summary(of: connection.sandbox))")
 
             // 2. The short way: one call per request, for Swift concurrency.
             for url in arguments {

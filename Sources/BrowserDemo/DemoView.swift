@@ -80,8 +80,7 @@ final class DemoView: DownloadHandler, Sendable {
             switch event {
             case .rendererConnected(let id, let browser, let pid, let sandbox):
                 state.renderers[id] = Renderer(id: id, browser: browser, pid: pid, sandbox: sandbox)
-                let layers = sandbox.isEmpty ? "unsandboxed" : "sandbox: " + sandbox.map(\.rawValue).joined(separator: ", ")
-                return "renderer \(id) (\(browser), pid \(pid)) connected, \(layers)"
+                return "renderer \(id) (\(browser), pid \(pid)) connected, \(SandboxLayer.summary(of: sandbox))"
             case .rendererExited(let id, let pid, let status):
                 state.renderers[id, default: Renderer(id: id, browser: "?", pid: pid)].exitStatus = status
                 let how = status == 137 ? "was killed" : "exited with status \(status)"

@@ -100,13 +100,13 @@ package struct RendererConnectionStateMachine {
                     return .badMessage("unknown browser id \(browserID.debugDescription)")
                 }
             }
-            // A renderer can speak for the layers it engaged; the namespaces are the spawner's word.
-            let engaged = Set(hello.sandbox.compactMap(SandboxLayer.init)).subtracting([.userNamespace, .networkNamespace])
-            if spawnedInSandbox, !engaged.contains(.seccompBPF) {
+            // A spawned renderer speaks for the layers it engaged; its namespaces are the spawner's word.
+            let reported = Set(hello.sandbox.compactMap(SandboxLayer.init))
+            let namespaces: Set<SandboxLayer> = [.userNamespace, .networkNamespace]
+            let sandbox = fixedBrowserID == nil ? reported : reported.subtracting(namespaces).union(spawnedInSandbox ? namespaces : [])
+            if spawnedInSandbox, !sandbox.contains(.seccompBPF) {
                 return .badMessage("renderer spawned in the sandbox did not engage seccomp-bpf (a renderer that must run without it needs --no-sandbox)")
             }
-            let claimed = fixedBrowserID == nil ? Set(hello.sandbox.compactMap(SandboxLayer.init)) : engaged
-            let sandbox = spawnedInSandbox ? claimed.union([.userNamespace, .networkNamespace]) : claimed
             state = .ready
             return .welcome(browserID: browserID, sandbox: sandbox.sorted())
         case (.awaitingHello, .statusQuery):

@@ -18,11 +18,10 @@ enum RendererSpawner {
         case file(String)
     }
 
-    /// The renderer could not be started; the description says why.
+    /// The renderer could not be started; the description says why (and, when the kernel refused
+    /// a namespace, which one and that `--no-sandbox` does without).
     struct Failure: Error, CustomStringConvertible {
         var description: String
-        /// The kernel refused this layer of the sandbox (a namespace), rather than anything else.
-        var refusedSandboxLayer = false
     }
 
     /// Spawns `arguments` (the program first, found on PATH if it has no slash) with the child's
@@ -79,10 +78,8 @@ enum RendererSpawner {
         }
         guard pid > 0 else {
             close(browserEnd)
-            throw Failure(
-                description: String(decoding: error.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self),
-                refusedSandboxLayer: refusedLayer != 0
-            )
+            let reason = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw Failure(description: refusedLayer == 0 ? reason : "\(reason); --no-sandbox spawns renderers without the sandbox")
         }
         return (pid, browserEnd)
     }

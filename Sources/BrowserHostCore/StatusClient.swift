@@ -20,20 +20,20 @@ public enum StatusClient {
             ("downloads", .int(Int64(reply.downloads))),
         ]
         let renderers = reply.rendererList.map { renderer in
-            (renderer, renderer.sandbox.compactMap(SandboxLayer.init).map(\.rawValue))
+            (renderer, renderer.sandbox.compactMap(SandboxLayer.init))
         }
         if json {
             let list = renderers.map { renderer, sandbox in
                 JSONValue.object([
                     ("renderer", .int(Int64(renderer.rendererID))), ("browser", .string(renderer.browserID)),
-                    ("pid", .int(Int64(renderer.pid))), ("sandbox", .array(sandbox.map(JSONValue.string))),
+                    ("pid", .int(Int64(renderer.pid))), ("sandbox", .array(sandbox.map { .string($0.rawValue) })),
                 ])
             }
             return JSONValue.object(members + [("renderer_list", .array(list))]).rendered
         }
         let counters = members.map { "\($0.0.replacingOccurrences(of: "_", with: " ")): \($0.1.rendered)" }.joined(separator: ", ")
         let lines = renderers.map { renderer, sandbox in
-            "\nrenderer \(renderer.rendererID) (browser \(renderer.browserID), pid \(renderer.pid)): sandbox \(sandbox.isEmpty ? "none" : sandbox.joined(separator: ", "))"
+            "\nrenderer \(renderer.rendererID) (browser \(renderer.browserID), pid \(renderer.pid)): \(SandboxLayer.summary(of: sandbox))"
         }
         return counters + lines.joined()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import WebRequestKit
 import NIOCore
 import Synchronization
 import WebRequestCLI
@@ -164,7 +165,7 @@ public struct TraceSummary: Sendable {
             output.append(line)
         }
         for (id, renderer) in renderers.sorted(by: { $0.key < $1.key }) {
-            let sandbox = renderer.sandbox.isEmpty ? "unsandboxed" : "sandbox: " + renderer.sandbox.joined(separator: ", ")
+            let sandbox = SandboxLayer.summary(of: renderer.sandbox.compactMap(SandboxLayer.init(rawValue:)))
             output.append("renderer \(id) (browser \(renderer.browser)): \(sandbox)" + (renderer.exitStatus.map { ", exited \($0)" } ?? ""))
         }
         for (renderer, reason) in badMessages { output.append("renderer \(renderer) ended for a bad message: \(reason)") }

@@ -27,7 +27,7 @@ public enum RendererSandbox {
         var error = [CChar](repeating: 0, count: 512)
         let engaged = wrk_sandbox_engage(&error, error.count)
         guard engaged >= 0 else {
-            throw Refused(description: String(decoding: error.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self))
+            throw Refused(description: error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         return layers(in: engaged)
     }

@@ -18,4 +18,10 @@ public enum SandboxLayer: String, CaseIterable, Sendable, Comparable {
     public static func < (lhs: SandboxLayer, rhs: SandboxLayer) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// `layers` for people: `sandbox: user-namespace, network-namespace, seccomp-bpf`, or
+    /// `unsandboxed` when there are none.
+    public static func summary(of layers: [SandboxLayer]) -> String {
+        layers.isEmpty ? "unsandboxed" : "sandbox: " + layers.map(\.rawValue).joined(separator: ", ")
+    }
 }
