@@ -38,8 +38,6 @@ final class Transfer {
     private var action: HopPolicy.Action?
     private var challengeResponse: Response?
     private var challengeBody = Data()
-    /// The final response as delivered, kept for the cache.
-    private var deliveredResponse: Response?
     /// Set when a callback ends the transfer on purpose (stop-on-redirect, no-download-data).
     private var decidedOutcome: WebRequestCompletion?
     private var lastUploadReport: UInt64?
@@ -200,7 +198,7 @@ final class Transfer {
             if let credentials, head.status != 401 {
                 spec.context.authCache[authKey] = credentials
             }
-            if let deliveredResponse { cache.store(deliveredResponse, hop: hop) }
+            cache.store(hop: hop)
             finish(.success)
         case .revalidated?:
             guard let entry = cache.revalidated(hop: hop, notModified: head.headers) else { return finish(.failed(.cacheReadFailure)) }
@@ -314,7 +312,6 @@ final class Transfer {
             return true
         case .deliver:
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
-            deliveredResponse = response
             cache.responseArrived(response, hop: hop, flags: flags)
             spec.sink.send(.response(response))
             if flags.contains(.noDownloadData), hop.method != "HEAD" {

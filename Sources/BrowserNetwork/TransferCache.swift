@@ -19,9 +19,8 @@ struct TransferCache {
     let cache: HTTPCache
     /// The stale entry the current hop asks the server about.
     private(set) var revalidating: CacheEntry?
-    /// The final response's body as it streams, while it may still be stored.
-    private var body: Data?
-    private var responseTime: Double = 0
+    /// The final response being kept for storing: its head, its body so far, when it arrived.
+    private var keeping: (head: Response, body: Data, responseTime: Double)?
 
     init(request: Request, cache: HTTPCache) {
         mode = CacheMode(flags: request.flags, headers: request.headers)
@@ -32,7 +31,7 @@ struct TransferCache {
     /// stale entry has validators).
     mutating func startHop(_ hop: Hop) -> Answer {
         revalidating = nil
-        body = nil
+        keeping = nil
         switch mode {
         case .alwaysMiss:
             return .miss
@@ -72,22 +71,21 @@ struct TransferCache {
             (head.expectedContentLength ?? 0) <= HTTPCache.maximumEntryBytes,
             CachePolicy.isStorable(status: head.status, responseHeaders: head.headers, requestHeaders: hop.headers)
         {
-            body = Data()
-            responseTime = Date().timeIntervalSince1970
+            keeping = (head, Data(), Date().timeIntervalSince1970)
         }
     }
 
     /// Body bytes of the final response; past the entry limit the response is not stored.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard body != nil else { return }
-        body!.append(contentsOf: bytes)
-        if body!.count > HTTPCache.maximumEntryBytes { body = nil }
+        guard keeping != nil else { return }
+        keeping!.body.append(contentsOf: bytes)
+        if keeping!.body.count > HTTPCache.maximumEntryBytes { keeping = nil }
     }
 
     /// The final response arrived whole: store it if it was being kept.
-    func store(_ head: Response, hop: Hop) {
-        guard let body else { return }
-        cache.store(hop.url, response: head, body: body, requestHeaders: hop.headers, responseTime: responseTime)
+    func store(hop: Hop) {
+        guard let keeping else { return }
+        cache.store(hop.url, response: keeping.head, body: keeping.body, requestHeaders: hop.headers, responseTime: keeping.responseTime)
     }
 
     /// The server answered 304 with `headers`: the entry, refreshed and stored again, or `nil`
