@@ -31,14 +31,16 @@ package struct KernelAttempt: Sendable {
     /// Makes the attempt.
     ///
     /// - Parameters:
-    ///   - url: for `direct-connect`, where to connect (a numeric IPv4 host or `localhost`); the
+    ///   - url: for `direct-connect`, where to connect, one that ``DirectTarget`` accepts; the
     ///     path and query go out as an HTTP/1.0 request line, so a test server can count it.
     ///   - path: for `read-file`, the file to open; for `exec`, the program to run.
     package static func attempt(_ misbehaviour: Misbehaviour, url: String?, path: String?) -> KernelAttempt {
         switch misbehaviour {
         case .directConnect:
-            let target = url ?? "http://127.0.0.1:80/"
-            return KernelAttempt(misbehaviour: misbehaviour, target: target, outcome: connectDirectly(to: target))
+            guard let url, let target = DirectTarget(url) else {
+                preconditionFailure("direct-connect needs a URL that DirectTarget accepts: check it first")
+            }
+            return KernelAttempt(misbehaviour: misbehaviour, target: url, outcome: connectDirectly(to: target))
         case .readFile:
             let target = path ?? "/etc/passwd"
             let fd = open(target, O_RDONLY | O_CLOEXEC)
@@ -53,22 +55,37 @@ package struct KernelAttempt: Sendable {
         }
     }
 
-    private static func connectDirectly(to url: String) -> Outcome {
-        guard let components = URLComponents(string: url), let host = components.host else { return .refused(EINVAL) }
+    /// Where `direct-connect` goes: a numeric IPv4 address (or `localhost`) and port, and the
+    /// request line it sends. Parsed before the attempt, so that a URL the attempt cannot use is
+    /// a wrong command line rather than a refusal it never met.
+    package struct DirectTarget {
         var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(components.port ?? 80).bigEndian)
-        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else { return .refused(EINVAL) }
+        var host: String
+        var pathAndQuery: String
+
+        /// `nil` for a URL without a numeric IPv4 host (no name is resolved: the sandbox would
+        /// refuse the resolver's own socket first, and the test would prove nothing).
+        package init?(_ url: String) {
+            guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else { return nil }
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(components.port ?? 80).bigEndian)
+            guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else { return nil }
+            self.host = host
+            pathAndQuery = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
+                + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
+        }
+    }
+
+    private static func connectDirectly(to target: DirectTarget) -> Outcome {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .refused(errno) }
         defer { close(fd) }
+        var address = target.address
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return .refused(errno) }
-        let target = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
-            + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
-        let request = Array("GET \(target) HTTP/1.0\r\nHost: \(host)\r\n\r\n".utf8)
+        let request = Array("GET \(target.pathAndQuery) HTTP/1.0\r\nHost: \(target.host)\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var reply = [UInt8](repeating: 0, count: 512)
         _ = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

@@ -262,6 +262,11 @@ static void parse(options *o, int argc, char **argv) {
     }
     if (!saw_fetch) usage_error("missing the command: fetch or misbehave");
     if (o->misbehave && !o->kind_count) usage_error("missing expected argument '<kinds>'");
+    for (size_t k = 0; k < o->kind_count; k++) {
+        if (strcmp(o->kinds[k], "direct-connect") == 0 && !misbehave_url_is_connectable(o->url)) {
+            usage_error("direct-connect needs --url http://IPV4[:PORT]/PATH (a numeric address: nothing is resolved)");
+        }
+    }
     if (!o->misbehave && !o->url) usage_error("missing expected argument '<url>'");
     if ((o->socket_path == NULL) == (o->ipc_fd < 0)) usage_error("give exactly one of --socket PATH and --ipc-fd N");
 }

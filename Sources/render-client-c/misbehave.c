@@ -37,18 +37,38 @@ static const char *errno_name(int number) {
     }
 }
 
-/* A TCP connection of its own to `url` (http://IPV4-or-localhost[:PORT]/PATH), sending the path
- * as an HTTP/1.0 request line so a test server can count it. Returns 0 or the errno. */
-static int connect_directly(const char *url) {
-    const char *host = strncmp(url, "http://", 7) == 0 ? url + 7 : url;
+typedef struct {
+    struct sockaddr_in address;
+    char host[64];
+    const char *path;
+} direct_target;
+
+/* http://IPV4-or-localhost[:PORT]/PATH; 0 when `url` is not one (no name is resolved). */
+static int parse_direct_target(const char *url, direct_target *target) {
+    if (!url || strncmp(url, "http://", 7) != 0) return 0;
+    const char *host = url + 7;
     const char *slash = strchr(host, '/');
     const char *colon = strchr(host, ':');
-    size_t host_length = colon && (!slash || colon < slash) ? (size_t)(colon - host) : slash ? (size_t)(slash - host) : strlen(host);
-    char name[64];
-    if (host_length >= sizeof name) return EINVAL;
-    snprintf(name, sizeof name, "%.*s", (int)host_length, host);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(colon && (!slash || colon < slash) ? (uint16_t)atoi(colon + 1) : 80)};
-    if (inet_pton(AF_INET, strcmp(name, "localhost") == 0 ? "127.0.0.1" : name, &address.sin_addr) != 1) return EINVAL;
+    if (colon && slash && colon > slash) colon = NULL;
+    size_t host_length = colon ? (size_t)(colon - host) : slash ? (size_t)(slash - host) : strlen(host);
+    if (host_length == 0 || host_length >= sizeof target->host) return 0;
+    snprintf(target->host, sizeof target->host, "%.*s", (int)host_length, host);
+    target->address = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(colon ? (uint16_t)atoi(colon + 1) : 80)};
+    target->path = slash ? slash : "/";
+    return inet_pton(AF_INET, strcmp(target->host, "localhost") == 0 ? "127.0.0.1" : target->host, &target->address.sin_addr) == 1;
+}
+
+int misbehave_url_is_connectable(const char *url) {
+    direct_target target;
+    return parse_direct_target(url, &target);
+}
+
+/* A TCP connection of its own to `url`, sending the path as an HTTP/1.0 request line so a test
+ * server can count it. Returns 0 or the errno. The URL was checked by the command line. */
+static int connect_directly(const char *url) {
+    direct_target target;
+    parse_direct_target(url, &target);
+    struct sockaddr_in address = target.address;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return errno;
     if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
@@ -57,7 +77,7 @@ static int connect_directly(const char *url) {
         return saved;
     }
     char request[1024];
-    int length = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", slash ? slash : "/", name);
+    int length = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", target.path, target.host);
     if (length > 0 && (size_t)length < sizeof request) send(fd, request, (size_t)length, MSG_NOSIGNAL);
     char reply[512];
     (void)recv(fd, reply, sizeof reply, 0);
@@ -138,7 +158,7 @@ int misbehave(wrk_renderer *renderer, const char *const *kinds, size_t count, co
         const char *target;
         int error;
         if (strcmp(kinds[i], "direct-connect") == 0) {
-            target = url ? url : "http://127.0.0.1:80/";
+            target = url;
             error = connect_directly(target);
         } else if (strcmp(kinds[i], "read-file") == 0) {
             target = path ? path : "/etc/passwd";

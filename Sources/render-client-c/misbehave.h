@@ -13,6 +13,9 @@
 
 int misbehaviour_is_known(const char *kind);
 
+/* Whether direct-connect can use `url`: http:// with a numeric IPv4 host (or localhost). */
+int misbehave_url_is_connectable(const char *url);
+
 /* Tries each kind in order, reporting each; stops at the first the kernel let through (exit 1).
  * Then, with a URL, fetches it through the browser. Returns the exit status. */
 int misbehave(wrk_renderer *renderer, const char *const *kinds, size_t count, const char *url, const char *path, int json);

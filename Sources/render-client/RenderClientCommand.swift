@@ -220,6 +220,9 @@ struct Misbehave: AsyncParsableCommand {
         guard !parsed.dropLast().contains(where: { !$0.isStoppedByKernel }) else {
             throw ValidationError("a kind the browser stops ends the renderer, so it can only come last")
         }
+        if parsed.contains(.directConnect), url.flatMap(KernelAttempt.DirectTarget.init) == nil {
+            throw ValidationError("direct-connect needs --url http://IPV4[:PORT]/PATH (a numeric address: nothing is resolved)")
+        }
     }
 
     func run() async throws {

@@ -146,6 +146,34 @@ extension BlackBoxTests {
             }
         }
 
+        /// A sandboxed renderer cannot open files once connected, so it opens them first: a bad
+        /// `--data-file` or `--output` is a wrong command line (exit 2) even with no browser to
+        /// reach (which would be exit 3).
+        @Test(arguments: Renderer.allCases)
+        func filesAreOpenedBeforeTheBrowserIsReached(_ renderer: Renderer) async throws {
+            let nowhere = ["--socket", "/nonexistent/browser.sock", "--sandbox", "fetch", "http://127.0.0.1:1/"]
+            let unreadable = try await ChildProcess.run(renderer.rawValue, nowhere + ["--data-file", "/nonexistent/body"])
+            #expect(unreadable.status == 2, "\(unreadable.stderr)")
+            let unwritable = try await ChildProcess.run(renderer.rawValue, nowhere + ["--output", "/nonexistent/dir/body"])
+            #expect(unwritable.status == 2, "\(unwritable.stderr)")
+            #expect(unwritable.stderr.contains("--output"))
+        }
+
+        /// `direct-connect` resolves nothing: a URL it cannot use is refused on the command line,
+        /// never reported as the kernel's refusal.
+        @Test(arguments: Renderer.allCases)
+        func aDirectConnectionNeedsANumericAddress(_ renderer: Renderer) async throws {
+            for url in ["http://example.test/", "ftp://127.0.0.1/", "not a url"] {
+                let result = try await ChildProcess.run(
+                    renderer.rawValue, ["--socket", "/nonexistent/browser.sock", "misbehave", "direct-connect", "--url", url, "--json"]
+                )
+                #expect(result.status == 2, "\(url): \(result.stderr)")
+                #expect(result.stderr.contains("numeric address"), "\(url): \(result.stderr)")
+            }
+            let missing = try await ChildProcess.run(renderer.rawValue, ["--socket", "/nonexistent/browser.sock", "misbehave", "direct-connect"])
+            #expect(missing.status == 2)
+        }
+
         @Test func statusListsEachRenderersSandbox() async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser([
