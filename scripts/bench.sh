@@ -299,24 +299,29 @@ stop_browser
 # MARK: (6) the sandbox
 
 # Spawn to first completed request, as serve --spawn starts renderers: the browser's own start is
-# in both rows alike; the difference is the namespaces, the filter and Landlock.
-for mode in sandbox no-sandbox; do
-    flag=$([ "$mode" = sandbox ] && echo "" || echo "--no-sandbox")
-    for i in $(seq "$starts"); do
+# in both rows alike; the difference is the namespaces, the filter and Landlock. The two modes
+# take turns, start by start, so that the machine's noise falls on both.
+median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'; }
+for i in $(seq "$starts"); do
+    for mode in sandbox no-sandbox; do
         rm -f "$work/spawn.sock"
         a=$(date +%s%N)
-        "$bin/browser-host" serve --socket "$work/spawn.sock" --downloads "$work/downloads" --exit-when-idle $flag \
+        # serve's switch is --no-sandbox only: the sandbox is its default.
+        "$bin/browser-host" serve --socket "$work/spawn.sock" --downloads "$work/downloads" --exit-when-idle \
+            $([ "$mode" = no-sandbox ] && echo --no-sandbox) \
             --spawn "$bin/render-client fetch $small_url --output /dev/null" >/dev/null 2>&1 \
             || { echo "bench: a $mode renderer start failed" >&2; exit 1; }
         b=$(date +%s%N)
-        echo $(((b - a) / 1000))
-    done | sort -n >"$work/starts-$mode"
-    p50=$(awk '{ a[NR] = $1 } END { print a[int(NR / 2) + 1] }' "$work/starts-$mode")
-    p99=$(awk '{ a[NR] = $1 } END { i = int(NR * 0.99) + 1; if (i > NR) i = NR; print a[i] }' "$work/starts-$mode")
+        echo $(((b - a) / 1000)) >>"$work/starts-$mode"
+    done
+done
+for mode in sandbox no-sandbox; do
+    p50=$(median "$work/starts-$mode" 1)
+    p99=$(sort -n "$work/starts-$mode" | awk '{ a[NR] = $1 } END { i = int(NR * 0.99) + 1; if (i > NR) i = NR; print a[i] }')
     row "spawn-start-$mode" A "$(awk -v p="$p50" 'BEGIN { printf "%.0f", 1e6 / p }')" start/s $na "$p50" "$p99" $na $na $na $na
 done
-echo "spawn-start ratios: sandbox/no-sandbox p50=$(awk -v a="$(head -n $((starts / 2 + 1)) "$work/starts-sandbox" | tail -n 1)" \
-    -v b="$(head -n $((starts / 2 + 1)) "$work/starts-no-sandbox" | tail -n 1)" 'BEGIN { printf "%.2f", a / b }')"
+echo "spawn-start ratios (medians of $starts, in turns): sandbox/no-sandbox=$(awk -v a="$(median "$work/starts-sandbox" 1)" \
+    -v b="$(median "$work/starts-no-sandbox" 1)" 'BEGIN { printf "%.2f", a / b }')"
 
 # Small GETs from one renderer with the filter engaged and without, five runs of each in turns
 # so that the machine's noise falls on both; the medians count, of the rate and of the renderer's
@@ -329,7 +334,6 @@ for round in 1 2 3 4 5; do
         echo "$(field requests_per_second "$out") $(awk -v c="$cpu" -v n="$sandbox_requests" 'BEGIN { printf "%.4f", c * 1000 / n }') $(field p50_us "$out") $(field p99_us "$out") $rss" >>"$work/get-$mode"
     done
 done
-median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'; }
 for mode in sandbox no-sandbox; do
     row "get-1KiB-c16-$mode" A "$(median "$work/get-$mode" 1)" req/s "$(median "$work/get-$mode" 2)" "$(median "$work/get-$mode" 3)" \
         "$(median "$work/get-$mode" 4)" "$(median "$work/get-$mode" 5)" "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
