@@ -49,7 +49,16 @@ public enum BrowserProcess {
     /// - Throws: when the directory cannot be created or its files cannot be read.
     public static func makeRequestContext(name: String, directory: String? = nil) throws -> BrowserRequestContext {
         initialize()
-        return try BrowserRequestContext(name: name, directory: directory.map { URL(fileURLWithPath: $0) })
+        return try BrowserRequestContext(name: name, directory: directory.map { URL(fileURLWithPath: $0) }, inbox: service.inbox)
+    }
+
+    /// Stops the network stack, as `CefShutdown` does: every request in flight completes,
+    /// canceled with `NetworkError.aborted`, cookie files are left as last written, libcurl's
+    /// handles are freed and the network thread exits; returns once it has. As in CEF, there is
+    /// no starting again: a request made afterwards completes at once the same way.
+    public static func shutdown() async {
+        let running = state.withLock { $0 }
+        await running?.shutdown()
     }
 
     /// The running stack's configuration.

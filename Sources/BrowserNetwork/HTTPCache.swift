@@ -42,31 +42,47 @@ final class HTTPCache {
     /// The largest body stored.
     static let maximumEntryBytes = 8 << 20
 
-    private let directory: URL?
-    private let capacity: Int
-    private var memory: [String: CacheEntry] = [:]
-    /// Key → (size, last use), for eviction; on disk, built from the directory at start.
-    private var index: [String: (bytes: Int, used: Double)] = [:]
-    private var totalBytes = 0
+    /// What a cache directory holds, read when its context is created (on the caller's thread,
+    /// so that an unreadable directory fails there) and handed to the network thread.
+    struct Index: Sendable {
+        /// Key → (size, last use), for eviction.
+        var entries: [String: (bytes: Int, used: Double)] = [:]
+        var totalBytes = 0
 
-    init(directory: URL?, capacity: Int = 64 << 20) throws {
-        self.directory = directory
-        self.capacity = capacity
-        if let directory {
+        /// Reads `directory` (created if missing), deleting writes a crash cut short.
+        init(reading directory: URL) throws {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             for name in names where name.hasSuffix(".tmp") {
-                unlink(directory.appendingPathComponent(name).path)  // a write a crash cut short
+                unlink(directory.appendingPathComponent(name).path)
             }
             for name in names where name.hasSuffix(".entry") {
                 let path = directory.appendingPathComponent(name).path
                 let attributes = try? FileManager.default.attributesOfItem(atPath: path)
                 let bytes = (attributes?[.size] as? NSNumber)?.intValue ?? 0
                 let used = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-                index[String(name.dropLast(6))] = (bytes, used)
+                entries[String(name.dropLast(6))] = (bytes, used)
                 totalBytes += bytes
             }
         }
+
+        /// An empty index, for a cache in memory.
+        init() {}
+    }
+
+    private let directory: URL?
+    private let capacity: Int
+    private var memory: [String: CacheEntry] = [:]
+    /// Key → (size, last use), for eviction.
+    private var index: [String: (bytes: Int, used: Double)]
+    private var totalBytes: Int
+
+    /// A cache in `directory` as `existing` found it, or in memory when `directory` is `nil`.
+    init(directory: URL?, existing: Index = Index(), capacity: Int = 64 << 20) {
+        self.directory = directory
+        self.capacity = capacity
+        index = existing.entries
+        totalBytes = existing.totalBytes
     }
 
     static func key(for url: URL) -> String {

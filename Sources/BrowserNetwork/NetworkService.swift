@@ -1,24 +1,27 @@
-import CCurl
 import Foundation
 import Synchronization
 import WebRequestKit
 
-/// The browser's network stack: one thread that owns a libcurl multi handle and every easy
-/// handle, fed through a command queue (`curl_multi_poll` + `curl_multi_wakeup`).
+/// The browser's network stack, as every other thread sees it: a Sendable front that starts
+/// transfers, controls them and shuts the stack down, by posting commands to the network
+/// thread's ``NetworkInbox``.
 ///
-/// Nothing but that thread touches a libcurl handle. Other threads only enqueue commands;
-/// transfers report back through their ``WebRequestEventSink``.
-package final class NetworkService: WebRequestBackend, @unchecked Sendable {
-    // @unchecked: `multi`, `transfers` and `byHandle` belong to the network thread; the queue
-    // is behind a mutex.
-
-    package enum Command: Sendable {
+/// The thread itself and everything libcurl touches (the multi handle, each transfer, each
+/// context's share handles and cache) belong to a ``NetworkLoop`` that only the network thread
+/// ever sees; nothing here holds a libcurl handle.
+package final class NetworkService: WebRequestBackend, Sendable {
+    enum Command: Sendable {
         case start(TransferSpec)
         case cancel(UInt64)
         case resume(UInt64)
         case answerAuth(UInt64, Credentials?)
-        /// Work that must run on the network thread (clearing a context).
-        case perform(@Sendable () -> Void)
+        /// Work on a context's network-thread state (clearing it).
+        case withContext(BrowserRequestContext, @Sendable (ContextState) -> Void)
+        /// A context front went away: free its state.
+        case forgetContext(UInt64)
+        /// End every transfer (canceled, `ERR_ABORTED`), free libcurl's handles, stop the
+        /// thread, then run the closure.
+        case shutdown(@Sendable () -> Void)
     }
 
     package var processType: ProcessType { .browser }
@@ -28,22 +31,19 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     /// What every transfer of this stack is configured with.
     package let configuration: NetworkConfiguration
 
-    private let multi: UnsafeMutableRawPointer
-    private let queue = Mutex<[Command]>([])
+    let inbox: NetworkInbox
     private let nextID = Atomic<UInt64>(1)
-    private let liveTransfers = Atomic<Int>(0)
-    private var transfers: [UInt64: Transfer] = [:]
-    private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
-    /// Transfers holding body bytes to hand on when libcurl's turn ends.
-    private var holdingBody: [Transfer] = []
+    let liveTransfers = Atomic<Int>(0)
 
     package init(configuration: NetworkConfiguration = NetworkConfiguration()) throws {
         self.configuration = configuration
-        CurlGlobal.initialize()
-        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
-        self.multi = multi
-        globalContext = try BrowserRequestContext(name: "global", directory: nil)
-        let thread = Thread { [unowned self] in self.run() }
+        let inbox = try NetworkInbox()
+        self.inbox = inbox
+        globalContext = try BrowserRequestContext(name: "global", directory: nil, inbox: inbox)
+        // The thread keeps its front alive until it shuts down.
+        let thread = Thread { [self] in
+            NetworkLoop(service: self).run()
+        }
         thread.name = "WebRequestKit network"
         thread.start()
     }
@@ -60,7 +60,7 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     ) throws(WebRequestCreateError) -> any WebRequestTransfer {
         let browserContext: BrowserRequestContext
         if let context {
-            guard let own = context as? BrowserRequestContext else {
+            guard let own = context as? BrowserRequestContext, own.inbox === inbox else {
                 throw WebRequestCreateError(
                     .foreignRequestContext,
                     "request context \(context.name.debugDescription) does not belong to this browser process"
@@ -74,7 +74,8 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
     }
 
     /// Starts a validated request for a process of kind `origin` (a renderer's requests are
-    /// submitted by the browser on its behalf) and returns the handle that controls it.
+    /// submitted by the browser on its behalf) and returns the handle that controls it. After
+    /// ``shutdown()`` the request completes at once, canceled with `ERR_ABORTED`.
     ///
     /// - Parameter uploadStream: the body, when it arrives in pieces (a renderer's upload); the
     ///   request's bytes element is then only a placeholder.
@@ -86,7 +87,7 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
         uploadStream: UploadStream? = nil
     ) -> TransferHandle {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let handle = TransferHandle(id: id, service: self)
+        let handle = TransferHandle(id: id, inbox: inbox)
         liveTransfers.wrappingAdd(1, ordering: .relaxed)
         let spec = TransferSpec(
             id: id,
@@ -97,81 +98,99 @@ package final class NetworkService: WebRequestBackend, @unchecked Sendable {
             flow: handle.flow,
             uploadStream: uploadStream
         )
-        enqueue(.start(spec))
+        if !inbox.post(.start(spec)) {
+            liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+            sink.send(.complete(.shutDown))
+        }
         return handle
     }
 
-    package func enqueue(_ command: Command) {
-        let wasEmpty = queue.withLock { commands in
-            defer { commands.append(command) }
-            return commands.isEmpty
+    /// Stops the network stack, as `CefShutdown` does: every transfer in flight completes,
+    /// canceled with `ERR_ABORTED`; libcurl's handles are freed and the network thread exits.
+    /// Returns once it has. A request made afterwards completes at once the same way.
+    package func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if !inbox.post(.shutdown { continuation.resume() }) {
+                continuation.resume()  // already shut down
+            }
         }
+    }
+}
+
+extension WebRequestCompletion {
+    /// How a transfer ends when the network stack shuts down under it.
+    static let shutDown = WebRequestCompletion(status: .canceled, error: .aborted)
+}
+
+/// The network thread's inbox: any thread posts commands, the thread takes them all at once.
+/// Posting into an empty inbox writes a byte to a pipe that `curl_multi_poll` watches, so one
+/// wake-up carries a whole batch. Once the thread has shut down the inbox is closed.
+final class NetworkInbox: Sendable {
+    private struct State {
+        var commands: [NetworkService.Command] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    /// The pipe's read end, which the network thread polls beside libcurl's sockets.
+    let wakeDescriptor: Int32
+    private let wakeWriter: Int32
+
+    init() throws {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)
+        }
+        (wakeDescriptor, wakeWriter) = (ends[0], ends[1])
+    }
+
+    deinit {
+        Glibc.close(wakeDescriptor)
+        Glibc.close(wakeWriter)
+    }
+
+    /// Queues `command`; `false` when the thread has shut down and nothing will take it.
+    @discardableResult
+    func post(_ command: NetworkService.Command) -> Bool {
+        let wasEmpty: Bool? = state.withLock { state in
+            guard !state.closed else { return nil }
+            defer { state.commands.append(command) }
+            return state.commands.isEmpty
+        }
+        guard let wasEmpty else { return false }
         // One wake-up per batch: a command that finds others queued rides on the wake-up the
         // first of them sent (the thread has not taken the queue yet, or it would be empty).
-        if wasEmpty { curl_multi_wakeup(multi) }
+        if wasEmpty {
+            var byte: UInt8 = 1
+            _ = write(wakeWriter, &byte, 1)
+        }
+        return true
     }
 
-    // MARK: The network thread
-
-    private func run() {
-        var running: Int32 = 0
-        while true {
-            for command in queue.withLock({ commands in defer { commands.removeAll() }; return commands }) {
-                apply(command)
-            }
-            curl_multi_perform(multi, &running)
-            for transfer in holdingBody {
-                transfer.releaseHeldBody()
-            }
-            holdingBody.removeAll(keepingCapacity: true)
-            var remaining: Int32 = 0
-            while let message = curl_multi_info_read(multi, &remaining) {
-                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                    let transfer = byHandle[easy]
-                else { continue }
-                transfer.hopFinished(result: message.pointee.data.result)
-            }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+    /// Everything posted so far. The thread empties the pipe before it takes, so a post that
+    /// lands after the take wakes the next poll.
+    func take() -> [NetworkService.Command] {
+        state.withLock { state in
+            defer { state.commands.removeAll() }
+            return state.commands
         }
     }
 
-    private func apply(_ command: Command) {
-        switch command {
-        case .start(let spec):
-            let transfer = Transfer(spec: spec, service: self)
-            transfers[spec.id] = transfer
-            transfer.begin()
-        case .cancel(let id):
-            transfers[id]?.cancel()
-        case .resume(let id):
-            transfers[id]?.resume()
-        case .answerAuth(let id, let credentials):
-            transfers[id]?.answerAuth(credentials)
-        case .perform(let work):
-            work()
+    /// Empties the pipe after a wake-up.
+    func acknowledgeWakeup() {
+        var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while read(wakeDescriptor, &bytes, MemoryLayout.size(ofValue: bytes)) == MemoryLayout.size(ofValue: bytes) {}
+    }
+
+    /// Refuses every later post and returns what was posted before.
+    func close() -> [NetworkService.Command] {
+        state.withLock { state in
+            state.closed = true
+            defer { state.commands.removeAll() }
+            return state.commands
         }
-    }
-
-    // MARK: Used by transfers, on the network thread
-
-    func attach(_ easy: UnsafeMutableRawPointer, to transfer: Transfer) {
-        byHandle[easy] = transfer
-        curl_multi_add_handle(multi, easy)
-    }
-
-    func detach(_ easy: UnsafeMutableRawPointer) {
-        curl_multi_remove_handle(multi, easy)
-        byHandle[easy] = nil
-    }
-
-    /// `transfer` holds body bytes to hand on when libcurl's turn ends.
-    func holdsBody(_ transfer: Transfer) {
-        holdingBody.append(transfer)
-    }
-
-    func retire(_ transfer: Transfer) {
-        guard transfers.removeValue(forKey: transfer.id) != nil else { return }
-        liveTransfers.wrappingSubtract(1, ordering: .relaxed)
     }
 }
 
@@ -202,63 +221,15 @@ package struct TransferSpec: Sendable {
 /// Controls one transfer from any thread.
 package struct TransferHandle: WebRequestTransfer {
     package let id: UInt64
-    let service: NetworkService
+    let inbox: NetworkInbox
     let flow = FlowControl()
 
     package func cancel() {
-        service.enqueue(.cancel(id))
+        inbox.post(.cancel(id))
     }
 
     /// Wakes a transfer paused for want of upload data.
     package func resume() {
-        service.enqueue(.resume(id))
-    }
-}
-
-/// How much delivered body is waiting for its consumer. Past ``highWater`` the transfer pauses
-/// (libcurl keeps the chunk and offers it again); it resumes once the backlog drains to
-/// ``lowWater``. This bounds memory however slow the consumer is.
-package final class FlowControl: Sendable {
-    static let highWater = 1 << 20
-    static let lowWater = 256 << 10
-
-    private struct State {
-        var pending = 0
-        var paused = false
-    }
-
-    private let state = Mutex(State())
-
-    /// Across every transfer of the process: how often one paused, and the largest backlog one
-    /// had. Tests read these to see the bound hold.
-    package static let pauses = Atomic<Int>(0)
-    package static let peakBacklog = Atomic<Int>(0)
-
-    /// Reserves room for `bytes`; `false` means pause (nothing reserved).
-    func admit(_ bytes: Int) -> Bool {
-        let backlog: Int? = state.withLock { state in
-            guard state.pending < Self.highWater else {
-                state.paused = true
-                return nil
-            }
-            state.pending += bytes
-            return state.pending
-        }
-        guard let backlog else {
-            Self.pauses.wrappingAdd(1, ordering: .relaxed)
-            return false
-        }
-        Self.peakBacklog.max(backlog, ordering: .relaxed)
-        return true
-    }
-
-    /// Releases `bytes`; `true` means the transfer was paused and should resume now.
-    func consume(_ bytes: Int) -> Bool {
-        state.withLock { state in
-            state.pending -= bytes
-            guard state.paused, state.pending <= Self.lowWater else { return false }
-            state.paused = false
-            return true
-        }
+        inbox.post(.resume(id))
     }
 }

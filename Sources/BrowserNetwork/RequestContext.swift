@@ -1,58 +1,60 @@
 import CCurl
 import Foundation
+import Synchronization
 public import WebRequestKit
 
 /// A request context of the browser process: its own cookie jar, connection pool, DNS and TLS
 /// session caches and credential cache, none shared with another context. CEF's
 /// `CefRequestContext`.
 ///
-/// Each context holds two libcurl share handles: one for requests with
-/// `RequestFlags.allowStoredCredentials` (which also shares the cookie jar) and one for
-/// requests without, so that uncredentialed requests never see or set a cookie. Chromium keeps
-/// the two kinds on separate sockets for the same reason (its privacy mode).
+/// This is the context as every thread sees it: a name, a directory, and what was read from
+/// that directory when it was made. Its libcurl state lives on the network thread, in a
+/// ``ContextState`` the network thread makes on first use and frees when this front goes away.
 ///
 /// A context made with a directory keeps its cookies in `cookies.txt` there, rewritten through a
 /// temporary file and a rename whenever they change, so a crash leaves the old file or the new
 /// one, never half of one. Session cookies are kept too (CEF's `persist_session_cookies`).
-public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
-    // @unchecked: the share handles and the caches below are used only on the network thread,
-    // after `init` has finished with them.
-
+public final class BrowserRequestContext: RequestContext, Sendable {
     /// The context's name: `"global"` for the global context.
     public let name: String
     /// Where the context keeps its state, or `nil` for a context in memory.
     public let directory: URL?
 
-    let credentialedShare: UnsafeMutableRawPointer
-    let anonymousShare: UnsafeMutableRawPointer
-    /// The HTTP cache: in memory, or in `directory/cache` (network thread only).
-    let cache: HTTPCache
+    private static let nextID = Atomic<UInt64>(1)
+    /// Names this context's state on the network thread.
+    let id: UInt64
+    /// The cookie file's lines when the context was made.
+    let savedCookies: [String]
+    /// The cache directory's entries when the context was made.
+    let cacheIndex: HTTPCache.Index
+    /// The inbox of the network stack this context belongs to.
+    let inbox: NetworkInbox
 
-    /// What `cookies.txt` holds now (network thread only).
-    private var savedCookies: [String] = []
-    /// Credentials that answered a challenge, by "host:port realm" (network thread only).
-    var authCache: [String: Credentials] = [:]
-
-    /// Creates a context; with a `directory`, loads the cookies kept there.
+    /// Creates a context of the stack behind `inbox`; with a `directory`, reads the cookies and
+    /// cache entries kept there.
     ///
-    /// - Throws: when the directory cannot be created or its cookie file cannot be read.
-    init(name: String, directory: URL?) throws {
-        CurlGlobal.initialize()
+    /// - Throws: when the directory cannot be created or its files cannot be read.
+    init(name: String, directory: URL?, inbox: NetworkInbox) throws {
         self.name = name
         self.directory = directory
-        credentialedShare = Self.makeShare(cookies: true)
-        anonymousShare = Self.makeShare(cookies: false)
-        cache = try HTTPCache(directory: directory?.appendingPathComponent("cache"))
+        self.inbox = inbox
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        var lines: [String] = []
         if let directory {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            cacheIndex = try HTTPCache.Index(reading: directory.appendingPathComponent("cache"))
             let file = directory.appendingPathComponent("cookies.txt")
             if FileManager.default.fileExists(atPath: file.path) {
-                let lines = try String(contentsOf: file, encoding: .utf8)
+                lines = try String(contentsOf: file, encoding: .utf8)
                     .split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-                loadCookies(lines)
-                savedCookies = lines
             }
+        } else {
+            cacheIndex = HTTPCache.Index()
         }
+        savedCookies = lines
+    }
+
+    deinit {
+        inbox.post(.forgetContext(id))
     }
 
     /// What ``clear(_:)`` removes.
@@ -68,17 +70,53 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
         public static let all: ClearedData = [.cache, .cookies, .credentials]
     }
 
-    /// Removes this context's cache entries, cookies or credentials; returns once they are gone.
+    /// Removes this context's cache entries, cookies or credentials; returns once they are gone
+    /// (at once when the network stack has shut down).
     public func clear(_ data: ClearedData = .all) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            BrowserProcess.service.enqueue(.perform { [self] in
-                clearOnNetworkThread(data)
+            let posted = inbox.post(.withContext(self) { state in
+                state.clear(data)
                 continuation.resume()
             })
+            if !posted { continuation.resume() }
         }
     }
+}
 
-    private func clearOnNetworkThread(_ data: ClearedData) {
+/// A request context's libcurl state, owned by the network thread: two share handles, the HTTP
+/// cache, the cookie file's last contents and the credentials that answered challenges.
+///
+/// One share handle is for requests with `RequestFlags.allowStoredCredentials` (it also shares
+/// the cookie jar), one for requests without, so that uncredentialed requests never see or set
+/// a cookie. Chromium keeps the two kinds on separate sockets for the same reason (its privacy
+/// mode).
+final class ContextState {
+    let directory: URL?
+    let credentialedShare: UnsafeMutableRawPointer
+    let anonymousShare: UnsafeMutableRawPointer
+    let cache: HTTPCache
+    /// What `cookies.txt` holds now.
+    private var savedCookies: [String]
+    /// Credentials that answered a challenge, by "host:port realm".
+    var authCache: [String: Credentials] = [:]
+
+    /// The state `context` describes, its jar loaded with the cookies its front read.
+    init(_ context: BrowserRequestContext) {
+        CurlGlobal.initialize()
+        directory = context.directory
+        credentialedShare = Self.makeShare(cookies: true)
+        anonymousShare = Self.makeShare(cookies: false)
+        cache = HTTPCache(directory: context.directory?.appendingPathComponent("cache"), existing: context.cacheIndex)
+        savedCookies = context.savedCookies
+        loadCookies(savedCookies)
+    }
+
+    deinit {
+        curl_share_cleanup(credentialedShare)
+        curl_share_cleanup(anonymousShare)
+    }
+
+    func clear(_ data: BrowserRequestContext.ClearedData) {
         if data.contains(.cache) { cache.removeAll() }
         if data.contains(.credentials) { authCache.removeAll() }
         if data.contains(.cookies), let easy = curl_easy_init() {
@@ -87,11 +125,6 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
             ccurl_easy_setopt_string(easy, CURLOPT_COOKIELIST, "ALL")
             persistCookies(using: easy)
         }
-    }
-
-    deinit {
-        curl_share_cleanup(credentialedShare)
-        curl_share_cleanup(anonymousShare)
     }
 
     private static func makeShare(cookies: Bool) -> UnsafeMutableRawPointer {
@@ -105,7 +138,7 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
     }
 
     private func loadCookies(_ lines: [String]) {
-        guard let easy = curl_easy_init() else { return }
+        guard !lines.isEmpty, let easy = curl_easy_init() else { return }
         defer { curl_easy_cleanup(easy) }
         ccurl_easy_setopt_share(easy, credentialedShare)
         for line in lines {
@@ -113,7 +146,7 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
         }
     }
 
-    /// Every cookie in the jar, in libcurl's Netscape format. Network thread only.
+    /// Every cookie in the jar, in libcurl's Netscape format.
     func cookieLines(using easy: UnsafeMutableRawPointer) -> [String] {
         var list: UnsafeMutablePointer<curl_slist>?
         guard ccurl_easy_getinfo_slist(easy, CURLINFO_COOKIELIST, &list) == CURLE_OK else { return [] }
@@ -128,7 +161,7 @@ public final class BrowserRequestContext: RequestContext, @unchecked Sendable {
     }
 
     /// Writes the jar to disk if this context has a directory and the jar changed since the
-    /// last write. Called on the network thread after each credentialed hop.
+    /// last write. Called after each credentialed hop.
     func persistCookies(using easy: UnsafeMutableRawPointer) {
         guard let directory else { return }
         let lines = cookieLines(using: easy)

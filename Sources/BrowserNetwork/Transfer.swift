@@ -21,7 +21,9 @@ final class Transfer {
 
     let id: UInt64
     private let spec: TransferSpec
-    private unowned let service: NetworkService
+    private unowned let loop: NetworkLoop
+    /// The context's network-thread state: share handles, cache, cookie file, credentials.
+    private let context: ContextState
     private let policy: HopPolicy
     private var hop: Hop
     private var redirects = 0
@@ -56,14 +58,15 @@ final class Transfer {
 
     private var flags: RequestFlags { spec.request.flags }
 
-    init(spec: TransferSpec, service: NetworkService) {
+    init(spec: TransferSpec, loop: NetworkLoop) {
         self.id = spec.id
         self.spec = spec
-        self.service = service
+        self.loop = loop
+        self.context = loop.state(for: spec.context)
         let url = URL(string: spec.request.url)!  // validated by `create`
         self.hop = Hop(url: url, method: spec.request.method, body: spec.request.postData?.elements.first, headers: spec.request.headers)
         self.policy = HopPolicy(origin: spec.origin, flags: spec.request.flags)
-        self.cache = TransferCache(request: spec.request, cache: spec.context.cache)
+        self.cache = TransferCache(request: spec.request, cache: context.cache)
     }
 
     // MARK: Commands
@@ -84,7 +87,12 @@ final class Transfer {
         isFinished = true
         heldBody = Data()
         releaseHop()
-        service.retire(self)
+        loop.retire(self)
+    }
+
+    /// Ends the transfer now with `outcome` (the stack is shutting down).
+    func abort(_ outcome: WebRequestCompletion) {
+        finish(outcome)
     }
 
     func resume() {
@@ -157,17 +165,17 @@ final class Transfer {
         let sendsCookies = flags.contains(.allowStoredCredentials)
         let setup = EasyHandle.Setup(
             url: hop.url.absoluteString,
-            share: sendsCookies ? spec.context.credentialedShare : spec.context.anonymousShare,
+            share: sendsCookies ? context.credentialedShare : context.anonymousShare,
             sendsCookies: sendsCookies,
             credentials: credentials,
             headerLines: lines,
             body: upload.map { .upload(method: hop.method, size: Int64($0.size), reportsProgress: flags.contains(.reportUploadProgress)) }
                 ?? .none(method: hop.method),
-            idleTimeout: service.configuration.idleTimeout
+            idleTimeout: loop.configuration.idleTimeout
         )
         guard let easy = EasyHandle(setup, for: self) else { return finish(.failed(.insufficientResources)) }
         self.easy = easy
-        service.attach(easy.pointer, to: self)
+        loop.attach(easy.pointer, to: self)
     }
 
     /// libcurl finished the current hop.
@@ -175,7 +183,7 @@ final class Transfer {
         guard let easy else { return }
         let osErrno = easy.osErrno
         if flags.contains(.allowStoredCredentials) {
-            spec.context.persistCookies(using: easy.pointer)
+            context.persistCookies(using: easy.pointer)
         }
         releaseHop()
 
@@ -196,7 +204,7 @@ final class Transfer {
             finish(.failed(.emptyResponse))
         case .deliver?:
             if let credentials, head.status != 401 {
-                spec.context.authCache[authKey] = credentials
+                context.authCache[authKey] = credentials
             }
             cache.store(hop: hop)
             finish(.success)
@@ -223,14 +231,13 @@ final class Transfer {
         case .stopAtRedirect?:
             break  // decided in the header callback
         case .authenticate(let challenge)?:
-            if let cached = spec.context.authCache[authKey], cached != credentials, authAttempts == 0 {
+            if let cached = context.authCache[authKey], cached != credentials, authAttempts == 0 {
                 credentials = cached
                 authAttempts += 1
                 return startHop()
             }
-            let service = self.service
-            let id = self.id
-            let callback = AuthCallback { answer in service.enqueue(.answerAuth(id, answer)) }
+            let (inbox, id) = (loop.inbox, self.id)
+            let callback = AuthCallback { answer in inbox.post(.answerAuth(id, answer)) }
             spec.sink.send(.authChallenge(challenge, callback))
         }
     }
@@ -256,7 +263,7 @@ final class Transfer {
 
     private func releaseHop() {
         if let easy {
-            service.detach(easy.pointer)
+            loop.detach(easy.pointer)
             easy.release()
             self.easy = nil
         }
@@ -269,7 +276,7 @@ final class Transfer {
         isFinished = true
         releaseHop()
         spec.sink.send(.complete(outcome))
-        service.retire(self)
+        loop.retire(self)
     }
 
     private func deliverChallengeResponse() {
@@ -339,7 +346,7 @@ final class Transfer {
             if heldBody.count + bytes.count > Self.heldBodyLimit { releaseHeldBody() }
             if heldBody.isEmpty {
                 heldBody.reserveCapacity(max(Self.heldBodyLimit, bytes.count))
-                service.holdsBody(self)
+                loop.holdsBody(self)
             }
             heldBody.append(contentsOf: bytes)
             if heldBody.count >= Self.heldBodyLimit { releaseHeldBody() }
@@ -359,11 +366,9 @@ final class Transfer {
         let data = heldBody
         heldBody = Data()
         let count = data.count
-        let flow = spec.flow
-        let service = self.service
-        let id = self.id
+        let (flow, inbox, id) = (spec.flow, loop.inbox, self.id)
         spec.sink.send(.data(data)) {
-            if flow.consume(count) { service.enqueue(.resume(id)) }
+            if flow.consume(count) { inbox.post(.resume(id)) }
         }
     }
 

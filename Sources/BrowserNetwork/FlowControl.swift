@@ -1,0 +1,49 @@
+import Synchronization
+
+/// How much delivered body is waiting for its consumer. Past ``highWater`` the transfer pauses
+/// (libcurl keeps the chunk and offers it again); it resumes once the backlog drains to
+/// ``lowWater``. This bounds memory however slow the consumer is.
+package final class FlowControl: Sendable {
+    static let highWater = 1 << 20
+    static let lowWater = 256 << 10
+
+    private struct State {
+        var pending = 0
+        var paused = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Across every transfer of the process: how often one paused, and the largest backlog one
+    /// had. Tests read these to see the bound hold.
+    package static let pauses = Atomic<Int>(0)
+    package static let peakBacklog = Atomic<Int>(0)
+
+    /// Reserves room for `bytes`; `false` means pause (nothing reserved).
+    func admit(_ bytes: Int) -> Bool {
+        let backlog: Int? = state.withLock { state in
+            guard state.pending < Self.highWater else {
+                state.paused = true
+                return nil
+            }
+            state.pending += bytes
+            return state.pending
+        }
+        guard let backlog else {
+            Self.pauses.wrappingAdd(1, ordering: .relaxed)
+            return false
+        }
+        Self.peakBacklog.max(backlog, ordering: .relaxed)
+        return true
+    }
+
+    /// Releases `bytes`; `true` means the transfer was paused and should resume now.
+    func consume(_ bytes: Int) -> Bool {
+        state.withLock { state in
+            state.pending -= bytes
+            guard state.paused, state.pending <= Self.lowWater else { return false }
+            state.paused = false
+            return true
+        }
+    }
+}

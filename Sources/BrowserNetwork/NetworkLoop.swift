@@ -1,0 +1,134 @@
+import CCurl
+import Foundation
+import Synchronization
+import WebRequestKit
+
+/// The network thread and everything it owns: a libcurl multi handle with every easy handle,
+/// the transfers by id and by handle, and each request context's libcurl state. Created on the
+/// thread and never seen by another, so none of it needs a lock or a `Sendable` promise.
+///
+/// The loop takes the ``NetworkInbox``'s commands, lets libcurl run (`curl_multi_perform`),
+/// hands on the body bytes transfers gathered during that turn, completes the hops libcurl
+/// finished, and sleeps in `curl_multi_poll` until a socket, a timer or the inbox's pipe
+/// wakes it, until a shutdown command ends it.
+final class NetworkLoop {
+    let service: NetworkService
+    private let multi: UnsafeMutableRawPointer
+    private var transfers: [UInt64: Transfer] = [:]
+    private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// Transfers holding body bytes to hand on when libcurl's turn ends.
+    private var holdingBody: [Transfer] = []
+    /// Each live context's libcurl state, by context id, made on first use.
+    private var contexts: [UInt64: ContextState] = [:]
+
+    init(service: NetworkService) {
+        self.service = service
+        CurlGlobal.initialize()
+        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        self.multi = multi
+    }
+
+    var configuration: NetworkConfiguration { service.configuration }
+    var inbox: NetworkInbox { service.inbox }
+
+    func run() {
+        var running: Int32 = 0
+        var wake = curl_waitfd(fd: inbox.wakeDescriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let commands = inbox.take()
+            for (index, command) in commands.enumerated() {
+                if case .shutdown(let done) = command {
+                    return stop(leftOver: commands[(index + 1)...] + inbox.close(), then: done)
+                }
+                apply(command)
+            }
+            curl_multi_perform(multi, &running)
+            for transfer in holdingBody {
+                transfer.releaseHeldBody()
+            }
+            holdingBody.removeAll(keepingCapacity: true)
+            var remaining: Int32 = 0
+            while let message = curl_multi_info_read(multi, &remaining) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                    let transfer = byHandle[easy]
+                else { continue }
+                transfer.hopFinished(result: message.pointee.data.result)
+            }
+            wake.revents = 0
+            curl_multi_poll(multi, &wake, 1, 1000, nil)
+            if wake.revents != 0 { inbox.acknowledgeWakeup() }
+        }
+    }
+
+    private func apply(_ command: NetworkService.Command) {
+        switch command {
+        case .start(let spec):
+            let transfer = Transfer(spec: spec, loop: self)
+            transfers[spec.id] = transfer
+            transfer.begin()
+        case .cancel(let id):
+            transfers[id]?.cancel()
+        case .resume(let id):
+            transfers[id]?.resume()
+        case .answerAuth(let id, let credentials):
+            transfers[id]?.answerAuth(credentials)
+        case .withContext(let context, let work):
+            work(state(for: context))
+        case .forgetContext(let id):
+            contexts[id] = nil
+        case .shutdown(let done):
+            done()  // a second shutdown in the batch that stopped the loop
+        }
+    }
+
+    /// Ends the loop: what was posted before the inbox closed is carried out (a start ends at
+    /// once), every transfer ends canceled with `ERR_ABORTED`, and libcurl's handles are freed
+    /// (easy handles before the share handles they use, the multi handle last).
+    private func stop(leftOver: some Sequence<NetworkService.Command>, then done: @Sendable () -> Void) {
+        for command in leftOver {
+            if case .start(let spec) = command {
+                service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+                spec.sink.send(.complete(.shutDown))
+            } else {
+                apply(command)
+            }
+        }
+        for transfer in Array(transfers.values) {
+            transfer.abort(.shutDown)
+        }
+        holdingBody.removeAll()
+        contexts.removeAll()
+        curl_multi_cleanup(multi)
+        done()
+    }
+
+    // MARK: Used by transfers, on the network thread
+
+    /// The network-thread state of `context`, made from what its front read when it was created.
+    func state(for context: BrowserRequestContext) -> ContextState {
+        if let state = contexts[context.id] { return state }
+        let state = ContextState(context)
+        contexts[context.id] = state
+        return state
+    }
+
+    func attach(_ easy: UnsafeMutableRawPointer, to transfer: Transfer) {
+        byHandle[easy] = transfer
+        curl_multi_add_handle(multi, easy)
+    }
+
+    func detach(_ easy: UnsafeMutableRawPointer) {
+        curl_multi_remove_handle(multi, easy)
+        byHandle[easy] = nil
+    }
+
+    /// `transfer` holds body bytes to hand on when libcurl's turn ends.
+    func holdsBody(_ transfer: Transfer) {
+        holdingBody.append(transfer)
+    }
+
+    func retire(_ transfer: Transfer) {
+        guard transfers.removeValue(forKey: transfer.id) != nil else { return }
+        service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+    }
+}
