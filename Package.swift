@@ -5,11 +5,13 @@
 // The module graph follows the process split:
 //   common:   WebRequestKit (public API, both processes), WebRequestCLI (the `fetch` commands' options and output)
 //   IPC:      WebRequestIPC (generated protobuf messages, framing, conversions), used by both sides
-//   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore -> browser-host
+//   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore (no CLI)
+//             -> BrowserHostCLI (what the commands print) -> browser-host
 //   renderer: RendererCore (WebRequest over IPC; no libcurl in reach) -> render-client
 //             CProtobufC -> CWebRequest (the same protocol in C, on libprotobuf-c) -> render-client-c
 //   sandbox:  CSeccomp -> CSandbox (layer 1 for the browser's spawner, layer 2 for both renderers)
-//   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server
+//   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server, BrowserDemo -> browser-demo
+// docs/architecture.md draws the graph with the reason for each edge.
 import PackageDescription
 
 /// Our own C is built with every warning an error, and with DWARF 4 (Debian's valgrind reads no newer).
@@ -22,6 +24,8 @@ let package = Package(
         .library(name: "BrowserNetwork", targets: ["BrowserNetwork"]),
         .library(name: "RendererCore", targets: ["RendererCore"]),
         .executable(name: "browser-host", targets: ["browser-host"]),
+        // The demo is a program of its own, so that the shipped browser-host links no test server.
+        .executable(name: "browser-demo", targets: ["browser-demo"]),
         .executable(name: "render-client", targets: ["render-client"]),
         .executable(name: "render-client-c", targets: ["render-client-c"]),
         .executable(name: "test-web-server", targets: ["test-web-server"]),
@@ -110,17 +114,41 @@ let package = Package(
                 "BrowserNetwork",
                 "CSandbox",
                 "WebRequestKit",
-                "WebRequestCLI",
                 "WebRequestIPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // What browser-host's commands parse and print: observers of the core's events.
+        .target(
+            name: "BrowserHostCLI",
+            dependencies: [
+                "BrowserHostCore",
+                "BrowserNetwork",
+                "WebRequestCLI",
+                "WebRequestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "browser-host",
+            dependencies: [
+                "BrowserHostCLI",
+                "BrowserHostCore",
+                "BrowserNetwork",
+                "WebRequestCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The demo: the embedded web server, a browser process and its renderers, drawn live.
         .target(
             name: "BrowserDemo",
             dependencies: [
+                "BrowserHostCLI",
                 "BrowserHostCore",
                 "TestWebServer",
                 "WebRequestCLI",
@@ -129,10 +157,9 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "browser-host",
+            name: "browser-demo",
             dependencies: [
                 "BrowserDemo",
-                "BrowserHostCore",
                 "WebRequestCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -221,8 +248,8 @@ let package = Package(
         .testTarget(
             name: "BrowserHostTests",
             dependencies: [
-                "BrowserHostCore", "TestWebServer", "WebRequestIPC", "CWebRequest", "browser-host", "render-client",
-                "render-client-c", "hello-renderer",
+                "BrowserHostCore", "BrowserHostCLI", "TestWebServer", "WebRequestIPC", "CWebRequest", "browser-host",
+                "browser-demo", "render-client", "render-client-c", "hello-renderer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

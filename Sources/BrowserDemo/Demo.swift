@@ -1,10 +1,11 @@
+import BrowserHostCLI
 import BrowserHostCore
 import Foundation
 import TestWebServer
 import WebRequestCLI
 import WebRequestKit
 
-/// `browser-host demo`: the embedded web server, a browser process, and four renderer processes
+/// `browser-demo`: the embedded web server, a browser process, and four renderer processes
 /// on different browser ids and contexts, three running bundled scenarios and one compromised,
 /// drawn live; then a summary that checks what must have happened.
 public enum Demo {
@@ -57,8 +58,7 @@ public enum Demo {
                     trace.record(event)
                     view.record(event)
                 },
-                rendererLogDirectory: directory,
-                printsEvents: false
+                rendererOutput: .logDirectory(directory)
             )
             view.begin()
             _ = try await BrowserHost.run(configuration)

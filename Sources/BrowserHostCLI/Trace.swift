@@ -1,8 +1,9 @@
 import Foundation
-import WebRequestKit
+public import BrowserHostCore
 import NIOCore
 import Synchronization
 import WebRequestCLI
+import WebRequestKit
 
 /// `serve --trace FILE`: every ``HostEvent`` as one JSON line with the milliseconds since the
 /// browser started (`"t_ms"`), in the spirit of Chromium's net-export log.

@@ -4,9 +4,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
-import WebRequestCLI
 internal import WebRequestIPC
-import WebRequestKit
+internal import WebRequestKit
 
 /// `browser-host serve`: the browser process with its renderers. It listens on a Unix-domain
 /// socket, spawns the renderers it was told to with one end of a socketpair, fixes each
@@ -21,18 +20,14 @@ public final class BrowserHost: Sendable {
         public var browsers: [String: String]
         public var spawnCommands: [String]
         public var exitWhenIdle: Bool
-        public var json: Bool
         /// Hears about downloads before they start and as they progress, or `nil`.
         public var downloadHandler: (any DownloadHandler)?
         /// Hears every ``HostEvent`` as it happens (from several threads, one at a time per
-        /// request), or `nil`. The trace and the demo are observers.
+        /// request), or `nil`. What `serve` prints, its trace and the demo's view are observers:
+        /// the host itself prints nothing.
         public var observer: (@Sendable (HostEvent) -> Void)?
-        /// Where spawned renderers write their standard output and error
-        /// (`renderer-ID.log`), or `nil` to share the browser's streams.
-        public var rendererLogDirectory: String?
-        /// Print what happens on standard output (as JSON lines with `json`); off when an
-        /// embedder (the demo) shows events its own way.
-        public var printsEvents: Bool
+        /// Where spawned renderers write their standard output and error.
+        public var rendererOutput: RendererOutput
         /// Spawn renderers sandboxed: in a new user and network namespace, and ended unless they
         /// engage seccomp-bpf before their Hello. Off (`--no-sandbox`), renderers are spawned
         /// as plain processes and told `--no-sandbox` too, as Chromium passes the switch on.
@@ -48,11 +43,9 @@ public final class BrowserHost: Sendable {
             browsers: [String: String] = [:],
             spawnCommands: [String] = [],
             exitWhenIdle: Bool = false,
-            json: Bool = false,
             downloadHandler: (any DownloadHandler)? = nil,
             observer: (@Sendable (HostEvent) -> Void)? = nil,
-            rendererLogDirectory: String? = nil,
-            printsEvents: Bool = true,
+            rendererOutput: RendererOutput = .inherited,
             sandbox: Bool = true,
             network: NetworkConfiguration = NetworkConfiguration()
         ) {
@@ -62,14 +55,23 @@ public final class BrowserHost: Sendable {
             self.browsers = browsers
             self.spawnCommands = spawnCommands
             self.exitWhenIdle = exitWhenIdle
-            self.json = json
             self.downloadHandler = downloadHandler
             self.observer = observer
-            self.rendererLogDirectory = rendererLogDirectory
-            self.printsEvents = printsEvents
+            self.rendererOutput = rendererOutput
             self.sandbox = sandbox
             self.network = network
         }
+    }
+
+    /// Where a spawned renderer's standard output and error go.
+    public enum RendererOutput: Sendable, Equatable {
+        /// The browser's own streams.
+        case inherited
+        /// The browser's standard error (both streams), keeping its standard output for
+        /// what it prints itself (`serve --json`).
+        case standardError
+        /// `renderer-ID.log` in this directory.
+        case logDirectory(String)
     }
 
     /// A configuration that cannot run: an undeclared context, a bad spawn command.
@@ -108,22 +110,14 @@ public final class BrowserHost: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let state = Mutex(State())
     private let finished: EventLoopPromise<Int32>
-    private let output = Mutex(())
+    private let server = Mutex<(any Channel)?>(nil)
     let logger = Logger(label: "browser-host")
-    /// The configured observer, plus the log when it is at `debug` or finer.
+    /// The configured observer.
     let observer: (@Sendable (HostEvent) -> Void)?
 
     private init(configuration: Configuration) throws {
         BrowserProcess.initialize(configuration.network)
-        if logger.logLevel <= .debug {
-            let (configured, logger) = (configuration.observer, logger)
-            observer = { event in
-                configured?(event)
-                Self.log(event, to: logger)
-            }
-        } else {
-            observer = configuration.observer
-        }
+        observer = configuration.observer
         network = BrowserProcess.service
         self.configuration = configuration
         var contexts: [String: BrowserRequestContext] = ["global": network.globalContext]
@@ -151,17 +145,29 @@ public final class BrowserHost: Sendable {
         report.withLock { $0 = self }
     }
 
-    /// Runs the browser process until SIGINT or SIGTERM (exit status 0) or, with
-    /// `exitWhenIdle`, until every spawned renderer has exited and nothing is in flight.
-    public static func run(_ configuration: Configuration) async throws -> Int32 {
+    /// Starts the browser process: makes its contexts and listens on its socket. Renderers may
+    /// connect from now on; ``run()`` spawns the configured ones and serves until the end.
+    ///
+    /// - Throws: ``ConfigurationError`` for an undeclared context, or the error of creating the
+    ///   downloads directory or binding the socket.
+    public static func start(_ configuration: Configuration) async throws -> BrowserHost {
         let host = try BrowserHost(configuration: configuration)
-        return try await host.serve()
+        try await host.listen()
+        return host
     }
 
-    private func serve() async throws -> Int32 {
+    /// ``start(_:)`` then ``run()``.
+    public static func run(_ configuration: Configuration) async throws -> Int32 {
+        try await start(configuration).run()
+    }
+
+    /// The socket renderers connect to.
+    public var socketPath: String { configuration.socketPath }
+
+    private func listen() async throws {
         try FileManager.default.createDirectory(atPath: configuration.downloadsDirectory, withIntermediateDirectories: true)
         unlink(configuration.socketPath)
-        let server = try await ServerBootstrap(group: group)
+        let channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.addIPCHandlers()
@@ -171,8 +177,13 @@ public final class BrowserHost: Sendable {
             }
             .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
             .get()
-        if configuration.printsEvents { print("ready socket=\(configuration.socketPath) pid=\(getpid())") }
+        server.withLock { $0 = channel }
+    }
 
+    /// Spawns the configured renderers and serves until SIGINT or SIGTERM (exit status 0) or,
+    /// with `exitWhenIdle`, until every spawned renderer has exited and nothing is in flight
+    /// (0 when each exited 0, else 1). Then closes every channel and the socket.
+    public func run() async throws -> Int32 {
         let signals = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
@@ -184,7 +195,7 @@ public final class BrowserHost: Sendable {
 
         for command in configuration.spawnCommands {
             do {
-                try spawn(command)
+                try await spawn(command)
             } catch {
                 logger.error("could not spawn a renderer: \(error)", metadata: ["command": "\(command)"])
                 state.withLock { $0.allExitedCleanly = false }
@@ -194,7 +205,7 @@ public final class BrowserHost: Sendable {
         checkIdle()
 
         let status = try await finished.futureResult.get()
-        try? await server.close()
+        try? await server.withLock({ $0 })?.close()
         let (channels, running) = state.withLock { ($0.channels, $0.running) }
         for channel in channels { try? await channel.close() }
         for pid in running { kill(pid, SIGTERM) }
@@ -205,7 +216,7 @@ public final class BrowserHost: Sendable {
 
     // MARK: Spawning
 
-    private func spawn(_ commandLine: String) throws {
+    private func spawn(_ commandLine: String) async throws {
         var arguments = try CommandLineWords.split(commandLine)
         guard !arguments.isEmpty else { throw ConfigurationError(description: "empty --spawn command") }
         var browserID = "default"
@@ -220,16 +231,16 @@ public final class BrowserHost: Sendable {
         let rendererID = nextRendererID()
         let fixedBrowserID = browserID
         let output: RendererSpawner.Output =
-            if let directory = configuration.rendererLogDirectory {
-                .file("\(directory)/renderer-\(rendererID).log")
-            } else {
-                configuration.json ? .standardError : .inherited
+            switch configuration.rendererOutput {
+            case .inherited: .inherited
+            case .standardError: .standardError
+            case .logDirectory(let directory): .file("\(directory)/renderer-\(rendererID).log")
             }
         let sandboxed = configuration.sandbox
         if !sandboxed { arguments.append("--no-sandbox") }
         let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, output: output, namespaces: sandboxed)
         state.withLock { _ = $0.running.insert(pid) }
-        let channel = try ClientBootstrap(group: group)
+        let channel = try await ClientBootstrap(group: group)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.addIPCHandlers()
@@ -239,7 +250,7 @@ public final class BrowserHost: Sendable {
                 }
             }
             .withConnectedSocket(descriptor)
-            .wait()
+            .get()
         track(channel)
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
@@ -269,29 +280,11 @@ public final class BrowserHost: Sendable {
         contextsByBrowser[browserID]
     }
 
-    /// A request's life at `debug`, with the renderer and request ids as metadata: the trace's
-    /// line, as a message and `key=value` pairs. Renderers and bad messages are logged where they
-    /// happen, at `info` and `warning`.
-    private static func log(_ event: HostEvent, to logger: Logger) {
-        switch event {
-        case .requestStarted, .requestNote, .responseStarted, .requestEnded: break
-        case .rendererConnected, .rendererExited, .badMessage, .downloadEnded: return
-        }
-        var members = event.json
-        let name = members.removeFirst().1.text  // ("event", NAME)
-        var metadata: Logger.Metadata = [:]
-        for (key, value) in members { metadata[key] = "\(value.text)" }
-        logger.debug("\(name.replacingOccurrences(of: "_", with: " "))", metadata: metadata)
-    }
-
     func rendererConnected(id: UInt64, browserID: String, pid: Int32, sandbox: [SandboxLayer]) {
         state.withLock { $0.renderers.append(ConnectedRenderer(id: id, browserID: browserID, pid: pid, sandbox: sandbox)) }
         let sandboxSummary = SandboxLayer.summary(of: sandbox)
         logger.info("renderer connected", metadata: ["renderer": "\(id)", "browser": "\(browserID)", "pid": "\(pid)", "sandbox": "\(sandboxSummary)"])
-        report(
-            .rendererConnected(renderer: id, browser: browserID, pid: pid, sandbox: sandbox),
-            human: "renderer \(id) (pid \(pid)) connected for browser \(browserID), \(sandboxSummary)"
-        )
+        observer?(.rendererConnected(renderer: id, browser: browserID, pid: pid, sandbox: sandbox))
     }
 
     func rendererDisconnected(id: UInt64) {
@@ -305,7 +298,7 @@ public final class BrowserHost: Sendable {
             if status != 0 { state.allExitedCleanly = false }
         }
         logger.log(level: status == 0 ? .info : .notice, "renderer exited", metadata: ["renderer": "\(id)", "pid": "\(pid)", "status": "\(status)"])
-        report(.rendererExited(renderer: id, pid: pid, status: status), human: "renderer \(id) (pid \(pid)) exited with status \(status)")
+        observer?(.rendererExited(renderer: id, pid: pid, status: status))
         checkIdle()
     }
 
@@ -332,7 +325,7 @@ public final class BrowserHost: Sendable {
     }
 
     private func downloadEnded(_ item: DownloadItem) {
-        report(.downloadEnded(item), human: "download \(item.state.rawValue): \(item.url) -> \(item.path) (\(item.receivedBytes) bytes)")
+        observer?(.downloadEnded(item))
         if let reason = item.failureReason {
             logger.warning("download \(item.state.rawValue)", metadata: ["renderer": "\(item.renderer)", "url": "\(item.url)", "reason": "\(reason)"])
         }
@@ -342,7 +335,7 @@ public final class BrowserHost: Sendable {
     func badMessage(renderer: UInt64, reason: String) {
         state.withLock { $0.badMessages += 1 }
         logger.warning("bad message; the renderer is ended", metadata: ["renderer": "\(renderer)", "reason": "\(reason)"])
-        report(.badMessage(renderer: renderer, reason: reason), human: nil)
+        observer?(.badMessage(renderer: renderer, reason: reason))
     }
 
     func statusReply() -> Webrequestkit_Ipc_V1_StatusReply {
@@ -372,23 +365,5 @@ public final class BrowserHost: Sendable {
             return state.allExitedCleanly ? 0 : 1
         }
         if let outcome { finished.succeed(outcome) }
-    }
-
-    // MARK: Output
-
-    /// Tells the observer, and prints the event: as its JSON line (`HostEvent.json`, cli.md's
-    /// format) with `json`, else as `human` if it has one.
-    private func report(_ event: HostEvent, human: String?) {
-        observer?(event)
-        guard configuration.printsEvents else { return }
-        if configuration.json {
-            print(JSONValue.object(event.json).rendered)
-        } else if let human {
-            print(human)
-        }
-    }
-
-    private func print(_ line: String) {
-        output.withLock { _ in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
     }
 }

@@ -2,7 +2,7 @@ import BrowserNetwork
 import Foundation
 import Glibc
 import Synchronization
-import WebRequestKit
+internal import WebRequestKit
 
 /// Where a download stands.
 public enum DownloadState: String, Sendable {

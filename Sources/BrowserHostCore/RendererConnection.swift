@@ -2,7 +2,7 @@ import BrowserNetwork
 import Foundation
 import NIOCore
 internal import WebRequestIPC
-import WebRequestKit
+internal import WebRequestKit
 
 /// The browser's end of one renderer's channel. It runs every message through
 /// ``RendererConnectionStateMachine`` and carries out the answer: start a transfer in the

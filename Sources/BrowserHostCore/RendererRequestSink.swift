@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Synchronization
 internal import WebRequestIPC
-import WebRequestKit
+internal import WebRequestKit
 
 /// Carries one renderer request's events over the renderer's channel, or, when the response is
 /// not for rendering, down the browser's download path (behaviour.md section 6).

@@ -1,6 +1,6 @@
 import BrowserNetwork
 import Foundation
-import WebRequestKit
+internal import WebRequestKit
 
 /// What a ``RendererRequestSink`` knows about its request, as a plain value behind the sink's one
 /// lock: where the response goes (the renderer, a sniff of its first bytes, a download), the

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
-import WebRequestCLI
-internal import WebRequestKit
+public import WebRequestKit
 internal import WebRequestIPC
 
 /// `browser-host status`: asks a running `serve` over its socket.
@@ -11,31 +10,43 @@ public enum StatusClient {
         public var description: String
     }
 
-    /// The status line: JSON with `json`, words otherwise.
-    public static func query(socketPath: String, json: Bool) throws -> String {
+    /// What a running browser process says of itself.
+    public struct Report: Sendable, Equatable {
+        /// One connected renderer.
+        public struct Renderer: Sendable, Equatable {
+            public var id: UInt64
+            public var browserID: String
+            public var pid: Int32
+            /// The layers that confine it, as the browser knows them.
+            public var sandbox: [SandboxLayer]
+        }
+
+        /// Renderers connected now, renderer requests in flight (downloads included), renderer
+        /// requests completed, renderers ended for a bad message, downloads routed so far.
+        public var renderers: UInt64
+        public var inFlight: UInt64
+        public var completed: UInt64
+        public var badMessages: UInt64
+        public var downloads: UInt64
+        /// Each connected renderer.
+        public var rendererList: [Renderer]
+    }
+
+    /// Asks the browser listening on `socketPath` for its ``Report``.
+    ///
+    /// - Throws: ``Unreachable`` when nothing answers there, or not with a status.
+    public static func query(socketPath: String) throws -> Report {
         let reply = try ask(socketPath: socketPath)
-        let members: [(String, JSONValue)] = [
-            ("renderers", .int(Int64(reply.renderers))), ("in_flight", .int(Int64(reply.inFlight))),
-            ("completed", .int(Int64(reply.completed))), ("bad_messages", .int(Int64(reply.badMessages))),
-            ("downloads", .int(Int64(reply.downloads))),
-        ]
-        let renderers = reply.rendererList.map { renderer in
-            (renderer, renderer.sandbox.compactMap(SandboxLayer.init))
-        }
-        if json {
-            let list = renderers.map { renderer, sandbox in
-                JSONValue.object([
-                    ("renderer", .int(Int64(renderer.rendererID))), ("browser", .string(renderer.browserID)),
-                    ("pid", .int(Int64(renderer.pid))), ("sandbox", .array(sandbox.map { .string($0.rawValue) })),
-                ])
+        return Report(
+            renderers: reply.renderers, inFlight: reply.inFlight, completed: reply.completed,
+            badMessages: reply.badMessages, downloads: reply.downloads,
+            rendererList: reply.rendererList.map { renderer in
+                Report.Renderer(
+                    id: renderer.rendererID, browserID: renderer.browserID, pid: renderer.pid,
+                    sandbox: renderer.sandbox.compactMap(SandboxLayer.init)
+                )
             }
-            return JSONValue.object(members + [("renderer_list", .array(list))]).rendered
-        }
-        let counters = members.map { "\($0.0.replacingOccurrences(of: "_", with: " ")): \($0.1.rendered)" }.joined(separator: ", ")
-        let lines = renderers.map { renderer, sandbox in
-            "\nrenderer \(renderer.rendererID) (browser \(renderer.browserID), pid \(renderer.pid)): \(SandboxLayer.summary(of: sandbox))"
-        }
-        return counters + lines.joined()
+        )
     }
 
     private static func ask(socketPath: String) throws -> Webrequestkit_Ipc_V1_StatusReply {

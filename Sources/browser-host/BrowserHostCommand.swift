@@ -1,8 +1,9 @@
 import ArgumentParser
-import BrowserDemo
+import BrowserHostCLI
 import BrowserHostCore
 import BrowserNetwork
 import Foundation
+import Logging
 import WebRequestCLI
 import WebRequestKit
 
@@ -11,7 +12,7 @@ struct BrowserHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "browser-host",
         abstract: "The browser process: owns the network stack and every request context.",
-        subcommands: [Demo.self, Fetch.self, Serve.self, Status.self, Trace.self, Bench.self]
+        subcommands: [Fetch.self, Serve.self, Status.self, Trace.self, Bench.self]
     )
 
     static func main() async {
@@ -45,6 +46,7 @@ struct Fetch: AsyncParsableCommand {
         BrowserProcess.initialize(network.configuration)
         let requestContext = try context?.makeContext()
         let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: auth)
+        await BrowserProcess.shutdown()
         throw ExitCode(status)
     }
 }
@@ -118,6 +120,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error, status: FetchExitCode.refused)
         }
+        let output = ServeOutput(json: json, logger: Logger(label: "browser-host"))
         let configuration = BrowserHost.Configuration(
             socketPath: socket,
             downloadsDirectory: downloads,
@@ -125,16 +128,24 @@ struct Serve: AsyncParsableCommand {
             browsers: Dictionary(browsers.map { ($0.id, $0.context) }) { _, last in last },
             spawnCommands: spawn,
             exitWhenIdle: exitWhenIdle,
-            json: json,
-            observer: writer.map { writer in { @Sendable (event: HostEvent) in writer.record(event) } },
+            observer: { event in
+                output.record(event)
+                writer?.record(event)
+            },
+            rendererOutput: json ? .standardError : .inherited,
             sandbox: !noSandbox,
             network: network.configuration
         )
+        let status: Int32
         do {
-            throw ExitCode(try await BrowserHost.run(configuration))
+            let host = try await BrowserHost.start(configuration)
+            output.ready(socketPath: host.socketPath)
+            status = try await host.run()
         } catch let error as BrowserHost.ConfigurationError {
             throw CommandFailure(error, status: FetchExitCode.refused)
         }
+        await BrowserProcess.shutdown()  // what is still in flight ends, canceled
+        throw ExitCode(status)
     }
 }
 
@@ -166,89 +177,10 @@ struct Status: ParsableCommand {
 
     func run() throws {
         do {
-            print(try StatusClient.query(socketPath: socket, json: json))
+            let report = try StatusClient.query(socketPath: socket)
+            print(json ? report.json : report.text)
         } catch {
             throw CommandFailure(error, status: FetchExitCode.unreachable)
         }
-    }
-}
-
-struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Watch the split at work: a web server, this browser process and four renderer processes, live.",
-        discussion: "Exits 0 when everything happened as it must (each scenario's requests as expected, the hostile renderer killed, the downloads saved), 1 otherwise. Plain lines when standard output is not a terminal."
-    )
-
-    @Option(help: "Keep the scenarios, renderer logs, trace and downloads in this folder (default: a new temporary one).")
-    var directory: String?
-
-    @Flag(help: "One line per event, even on a terminal.")
-    var plain = false
-
-    @Option(name: .customLong("render-client"), help: "The render-client executable (default: the one beside this browser-host).")
-    var renderClient: String?
-
-    @OptionGroup var log: LogOptions
-
-    func run() async throws {
-        log.bootstrap(process: "browser-host", quiet: "error")  // the view shows the bad message itself
-        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("render-client").path
-        let options = BrowserDemo.Demo.Options(
-            renderClient: renderClient ?? beside,
-            directory: directory,
-            live: !plain && isatty(STDOUT_FILENO) == 1
-        )
-        throw ExitCode(try await BrowserDemo.Demo.run(options))
-    }
-}
-
-// MARK: What fetch and serve share
-
-/// The network stack's settings that `fetch` and `serve` both take.
-struct NetworkOptions: ParsableArguments {
-    @Option(name: .customLong("idle-timeout"), help: "Fail a transfer with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
-    var idleTimeout: Int?
-
-    func validate() throws {
-        if let idleTimeout, idleTimeout <= 0 {
-            throw ValidationError("--idle-timeout must be a positive number of seconds")
-        }
-    }
-
-    /// The network stack's configuration these options describe.
-    var configuration: NetworkConfiguration {
-        NetworkConfiguration(idleTimeout: idleTimeout)
-    }
-}
-
-/// `--browser ID=CONTEXT`.
-struct BrowserBinding {
-    var id: String
-    var context: String
-
-    static func parse(_ argument: String) throws -> BrowserBinding {
-        let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw ValidationError("--browser \(argument.debugDescription) is not ID=CONTEXT")
-        }
-        return BrowserBinding(id: String(parts[0]), context: String(parts[1]))
-    }
-}
-
-extension ContextDeclaration {
-    /// `--context NAME` or `NAME=DIR`.
-    static func parse(_ argument: String) throws -> ContextDeclaration {
-        guard let declaration = ContextDeclaration(argument: argument) else {
-            throw ValidationError("--context \(argument.debugDescription) is not NAME or NAME=DIR")
-        }
-        return declaration
-    }
-}
-
-extension Credentials {
-    /// `--auth USER:PASS` (the password may hold colons).
-    static func parse(_ argument: String) throws -> Credentials {
-        guard let colon = argument.firstIndex(of: ":") else { throw ValidationError("--auth must be USER:PASS") }
-        return Credentials(username: String(argument[..<colon]), password: String(argument[argument.index(after: colon)...]))
     }
 }

@@ -177,7 +177,7 @@ extension BlackBoxTests {
             let directory = NSTemporaryDirectory() + "demo-\(UUID().uuidString.prefix(8))"
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let start = ContinuousClock.now
-            let result = try await ChildProcess.run("browser-host", ["demo", "--directory", directory])
+            let result = try await ChildProcess.run("browser-demo", ["--directory", directory])
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(ContinuousClock.now - start < .seconds(60))
             #expect(result.stdout.contains("demo: all 8 checks passed"))

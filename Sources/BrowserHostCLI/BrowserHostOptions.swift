@@ -1,0 +1,61 @@
+public import ArgumentParser
+public import BrowserHostCore
+public import BrowserNetwork
+public import WebRequestKit
+
+// The options and argument types of `browser-host`'s commands, parsed once here so that `fetch`
+// and `serve` take them alike.
+
+/// The network stack's settings that `fetch` and `serve` both take.
+public struct NetworkOptions: ParsableArguments, Sendable {
+    public init() {}
+
+    @Option(name: .customLong("idle-timeout"), help: "Fail a transfer with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
+    public var idleTimeout: Int?
+
+    public func validate() throws {
+        if let idleTimeout, idleTimeout <= 0 {
+            throw ValidationError("--idle-timeout must be a positive number of seconds")
+        }
+    }
+
+    /// The network stack's configuration these options describe.
+    public var configuration: NetworkConfiguration {
+        NetworkConfiguration(idleTimeout: idleTimeout)
+    }
+}
+
+/// `--browser ID=CONTEXT`.
+public struct BrowserBinding: Sendable, Equatable {
+    /// The browser id.
+    public var id: String
+    /// The name of the context it is bound to (`global` for the global one).
+    public var context: String
+
+    /// Parses `ID=CONTEXT`; both parts must be non-empty.
+    public static func parse(_ argument: String) throws -> BrowserBinding {
+        let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--browser \(argument.debugDescription) is not ID=CONTEXT")
+        }
+        return BrowserBinding(id: String(parts[0]), context: String(parts[1]))
+    }
+}
+
+extension ContextDeclaration {
+    /// `--context NAME` or `NAME=DIR`.
+    public static func parse(_ argument: String) throws -> ContextDeclaration {
+        guard let declaration = ContextDeclaration(argument: argument) else {
+            throw ValidationError("--context \(argument.debugDescription) is not NAME or NAME=DIR")
+        }
+        return declaration
+    }
+}
+
+extension Credentials {
+    /// `--auth USER:PASS` (the password may hold colons).
+    public static func parse(_ argument: String) throws -> Credentials {
+        guard let colon = argument.firstIndex(of: ":") else { throw ValidationError("--auth must be USER:PASS") }
+        return Credentials(username: String(argument[..<colon]), password: String(argument[argument.index(after: colon)...]))
+    }
+}
