@@ -37,8 +37,8 @@ final class NetworkLoop {
         while true {
             let commands = inbox.take()
             for (index, command) in commands.enumerated() {
-                if case .shutdown(let done) = command {
-                    return stop(leftOver: commands[(index + 1)...] + inbox.close(), then: done)
+                if case .shutdown = command {
+                    return stop(leftOver: commands[(index + 1)...] + inbox.close())
                 }
                 apply(command)
             }
@@ -76,15 +76,15 @@ final class NetworkLoop {
             work(state(for: context))
         case .forgetContext(let id):
             contexts[id] = nil
-        case .shutdown(let done):
-            done()  // a second shutdown in the batch that stopped the loop
+        case .shutdown:
+            break  // only the first one counts
         }
     }
 
     /// Ends the loop: what was posted before the inbox closed is carried out (a start ends at
     /// once), every transfer ends canceled with `ERR_ABORTED`, and libcurl's handles are freed
     /// (easy handles before the share handles they use, the multi handle last).
-    private func stop(leftOver: some Sequence<NetworkService.Command>, then done: @Sendable () -> Void) {
+    private func stop(leftOver: some Sequence<NetworkService.Command>) {
         for command in leftOver {
             if case .start(let spec) = command {
                 service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
@@ -99,7 +99,6 @@ final class NetworkLoop {
         holdingBody.removeAll()
         contexts.removeAll()
         curl_multi_cleanup(multi)
-        done()
     }
 
     // MARK: Used by transfers, on the network thread

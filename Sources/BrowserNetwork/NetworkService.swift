@@ -19,9 +19,8 @@ package final class NetworkService: WebRequestBackend, Sendable {
         case withContext(BrowserRequestContext, @Sendable (ContextState) -> Void)
         /// A context front went away: free its state.
         case forgetContext(UInt64)
-        /// End every transfer (canceled, `ERR_ABORTED`), free libcurl's handles, stop the
-        /// thread, then run the closure.
-        case shutdown(@Sendable () -> Void)
+        /// End every transfer (canceled, `ERR_ABORTED`), free libcurl's handles, end the thread.
+        case shutdown
     }
 
     package var processType: ProcessType { .browser }
@@ -34,6 +33,10 @@ package final class NetworkService: WebRequestBackend, Sendable {
     let inbox: NetworkInbox
     private let nextID = Atomic<UInt64>(1)
     let liveTransfers = Atomic<Int>(0)
+    /// The network thread, once started.
+    private let thread = Mutex<JoinableThread?>(nil)
+    /// Callers of ``shutdown()`` waiting for the thread to end; `nil` once it has.
+    private let stopping = Mutex<(started: Bool, waiters: [CheckedContinuation<Void, Never>]?)>((false, []))
 
     package init(configuration: NetworkConfiguration = NetworkConfiguration()) throws {
         self.configuration = configuration
@@ -41,11 +44,10 @@ package final class NetworkService: WebRequestBackend, Sendable {
         self.inbox = inbox
         globalContext = try BrowserRequestContext(name: "global", directory: nil, inbox: inbox)
         // The thread keeps its front alive until it shuts down.
-        let thread = Thread { [self] in
+        let started = try JoinableThread(name: "wrk-network") { [self] in
             NetworkLoop(service: self).run()
         }
-        thread.name = "WebRequestKit network"
-        thread.start()
+        thread.withLock { $0 = started }
     }
 
     /// Transfers started and not yet finished or canceled.
@@ -107,11 +109,29 @@ package final class NetworkService: WebRequestBackend, Sendable {
 
     /// Stops the network stack, as `CefShutdown` does: every transfer in flight completes,
     /// canceled with `ERR_ABORTED`; libcurl's handles are freed and the network thread exits.
-    /// Returns once it has. A request made afterwards completes at once the same way.
+    /// Returns once the thread is gone (joined: its thread-exit work, OpenSSL's included, is
+    /// over before a caller that exits the process goes on). A request made afterwards completes
+    /// at once the same way.
     package func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if !inbox.post(.shutdown { continuation.resume() }) {
-                continuation.resume()  // already shut down
+            let first: Bool? = stopping.withLock { state in
+                guard state.waiters != nil else { return nil }
+                state.waiters?.append(continuation)
+                defer { state.started = true }
+                return !state.started
+            }
+            guard let first else { return continuation.resume() }  // already over
+            guard first else { return }
+            inbox.post(.shutdown)
+            // Joining blocks, so a thread of its own does it, not the caller's task.
+            let running = thread.withLock { $0 }
+            Thread.detachNewThread { [self] in
+                running?.join()
+                let waiters = stopping.withLock { state in
+                    defer { state.waiters = nil }
+                    return state.waiters ?? []
+                }
+                for waiter in waiters { waiter.resume() }
             }
         }
     }
@@ -191,6 +211,44 @@ final class NetworkInbox: Sendable {
             defer { state.commands.removeAll() }
             return state.commands
         }
+    }
+}
+
+/// A thread that can be joined, as Foundation's `Thread` cannot.
+struct JoinableThread: Sendable {
+    private final class Body {
+        let name: String
+        let run: @Sendable () -> Void
+        init(_ name: String, _ run: @escaping @Sendable () -> Void) { (self.name, self.run) = (name, run) }
+    }
+
+    private let handle: pthread_t
+
+    /// Starts `body` on a new thread named `name` (at most 15 bytes).
+    init(name: String, _ body: @escaping @Sendable () -> Void) throws {
+        let argument = Unmanaged.passRetained(Body(name, body)).toOpaque()
+        var handle = pthread_t()
+        let result = pthread_create(&handle, nil, { argument in
+            let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
+            // pthread_setname_np is not in Swift's Glibc module; the kernel's file is.
+            let comm = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if comm >= 0 {
+                _ = body.name.utf8CString.withUnsafeBufferPointer { write(comm, $0.baseAddress, $0.count - 1) }
+                close(comm)
+            }
+            body.run()
+            return nil
+        }, argument)
+        guard result == 0 else {
+            Unmanaged<Body>.fromOpaque(argument).release()
+            throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EAGAIN)
+        }
+        self.handle = handle
+    }
+
+    /// Waits for the thread to end. Call it once.
+    func join() {
+        pthread_join(handle, nil)
     }
 }
 
