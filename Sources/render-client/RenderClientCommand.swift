@@ -12,9 +12,12 @@ struct RenderClientCommand: AsyncParsableCommand {
         subcommands: [Fetch.self, Run.self, Bench.self, Soak.self, Misbehave.self]
     )
 
-    /// Parses with the connection options allowed before `fetch` (cli.md).
+    /// The channel to the browser, for every subcommand: cli.md lets these options come before
+    /// the subcommand or after it (a spawning browser appends `--ipc-fd N` at the end).
+    @OptionGroup var connection: ConnectionOptions
+
     static func main() async {
-        await runWithFetchExitCodes(ConnectionOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
+        await runWithFetchExitCodes()
     }
 }
 
@@ -59,32 +62,6 @@ struct ConnectionOptions: ParsableArguments {
             throw CommandFailure(error, status: FetchExitCode.unreachable)
         }
     }
-
-    /// cli.md lets `--socket`, `--ipc-fd` and `--browser` come before `fetch` (and so may
-    /// `--sandbox` and `--no-sandbox`); the parser wants them after it, so the ones in front move
-    /// to the end.
-    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
-        let named: Set<String> = ["--socket", "--ipc-fd", "--browser"]
-        let flags: Set<String> = ["--sandbox", "--no-sandbox"]
-        var moved: [String] = []
-        var index = arguments.startIndex
-        while index < arguments.endIndex {
-            let word = arguments[index]
-            if flags.contains(word) {
-                moved.append(word)
-                index += 1
-            } else if named.contains(word), index + 1 < arguments.endIndex {
-                moved += arguments[index...index + 1]
-                index += 2
-            } else if named.contains(where: { word.hasPrefix($0 + "=") }) {
-                moved.append(word)
-                index += 1
-            } else {
-                break
-            }
-        }
-        return Array(arguments[index...]) + moved
-    }
 }
 
 struct Fetch: AsyncParsableCommand {
@@ -95,7 +72,7 @@ struct Fetch: AsyncParsableCommand {
     @Argument(help: "The URL to request.")
     var url: String
 
-    @OptionGroup var connection: ConnectionOptions
+    @ParentCommand var parent: RenderClientCommand
 
     @OptionGroup var options: RequestOptions
 
@@ -104,7 +81,7 @@ struct Fetch: AsyncParsableCommand {
         // --output is opened.
         let request = try options.makeRequest(url: url)
         let output = try FetchReporter.openOutput(options)
-        try await connection.connect()
+        try await parent.connection.connect()
         let status = try await FetchReporter.run(request, options: options, output: output) { (request, client) throws(WebRequestCreateError) in
             try WebRequest(request, client: client)
         }
@@ -124,7 +101,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "What {base} stands for in the scenario's URLs.")
     var base: String = ""
 
-    @OptionGroup var connection: ConnectionOptions
+    @ParentCommand var parent: RenderClientCommand
 
     @Flag(help: "Print fetch's JSON lines for each request (tagged \"request\") and a JSON summary.")
     var json = false
@@ -138,7 +115,7 @@ struct Run: AsyncParsableCommand {
         }
         // Data files are read before the sandbox closes the file system.
         let prepared = ScenarioRunner.prepare(scenario, base: base, json: json)
-        try await connection.connect()
+        try await parent.connection.connect()
         let report = try await ScenarioRunner.run(prepared) { (request, client) throws(WebRequestCreateError) in
             try WebRequest(request, client: client)
         }
@@ -152,12 +129,12 @@ struct Bench: AsyncParsableCommand {
         abstract: "Time a loop of small renderer GET requests through the browser."
     )
 
-    @OptionGroup var connection: ConnectionOptions
+    @ParentCommand var parent: RenderClientCommand
 
     @OptionGroup var bench: BenchOptions
 
     func run() async throws {
-        try await connection.connect()
+        try await parent.connection.connect()
         let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency, useCache: bench.cache)
         print(result.summary)
     }
@@ -169,12 +146,12 @@ struct Soak: AsyncParsableCommand {
         discussion: "Exits 0 when every request completed exactly once as it had to, 1 otherwise. Needs a browser serving with --downloads (the mix includes attachments). scripts/soak.sh runs many at once."
     )
 
-    @OptionGroup var connection: ConnectionOptions
+    @ParentCommand var parent: RenderClientCommand
 
     @OptionGroup var soak: SoakOptions
 
     func run() async throws {
-        try await connection.connect()
+        try await parent.connection.connect()
         let report = try await SoakWorkload.run(
             base: soak.base, tag: soak.tag, requests: soak.requests, concurrency: soak.concurrency, seed: soak.seed, kinds: soak.kindList
         )
@@ -207,7 +184,7 @@ struct Misbehave: AsyncParsableCommand {
     @Flag(help: "Report each attempt as a JSON line on standard output.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @ParentCommand var parent: RenderClientCommand
 
     func validate() throws {
         let known = Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")
@@ -227,7 +204,7 @@ struct Misbehave: AsyncParsableCommand {
 
     func run() async throws {
         let misbehaviours = kinds.compactMap(Misbehaviour.init(rawValue:))
-        try await connection.connect()
+        try await parent.connection.connect()
         for misbehaviour in misbehaviours where misbehaviour.isStoppedByKernel {
             let attempt = KernelAttempt.attempt(misbehaviour, url: url, path: path)
             report(attempt)
