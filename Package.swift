@@ -232,9 +232,32 @@ let package = Package(
         .testTarget(
             name: "WebRequestKitTests",
             dependencies: [
-                "WebRequestKit", "WebRequestCLI",
+                "WebRequestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "WebRequestIPCTests",
+            dependencies: [
+                "WebRequestIPC", "WebRequestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "WebRequestCLITests",
+            dependencies: [
+                "WebRequestCLI", "WebRequestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RendererCoreTests",
+            dependencies: [
+                "RendererCore", "WebRequestIPC", "WebRequestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -252,6 +275,7 @@ let package = Package(
                 "browser-demo", "render-client", "render-client-c", "hello-renderer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
     ],

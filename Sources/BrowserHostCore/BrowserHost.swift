@@ -107,7 +107,7 @@ public final class BrowserHost: Sendable {
     let downloads: DownloadManager
     private let contextsByBrowser: [String: BrowserRequestContext]
     private let configuration: Configuration
-    private let group: MultiThreadedEventLoopGroup
+    let group: MultiThreadedEventLoopGroup
     private let state = Mutex(State())
     private let finished: EventLoopPromise<Int32>
     private let server = Mutex<(any Channel)?>(nil)
@@ -115,7 +115,8 @@ public final class BrowserHost: Sendable {
     /// The configured observer.
     let observer: (@Sendable (HostEvent) -> Void)?
 
-    private init(configuration: Configuration) throws {
+    /// Makes the host without listening (``start(_:)`` listens); tests drive its connections.
+    init(configuration: Configuration) throws {
         BrowserProcess.initialize(configuration.network)
         observer = configuration.observer
         network = BrowserProcess.service

@@ -12,7 +12,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     typealias OutboundOut = IPCEnvelope
 
     private struct Pending {
-        let sink: WebRequestEventSink
+        let sink: any TransferEventSink
         /// A body too large to travel inline, and how much of it has gone.
         var upload: Data?
         var uploadOffset = 0
@@ -39,7 +39,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         welcome.fail(RendererProcess.ConnectError(description: "the channel to the browser closed"))
     }
 
-    func start(id: UInt64, request: Request, sink: WebRequestEventSink, uploadWindow: Int) {
+    func start(id: UInt64, request: Request, sink: any TransferEventSink, uploadWindow: Int) {
         guard isOpen, let outbox else {
             sink.send(.complete(.failed(.connectionClosed)))
             return

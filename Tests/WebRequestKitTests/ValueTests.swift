@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import WebRequestCLI
 @testable import WebRequestKit
 
 @Suite("Public values")
@@ -130,10 +129,5 @@ struct ValueTests {
         #expect(ReferrerPolicy(name: "origin") == .origin)
         #expect(ReferrerPolicy(name: "unsafe-url") == .neverClearReferrer)
         #expect(ReferrerPolicy.allCases.allSatisfy { ReferrerPolicy(name: $0.name) == $0 })
-    }
-
-    @Test func jsonLinesEscapeAndKeepOrder() {
-        let value = JSONValue.object([("b", 1), ("a", "x\"y\n\u{1}"), ("c", .array([.null, true]))])
-        #expect(value.rendered == #"{"b":1,"a":"x\"y\n\u0001","c":[null,true]}"#)
     }
 }

@@ -1,0 +1,149 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+@testable import RendererCore
+import Synchronization
+import Testing
+import WebRequestIPC
+import WebRequestKit
+
+/// The renderer's end of the channel on an `EmbeddedChannel`: what it sends for a request, and
+/// what it does with what the browser sends back, one loop turn at a time.
+@Suite("BrowserChannelHandler")
+final class BrowserChannelHandlerTests {
+    /// Records a request's events; runs each `delivered` at once or when told.
+    final class Sink: TransferEventSink {
+        let events = Mutex<[WebRequestEvent]>([])
+        let held = Mutex<[@Sendable () -> Void]>([])
+        let holdsDeliveries: Bool
+
+        init(holdsDeliveries: Bool = false) {
+            self.holdsDeliveries = holdsDeliveries
+        }
+
+        func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
+            events.withLock { $0.append(event) }
+            guard let delivered else { return }
+            if holdsDeliveries { held.withLock { $0.append(delivered) } } else { delivered() }
+        }
+
+        func deliverHeld() {
+            for work in held.withLock({ held in defer { held.removeAll() }; return held }) { work() }
+        }
+
+        var completions: [WebRequestCompletion] {
+            events.withLock { $0.compactMap { if case .complete(let outcome) = $0 { outcome } else { nil } } }
+        }
+    }
+
+    let channel = EmbeddedChannel()
+    let handler = BrowserChannelHandler()
+
+    init() throws {
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+    }
+
+    deinit {
+        _ = try? channel.finish()  // closes: the handler fails its welcome promise, as it must
+    }
+
+    /// Runs the outbox's queued turn and returns what it wrote.
+    func sent() throws -> [IPCEnvelope] {
+        channel.embeddedEventLoop.run()
+        var envelopes: [IPCEnvelope] = []
+        while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { envelopes.append(envelope) }
+        return envelopes
+    }
+
+    func receive(_ message: IPCEnvelope.OneOf_Message) throws {
+        try channel.writeInbound(IPCEnvelope(message))
+    }
+
+    func uploadBytes(in envelopes: [IPCEnvelope]) -> Int {
+        envelopes.reduce(0) { total, envelope in
+            if case .uploadChunk(let chunk) = envelope.message { total + chunk.data.count } else { total }
+        }
+    }
+
+    @Test func anUploadStaysWithinTheBrowsersWindow() throws {
+        let window = 128 << 10
+        let body = Data(count: 300 << 10)
+        handler.start(id: 1, request: Request(url: "http://127.0.0.1/", method: "POST", postData: PostData([.bytes(body)])), sink: Sink(), uploadWindow: window)
+        let first = try sent()
+        guard case .startRequest(let start) = first.first?.message else { Issue.record("\(first)"); return }
+        #expect(start.request.streamsUpload)
+        #expect(uploadBytes(in: first) == window, "no more than the window before any credit")
+
+        var credit = Webrequestkit_Ipc_V1_UploadCredit()
+        credit.requestID = 1
+        credit.bytes = 64 << 10
+        try receive(.uploadCredit(credit))
+        #expect(uploadBytes(in: try sent()) == 64 << 10, "credit buys exactly as much")
+
+        credit.bytes = 1 << 30  // more than was sent: the browser's mistake, ignored
+        try receive(.uploadCredit(credit))
+        #expect(uploadBytes(in: try sent()) == 0)
+
+        credit.bytes = UInt64(window)
+        try receive(.uploadCredit(credit))
+        #expect(uploadBytes(in: try sent()) == body.count - window - (64 << 10), "the rest, and no more")
+    }
+
+    @Test func bodyCreditGoesBackOnlyOnceTheClientHasTheBytes() throws {
+        let sink = Sink(holdsDeliveries: true)
+        handler.start(id: 5, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+        chunk.requestID = 5
+        chunk.data = Data(count: 1000)
+        try receive(.bodyChunk(chunk))
+        #expect(try sent().isEmpty, "no credit while the client has not taken the bytes")
+        sink.deliverHeld()
+        let credits = try sent()
+        guard case .bodyCredit(let credit)? = credits.first?.message, credits.count == 1 else { Issue.record("\(credits)"); return }
+        #expect(credit.requestID == 5)
+        #expect(credit.bytes == 1000)
+    }
+
+    @Test func aCancelGoesToTheBrowserAndLateAnswersAreDropped() throws {
+        let sink = Sink()
+        handler.start(id: 2, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        handler.cancel(id: 2)
+        let cancels = try sent()
+        guard case .cancelRequest(let cancel)? = cancels.first?.message else { Issue.record("\(cancels)"); return }
+        #expect(cancel.requestID == 2)
+        try receive(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 2, .success)))
+        #expect(sink.events.withLock { $0.isEmpty })
+        handler.cancel(id: 2)
+        #expect(try sent().isEmpty, "a second cancel sends nothing")
+    }
+
+    @Test func aClosedChannelCompletesEveryRequestWithConnectionClosed() throws {
+        let sinks = [Sink(), Sink()]
+        for (index, sink) in sinks.enumerated() {
+            handler.start(id: UInt64(index + 1), request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        }
+        _ = try sent()
+        try channel.close().wait()
+        for sink in sinks {
+            #expect(sink.completions == [.failed(.connectionClosed)])
+        }
+        let late = Sink()
+        handler.start(id: 3, request: Request(url: "http://127.0.0.1/"), sink: late, uploadWindow: 1 << 20)
+        #expect(late.completions == [.failed(.connectionClosed)], "a request after the close fails at once")
+    }
+
+    @Test func theCompletionReachesItsRequestOnly() throws {
+        let (one, two) = (Sink(), Sink())
+        handler.start(id: 1, request: Request(url: "http://127.0.0.1/"), sink: one, uploadWindow: 1 << 20)
+        handler.start(id: 2, request: Request(url: "http://127.0.0.1/"), sink: two, uploadWindow: 1 << 20)
+        _ = try sent()
+        try receive(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 2, .failed(.timedOut))))
+        #expect(one.completions.isEmpty)
+        #expect(two.completions == [.failed(.timedOut)])
+        try receive(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 2, .success)))
+        #expect(two.completions.count == 1, "a second completion for the same id is dropped")
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Testing
+import WebRequestCLI
+import WebRequestKit
+
+@Suite("REQUEST OPTIONS (cli.md), parsed in process")
+struct RequestOptionsTests {
+    @Test func optionsBecomeTheRequestCLIMdDescribes() throws {
+        let options = try RequestOptions.parse([
+            "-X", "POST", "-H", "X-One: 1", "-H", "x-one:  2 ", "--data", "a", "--data", "b",
+            "--flag", "skip-cache", "--flag", "no-retry-on-5xx", "--referrer", "http://r/", "--referrer-policy", "origin",
+            "--first-party", "http://f/",
+        ])
+        let request = try options.makeRequest(url: "http://127.0.0.1/x")
+        #expect(request.method == "POST")
+        #expect(request.headers.values(for: "x-one") == ["1", "2"], "repeatable, order kept, values trimmed")
+        #expect(request.postData?.elements == [.bytes(Data("a".utf8)), .bytes(Data("b".utf8))], "two --data are two elements")
+        #expect(request.flags == [.skipCache, .noRetryOn5xx])
+        #expect(request.referrerURL == "http://r/")
+        #expect(request.referrerPolicy == .origin)
+        #expect(request.firstPartyForCookies == "http://f/")
+    }
+
+    @Test func uploadFileNamesAFileElementWithoutReadingIt() throws {
+        let options = try RequestOptions.parse(["--upload-file", "/nonexistent/file"])
+        let request = try options.makeRequest(url: "http://127.0.0.1/")
+        #expect(request.postData?.elements == [.file(path: "/nonexistent/file")])
+    }
+
+    @Test func dataFileIsReadByThisProcess() throws {
+        let path = NSTemporaryDirectory() + "data-\(UUID().uuidString)"
+        try Data("contents".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let request = try RequestOptions.parse(["--data-file", path]).makeRequest(url: "http://127.0.0.1/")
+        #expect(request.postData?.elements == [.bytes(Data("contents".utf8))])
+        #expect(throws: ValidationError.self) {
+            try RequestOptions.parse(["--data-file", "/nonexistent/file"]).makeRequest(url: "http://127.0.0.1/")
+        }
+    }
+
+    @Test(arguments: [
+        (["--flag", "no-such-flag"], "unknown --flag \"no-such-flag\""),
+        (["--referrer-policy", "sometimes"], "unknown --referrer-policy \"sometimes\""),
+        (["-H", "no colon"], "is not 'Name: value'"),
+        (["--cancel-after-bytes=-1"], "--cancel-after-bytes must be 0 or more"),
+        (["--drop-after-bytes=-5"], "--drop-after-bytes must be 0 or more"),
+    ])
+    func badOptionsSayWhatIsWrong(arguments: [String], message: String) {
+        do {
+            _ = try RequestOptions.parse(arguments)
+            Issue.record("\(arguments) parsed")
+        } catch {
+            #expect(RequestOptions.message(for: error).contains(message), "\(RequestOptions.message(for: error))")
+        }
+    }
+
+    @Test func everyFlagNameParses() throws {
+        for (name, flag) in RequestFlags.namedFlags {
+            let request = try RequestOptions.parse(["--flag", name]).makeRequest(url: "http://127.0.0.1/")
+            #expect(request.flags == flag, "\(name)")
+        }
+    }
+}
+
+@Suite("What the commands print")
+struct OutputFormatTests {
+    @Test func jsonLinesEscapeAndKeepOrder() {
+        let value = JSONValue.object([("b", 1), ("a", "x\"y\n\u{1}"), ("c", .array([.null, true]))])
+        #expect(value.rendered == #"{"b":1,"a":"x\"y\n\u0001","c":[null,true]}"#)
+        #expect(JSONValue.string("plain").text == "plain")
+        #expect(JSONValue.int(7).text == "7")
+    }
+
+    @Test func byteCountsReadAsPeopleWriteThem() {
+        #expect(ByteCountFormat.string(512) == "512 B")
+        #expect(ByteCountFormat.string(1536) == "1.5 KiB")
+        #expect(ByteCountFormat.string(16 << 20) == "16.0 MiB")
+        #expect(ByteCountFormat.string(3 << 30) == "3.0 GiB")
+    }
+}
+
+@Suite("Scenario files (docs/scenarios.md)")
+struct ScenarioFormatTests {
+    @Test func aScenarioThatIsNotJSONNamesItsSource() {
+        #expect {
+            _ = try Scenario.decode(Data("{".utf8), source: "broken.json")
+        } throws: { error in
+            "\(error)".contains("broken.json")
+        }
+    }
+
+    @Test func anEmptyObjectIsNotAScenario() {
+        #expect(throws: Scenario.FormatError.self) {
+            _ = try Scenario.decode(Data("{}".utf8), source: "empty.json")
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import WebRequestIPC
+import WebRequestKit
+
+/// The framing handlers on an `EmbeddedChannel`: bytes in, envelopes out, and the reverse.
+@Suite("IPC framing")
+struct FramingTests {
+    static func framingChannel(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addIPCFraming(maxFrameBytes: maxFrameBytes)
+        return channel
+    }
+
+    static func envelopes() -> [IPCEnvelope] {
+        var hello = Webrequestkit_Ipc_V1_Hello()
+        hello.protocolVersion = IPCLimits.protocolVersion
+        hello.pid = 42
+        hello.browserID = "tab"
+        var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+        chunk.requestID = 300  // a two-byte varint
+        chunk.data = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0) })
+        var empty = Webrequestkit_Ipc_V1_UploadChunk()
+        empty.requestID = 0  // both fields at their defaults: left out
+        return [IPCEnvelope(.hello(hello)), IPCEnvelope(.bodyChunk(chunk)), IPCEnvelope(.uploadChunk(empty))]
+    }
+
+    @Test func whatOneEndWritesTheOtherReadsWhole() throws {
+        let sender = try Self.framingChannel()
+        let receiver = try Self.framingChannel()
+        for envelope in Self.envelopes() {
+            try sender.writeOutbound(envelope)
+        }
+        while let bytes = try sender.readOutbound(as: ByteBuffer.self) {
+            try receiver.writeInbound(bytes)
+        }
+        var received: [IPCEnvelope] = []
+        while let envelope = try receiver.readInbound(as: IPCEnvelope.self) {
+            received.append(envelope)
+        }
+        #expect(received == Self.envelopes())
+        _ = try sender.finish()
+        _ = try receiver.finish()
+    }
+
+    @Test func aFrameArrivingByteByByteIsReadOnceWhole() throws {
+        let channel = try Self.framingChannel()
+        let frame = try Self.envelopes()[0].framed()
+        for byte in frame.dropLast() {
+            try channel.writeInbound(ByteBuffer(bytes: [byte]))
+            #expect(try channel.readInbound(as: IPCEnvelope.self) == nil)
+        }
+        try channel.writeInbound(ByteBuffer(bytes: [frame.last!]))
+        #expect(try channel.readInbound(as: IPCEnvelope.self) == Self.envelopes()[0])
+        _ = try channel.finish()
+    }
+
+    @Test func aFrameOverTheLimitIsRefusedBeforeItsBytesArrive() throws {
+        let channel = try Self.framingChannel(maxFrameBytes: 1024)
+        var header = ByteBuffer()
+        header.writeInteger(UInt32(1025))
+        #expect {
+            try channel.writeInbound(header)
+        } throws: { error in
+            (error as? IPCProtocolError)?.reason == "frame of 1025 bytes is over the limit of 1024"
+        }
+    }
+
+    @Test func aFrameWithNoKnownMessageIsRefused() throws {
+        let channel = try Self.framingChannel()
+        #expect {
+            try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 0]))
+        } throws: { error in
+            (error as? IPCProtocolError)?.reason == "frame holds no message this protocol version knows"
+        }
+    }
+
+    @Test func bytesThatAreNotProtobufAreRefused() throws {
+        let channel = try Self.framingChannel()
+        #expect {
+            try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 3, 0xFF, 0xFF, 0xFF]))
+        } throws: { error in
+            (error as? IPCProtocolError)?.reason.hasPrefix("frame does not decode as an Envelope") == true
+        }
+    }
+
+    @Test func aStreamEndingInsideAFrameIsAnError() throws {
+        let channel = try Self.framingChannel()
+        let frame = try Self.envelopes()[0].framed()
+        try channel.writeInbound(ByteBuffer(bytes: frame.prefix(6)))
+        #expect {
+            _ = try channel.finish()
+        } throws: { error in
+            (error as? IPCProtocolError)?.reason == "stream ended inside a frame (6 bytes left)"
+        }
+    }
+}
+
+@Suite("Protocol messages and WebRequestKit values")
+struct ConversionTests {
+    @Test func aRequestSurvivesTheWire() throws {
+        let request = Request(
+            url: "http://127.0.0.1/x", method: "PUT", headers: HeaderMap([(name: "A", value: "1"), (name: "a", value: "2")]),
+            postData: PostData([.bytes(Data("body".utf8))]), flags: [.skipCache, .reportUploadProgress],
+            referrerURL: "http://r/", referrerPolicy: .origin, firstPartyForCookies: "http://f/"
+        )
+        let wire = Webrequestkit_Ipc_V1_Request(request)
+        #expect(!wire.streamsUpload)
+        let back = try wire.makeRequest()
+        #expect(back.url == request.url)
+        #expect(back.method == request.method)
+        #expect(back.headers.values(for: "a") == ["1", "2"])
+        #expect(back.postData?.elements == request.postData?.elements)
+        #expect(back.flags == request.flags)
+        #expect(back.referrerURL == request.referrerURL)
+        #expect(back.referrerPolicy == request.referrerPolicy)
+        #expect(back.firstPartyForCookies == request.firstPartyForCookies)
+    }
+
+    @Test func aLongBodyIsAnnouncedAndFollowsInChunks() throws {
+        let body = Data(count: IPCLimits.inlineUploadBytes + 1)
+        let wire = Webrequestkit_Ipc_V1_Request(Request(url: "http://127.0.0.1/", method: "POST", postData: PostData([.bytes(body)])))
+        #expect(wire.streamsUpload)
+        #expect(wire.postData[0].length == UInt64(body.count))
+        #expect(wire.postData[0].inline.isEmpty)
+        #expect(try wire.makeRequest().postData?.elements == [.bytes(Data())], "a placeholder until the chunks arrive")
+    }
+
+    @Test func aBodyThatContradictsItsLengthIsRefused() {
+        var wire = Webrequestkit_Ipc_V1_Request(Request(url: "http://127.0.0.1/", method: "POST", postData: PostData([.bytes(Data("abc".utf8))])))
+        wire.postData[0].length = 5
+        #expect(throws: IPCProtocolError("post data announces 5 bytes but carries 3 inline")) {
+            try wire.makeRequest()
+        }
+    }
+
+    @Test func unknownEnumValuesAreRefused() {
+        var wire = Webrequestkit_Ipc_V1_Request(Request(url: "http://127.0.0.1/"))
+        wire.referrerPolicy = 99
+        #expect(throws: IPCProtocolError("unknown referrer policy 99")) { try wire.makeRequest() }
+        wire = Webrequestkit_Ipc_V1_Request(Request(url: "http://127.0.0.1/"))
+        wire.resourceType = 999
+        #expect(throws: IPCProtocolError("unknown resource type 999")) { try wire.makeRequest() }
+    }
+
+    @Test func aCompletionSurvivesTheWire() {
+        let completion = WebRequestCompletion(status: .failed, error: .connectionRefused)
+        let wire = Webrequestkit_Ipc_V1_RequestComplete(requestID: 7, completion)
+        #expect(wire.requestID == 7)
+        #expect(wire.completion == completion)
+    }
+}
