@@ -8,11 +8,14 @@ public import WebRequestKit
 
 /// The network stack's settings that `fetch` and `serve` both take.
 public struct NetworkOptions: ParsableArguments, Sendable {
+    /// Options with their defaults, for the parser to fill in.
     public init() {}
 
     @Option(name: .customLong("idle-timeout"), help: "Fail a transfer with ERR_TIMED_OUT after this many seconds without a byte (default: none).")
+    /// `--idle-timeout`, in seconds, or `nil` for no limit.
     public var idleTimeout: Int?
 
+    /// Refuses a timeout that is not a positive number of seconds.
     public func validate() throws {
         if let idleTimeout, idleTimeout <= 0 {
             throw ValidationError("--idle-timeout must be a positive number of seconds")

@@ -14,8 +14,11 @@ public enum StatusClient {
     public struct Report: Sendable, Equatable {
         /// One connected renderer.
         public struct Renderer: Sendable, Equatable {
+            /// The renderer's id, fixed by the browser.
             public var id: UInt64
+            /// The browser (tab) it belongs to, which fixes its request context.
             public var browserID: String
+            /// Its process id.
             public var pid: Int32
             /// The layers that confine it, as the browser knows them.
             public var sandbox: [SandboxLayer]

@@ -9,7 +9,7 @@ public import WebRequestKit
 ///
 /// This is the context as every thread sees it: a name, a directory, and what was read from
 /// that directory when it was made. Its libcurl state lives on the network thread, in a
-/// ``ContextState`` the network thread makes on first use and frees when this front goes away.
+/// `ContextState` the network thread makes on first use and frees when this front goes away.
 ///
 /// A context made with a directory keeps its cookies in `cookies.txt` there, rewritten through a
 /// temporary file and a rename whenever they change, so a crash leaves the old file or the new
