@@ -88,6 +88,8 @@ final class RendererConnection: ChannelInboundHandler {
                 if resume { live.handle.resume() }
             case .overflow:
                 badMessage("more post data than announced for request \(id)", context: context)
+            case .overWindow:
+                badMessage("UploadChunk for request \(id) runs past the \(IPCLimits.uploadWindowBytes)-byte upload window", context: context)
             }
         case .cancel(let id):
             if let live = requests.removeValue(forKey: id) {
@@ -126,7 +128,7 @@ final class RendererConnection: ChannelInboundHandler {
             outbox.then { bound.value.transferEnded(id) }
         }
         let upload = streamedBytes.map { bytes in
-            UploadStream(expectedBytes: bytes) { consumed in
+            UploadStream(expectedBytes: bytes, window: IPCLimits.uploadWindowBytes) { consumed in
                 var credit = Webrequestkit_Ipc_V1_UploadCredit()
                 credit.requestID = id
                 credit.bytes = UInt64(consumed)

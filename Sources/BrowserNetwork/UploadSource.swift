@@ -3,7 +3,7 @@ import Synchronization
 import WebRequestKit
 
 /// What one read of a hop's body gave.
-enum UploadRead {
+enum UploadRead: Equatable {
     /// This many bytes (0 at the end).
     case bytes(Int)
     /// Nothing yet: pause the upload until more arrives.
@@ -89,7 +89,8 @@ final class UploadSource {
 /// A body that arrives in pieces from another thread (a renderer's upload over IPC) while
 /// libcurl sends it. An empty buffer pauses the upload; the next piece resumes it. Every byte
 /// libcurl takes is reported through `consumed`, which is how the sender gets credit to send
-/// more, so at most one window of the body is ever held here.
+/// more; a ``CreditLedger`` holds the sender to its window, so at most one window of the body is
+/// ever held here whatever the sender does.
 package final class UploadStream: Sendable {
     /// What ``append(_:)`` did.
     package enum AppendResult: Equatable {
@@ -97,6 +98,8 @@ package final class UploadStream: Sendable {
         case accepted(resume: Bool)
         /// More bytes than were announced: the sender broke the protocol.
         case overflow
+        /// More bytes than the window allows before credit: the sender broke the protocol.
+        case overWindow
     }
 
     private struct State {
@@ -105,16 +108,21 @@ package final class UploadStream: Sendable {
         var received: Int64 = 0
         var sent: Int64 = 0
         var waiting = false
+        /// Bytes received and not yet taken by libcurl, within the sender's window.
+        var ledger: CreditLedger<Never>
     }
 
     /// The body's announced length.
     package let expectedBytes: Int64
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let consumed: @Sendable (Int) -> Void
 
-    package init(expectedBytes: Int64, consumed: @escaping @Sendable (Int) -> Void) {
+    /// A body of `expectedBytes` whose sender may be at most `window` bytes ahead of libcurl;
+    /// `consumed` hears each read, with the number of bytes libcurl took.
+    package init(expectedBytes: Int64, window: Int, consumed: @escaping @Sendable (Int) -> Void) {
         self.expectedBytes = expectedBytes
         self.consumed = consumed
+        state = Mutex(State(ledger: CreditLedger(window: window)))
     }
 
     /// Whether libcurl has taken any byte yet.
@@ -126,6 +134,8 @@ package final class UploadStream: Sendable {
     package func append(_ data: Data) -> AppendResult {
         state.withLock { state in
             guard state.received + Int64(data.count) <= expectedBytes else { return .overflow }
+            guard data.count <= state.ledger.available else { return .overWindow }
+            state.ledger.sent(data.count)
             state.received += Int64(data.count)
             if !data.isEmpty { state.chunks.append(data) }
             defer { state.waiting = false }
@@ -149,6 +159,7 @@ package final class UploadStream: Sendable {
                 }
             }
             state.sent += Int64(copied)
+            _ = state.ledger.credit(copied)  // never more than was received
             if copied == 0, state.sent < expectedBytes {
                 state.waiting = true
                 return nil
