@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the code for proto/: Swift with protoc and the protoc-gen-swift of the swift-protobuf
-# version Package.swift names, and C with Debian's protoc-c (protobuf-c-compiler). The output is
+# version Package.swift names, C with Debian's protoc-c (protobuf-c-compiler), and Python (with its
+# type stubs) with protoc's own generator, for the protobuf runtime from PyPI. The output is
 # committed (the Swift build plugin is far too slow on small machines);
 # scripts/check-generated-code.sh verifies it matches.
 set -euo pipefail
@@ -31,3 +32,8 @@ rm -rf "$c_out"
 mkdir -p "$c_out"
 protoc --c_out="$c_out" --proto_path=proto $(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 echo "generated: $(cd "$c_out" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')"
+
+py_out=python/webrequestkit/ipc/v1
+rm -f "$py_out"/ipc_pb2.py "$py_out"/ipc_pb2.pyi
+protoc --python_out=python --pyi_out=python --proto_path=proto $(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
+echo "generated: $(cd python && find webrequestkit/ipc -name '*_pb2.py*' | sort | tr '\n' ' ')"

@@ -16,3 +16,6 @@ if grep -E "^/.*(Sources|Tests)/.*warning:" .build-log.txt; then
 fi
 rm -f .build-log.txt
 swift test --skip-build
+
+# The third renderer, in Python, against the same browser.
+scripts/python-test.sh
