@@ -122,10 +122,10 @@ final class RendererConnection: ChannelInboundHandler {
             reportsUpload: request.flags.contains(.reportUploadProgress),
             downloads: host.downloads,
             observer: observer
-        ) { routedToDownload in
+        ) { last, routedToDownload in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
-            outbox.then { bound.value.transferEnded(id) }
+            outbox.send(last) { bound.value.transferEnded(id) }
         }
         let upload = streamedBytes.map { bytes in
             UploadStream(expectedBytes: bytes, window: IPCLimits.uploadWindowBytes) { consumed in

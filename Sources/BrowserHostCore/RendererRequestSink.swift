@@ -17,7 +17,10 @@ final class RendererRequestSink: TransferEventSink {
     private let outbox: IPCOutbox
     private let reportsUpload: Bool
     private let downloads: DownloadManager
-    private let ended: @Sendable (_ routedToDownload: Bool) -> Void
+    /// Sends the request's last message to the renderer and, in the same outbox batch, ends
+    /// the request's accounting: the renderer cannot hear of the end (and start another) before
+    /// the browser counts the request out.
+    private let ended: @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool) -> Void
     private let observer: (@Sendable (HostEvent) -> Void)?
     private let state = Mutex(RendererRequestSinkState())
 
@@ -28,7 +31,7 @@ final class RendererRequestSink: TransferEventSink {
         reportsUpload: Bool,
         downloads: DownloadManager,
         observer: (@Sendable (HostEvent) -> Void)? = nil,
-        ended: @escaping @Sendable (_ routedToDownload: Bool) -> Void
+        ended: @escaping @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool) -> Void
     ) {
         self.requestID = requestID
         self.renderer = renderer
@@ -97,9 +100,8 @@ final class RendererRequestSink: TransferEventSink {
             case .dropped:
                 break
             case .awaitingResponse, .rendering, .sniffing:
-                outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
                 reportEnded(status: completion.status, error: completion.error, routedToDownload: false)
-                ended(false)
+                ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), false)
             }
         }
     }
@@ -131,10 +133,9 @@ final class RendererRequestSink: TransferEventSink {
         state.withLock { $0.routed(to: download) }
         if download == nil { transfer?.cancel() }
         let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
-        outbox.send(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))))
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
         reportEnded(status: .failed, error: .aborted, routedToDownload: true)
-        ended(true)
+        ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), true)
     }
 
     private func forward(_ data: Data) {

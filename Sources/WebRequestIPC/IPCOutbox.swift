@@ -30,9 +30,15 @@ package final class IPCOutbox: Sendable {
         enqueue(.then(work))
     }
 
-    private func enqueue(_ item: Item) {
+    /// Queues `envelope` and `work` together: `work` runs on the loop right after `envelope` is
+    /// written and before the flush, so the other end cannot answer `envelope` before `work` ran.
+    package func send(_ envelope: IPCEnvelope, then work: @escaping @Sendable () -> Void) {
+        enqueue(.envelope(envelope), .then(work))
+    }
+
+    private func enqueue(_ items: Item...) {
         let schedule = queue.withLock { state in
-            state.items.append(item)
+            state.items.append(contentsOf: items)
             defer { state.scheduled = true }
             return !state.scheduled
         }

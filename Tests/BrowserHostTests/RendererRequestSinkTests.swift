@@ -1,0 +1,67 @@
+@testable import BrowserHostCore
+import Foundation
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+import WebRequestIPC
+import WebRequestKit
+
+/// The sink's last word on a request: it hands the renderer's final message to `ended` (which
+/// the connection sends together with the end of its accounting) instead of sending it alone.
+/// Sent alone, the renderer could hear of the end and start another request while the browser
+/// still counted this one in flight, and be refused with ERR_INSUFFICIENT_RESOURCES at 64 (seen
+/// about once in a few thousand requests by the Python renderer's benchmark).
+@Suite("RendererRequestSink")
+struct RendererRequestSinkTests {
+    final class Ends: Sendable {
+        let calls = Mutex<[(IPCEnvelope, Bool)]>([])
+    }
+
+    let downloads = NSTemporaryDirectory() + "sink-\(UUID().uuidString.prefix(8))"
+
+    func sink(on channel: EmbeddedChannel, ends: Ends) -> RendererRequestSink {
+        RendererRequestSink(
+            requestID: 7, renderer: 1, outbox: IPCOutbox(channel: channel), reportsUpload: false,
+            downloads: DownloadManager(directory: downloads, handler: nil) { _ in }
+        ) { last, routed in
+            ends.calls.withLock { $0.append((last, routed)) }
+        }
+    }
+
+    @Test func theCompletionGoesOutThroughEndedOnly() throws {
+        let channel = EmbeddedChannel()
+        let ends = Ends()
+        let sink = sink(on: channel, ends: ends)
+        sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "text/plain", url: "http://127.0.0.1/")))
+        sink.send(.complete(.success))
+        channel.embeddedEventLoop.run()
+        var sent: [IPCEnvelope] = []
+        while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { sent.append(envelope) }
+        #expect(sent.map(\.kind) == ["ResponseHead"], "the head goes out; the completion does not on its own")
+        let calls = ends.calls.withLock { $0 }
+        #expect(calls.count == 1)
+        guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
+        #expect(complete.requestID == 7)
+        #expect(complete.completion == .success)
+        #expect(calls.first?.1 == false)
+        _ = try channel.finish()
+    }
+
+    @Test func aRoutedResponseEndsThroughEndedToo() throws {
+        let channel = EmbeddedChannel()
+        let ends = Ends()
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: downloads) }
+        let sink = sink(on: channel, ends: ends)
+        let headers = HeaderMap([(name: "Content-Disposition", value: "attachment; filename=a.bin")])
+        sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "application/octet-stream", url: "http://127.0.0.1/a", headers: headers)))
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: IPCEnvelope.self) == nil)
+        let calls = ends.calls.withLock { $0 }
+        guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
+        #expect(complete.completion.routedToDownload)
+        #expect(calls.first?.1 == true)
+        _ = try channel.finish()
+    }
+}
