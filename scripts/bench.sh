@@ -8,7 +8,8 @@
 # Workloads: (1) 1 KiB GETs, keep-alive, 1 and 64 in flight (A: 64 spread over 4 renderers);
 # (2) one large download; (3) one large upload (PUT); (4) A with 1, 8, 32, 128 renderers of 8 in
 # flight each; (5) A's renderer start, process spawn to first completed request; (6) the renderer
-# sandbox: spawned renderer start with and without it, and small GETs with it against without.
+# sandbox: spawned renderer start with and without it, and small GETs with it against without;
+# (7) Python: P, one Python renderer (python/) at 64 in flight, against R (requests) and X (httpx).
 # Figures: requests/s or MB/s, client CPU per request (A: renderers and browser), p50/p99 latency,
 # peak RSS per process, the browser's threads and descriptors. One table on stdout, the same rows
 # in JSON (--json FILE, default .build/bench-results.json). --smoke: seconds, tiny sizes (CI).
@@ -38,8 +39,10 @@ PATH=$PATH:/usr/sbin
 
 if [ "$smoke" = 1 ]; then
     small_requests=200 one_requests=100 big=$((8 << 20)) upload=$((8 << 20)) scale=(1 2 4) scale_requests=40 starts=3
+    python_requests=200
 else
     small_requests=30000 one_requests=3000 big=$((1 << 30)) upload=$((256 << 20)) scale=(1 8 32 128) scale_requests=2000 starts=20
+    python_requests=5000
 fi
 
 echo "bench: building release products" >&2
@@ -341,6 +344,33 @@ done
 echo "get-1KiB-c16 ratios (medians of 5): sandbox/no-sandbox rate=$(awk -v a="$(median "$work/get-sandbox" 1)" -v b="$(median "$work/get-no-sandbox" 1)" 'BEGIN { printf "%.2f", a / b }')" \
     "renderer cpu=$(awk -v a="$(median "$work/get-sandbox" 2)" -v b="$(median "$work/get-no-sandbox" 2)" 'BEGIN { printf "%.2f", a / b }')"
 stop_browser
+
+# MARK: (7) Python
+
+# One Python renderer (webrequestkit.aio, one process, 64 in flight) through a browser, against
+# what a Python programmer would otherwise reach for on the same URL: requests (a thread pool of
+# 64 sessions) and httpx (AsyncClient, 64 in flight). The CPU of P counts the browser's too.
+venv=.build/python-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "./python" requests httpx
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
+declare -A rate=()
+start_browser
+before=$(cpu_ticks "$browser")
+measure "$venv/bin/python" Benchmarks/python/bench.py webrequestkit "$small_url" "$python_requests" 64 --socket "$work/browser.sock"
+browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
+rate[P]=$(field requests_per_second "$out")
+row py-get-1KiB-c64 P "${rate[P]}" req/s "$(awk -v c="$cpu" -v b="$browser_cpu" -v n="$python_requests" 'BEGIN { printf "%.4f", (c + b) * 1000 / n }')" \
+    "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
+stop_browser
+for client in R X; do
+    measure "$venv/bin/python" Benchmarks/python/bench.py "$([ "$client" = R ] && echo requests || echo httpx)" "$small_url" "$python_requests" 64
+    rate[$client]=$(field requests_per_second "$out")
+    row py-get-1KiB-c64 "$client" "${rate[$client]}" req/s "$(awk -v c="$cpu" -v n="$python_requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
+        "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" $na $na $na
+done
+echo "py-get-1KiB-c64 ratios: P/R=$(awk -v a="${rate[P]}" -v b="${rate[R]}" 'BEGIN { printf "%.2f", a / b }')" \
+    "P/X=$(awk -v a="${rate[P]}" -v b="${rate[X]}" 'BEGIN { printf "%.2f", a / b }')"
 
 mkdir -p "$(dirname "$json")"
 {
