@@ -350,10 +350,9 @@ stop_browser
 # One Python renderer (webrequestkit.aio, one process, 64 in flight) through a browser, against
 # what a Python programmer would otherwise reach for on the same URL: requests (a thread pool of
 # 64 sessions) and httpx (AsyncClient, 64 in flight). The CPU of P counts the browser's too.
+scripts/python-env.sh >/dev/null
 venv=.build/python-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "./python" requests httpx
-"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
+"$venv/bin/pip" install --quiet --disable-pip-version-check requests httpx
 declare -A rate=()
 start_browser
 before=$(cpu_ticks "$browser")

@@ -15,6 +15,8 @@ if grep -E "^/.*(Sources|Tests)/.*warning:" .build-log.txt; then
     exit 1
 fi
 rm -f .build-log.txt
+# The renderer integration tests run the Python renderer too, from this environment.
+scripts/python-env.sh
 swift test --skip-build
 
 # The third renderer, in Python, against the same browser.

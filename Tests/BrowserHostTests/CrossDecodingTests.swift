@@ -171,6 +171,14 @@ struct CrossDecodingTests {
         #expect(start.request.postData.first?.inline == Data("payload".utf8))
         #expect(start.request.referrerPolicy == ReferrerPolicy.origin.rawValue)
         #expect(swift.last == c.last, "the same StartRequest, field for field")
+        let python = try #require(sent[.python])
+        guard case .hello(var pythonHello)? = python.first?.message else {
+            Issue.record("the Python renderer's first frame is not a Hello")
+            return
+        }
+        pythonHello.pid = 0
+        #expect(pythonHello == cHello)
+        #expect(python.last == c.last, "the Python renderer sends the same StartRequest too")
     }
 
     @Test func errorNamesMatchTheSwiftTable() {
@@ -190,7 +198,7 @@ struct CrossDecodingTests {
         let path = NSTemporaryDirectory() + "x-\(UUID().uuidString.prefix(8)).sock"
         let listener = try UnixListener(path: path)
         defer { unlink(path) }
-        let child = try ChildProcess(renderer.rawValue, ["--socket", path, "--browser", "tab", "fetch"] + arguments + ["--json"])
+        let child = try ChildProcess(renderer.program.executable, renderer.program.arguments + ["--socket", path, "--browser", "tab", "fetch"] + arguments + ["--json"])
         let connection = try listener.accept()
         defer { close(connection) }
         var frames: [IPCEnvelope] = []

@@ -5,10 +5,11 @@ import TestWebServer
 import Testing
 
 extension BlackBoxTests {
-    /// The renderer integration tests, run against both implementations of the renderer side of
-    /// the protocol: `render-client` (Swift) and `render-client-c` (C on libprotobuf-c, under
-    /// valgrind, which fails the test on any memory error or leak).
-    @Suite("Both renderers, Swift and C", .serialized)
+    /// The renderer integration tests, run against the three implementations of the renderer
+    /// side of the protocol: `render-client` (Swift), `render-client-c` (C on libprotobuf-c,
+    /// under valgrind, which fails the test on any memory error or leak) and the Python one
+    /// (`python -m webrequestkit.render_client`).
+    @Suite("The three renderers, Swift, C and Python", .serialized)
     struct RendererParityTests {
         @Test(arguments: Renderer.allCases)
         func getPostAndHead(_ renderer: Renderer) async throws {
@@ -159,23 +160,22 @@ extension BlackBoxTests {
                 let directory = NSTemporaryDirectory() + "spawn-\(UUID().uuidString.prefix(8))"
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: directory) }
-                let client = ChildProcess.productsDirectory.appendingPathComponent(renderer.rawValue).path
-                let command = renderer == .c ? "/usr/bin/valgrind -q --error-exitcode=99 --leak-check=full \(client)" : client
                 // valgrind implements neither seccomp(2) nor Landlock (docs/security.md): the C
-                // renderer runs unsandboxed under it, and sandboxed natively in SandboxTests.
+                // renderer runs unsandboxed under it, and sandboxed natively in SandboxTests. The
+                // Python renderer has no sandbox of its own.
                 let result = try await ChildProcess.run("browser-host", [
                     "serve", "--socket", directory + "/b.sock", "--json", "--exit-when-idle",
-                    "--spawn", "\(command) fetch \(server.baseURL)/hello --json",
-                ] + (renderer == .c ? ["--no-sandbox"] : []))
+                    "--spawn", "\(renderer.commandLine) fetch \(server.baseURL)/hello --json",
+                ] + (renderer == .swift ? [] : ["--no-sandbox"]))
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(result.events.first { $0["event"] as? String == "renderer_exited" }?["status"] as? Int == 0)
                 #expect(result.stderr.contains("\"status\":\"success\""))
             }
         }
 
-        /// The two renderers print the same lines for the same requests (progress events aside:
+        /// The three renderers print the same lines for the same requests (progress events aside:
         /// they are throttled by time).
-        @Test func bothRenderersReportAlike() async throws {
+        @Test func theRenderersReportAlike() async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()
                 let requests: [[String]] = [
@@ -189,9 +189,11 @@ extension BlackBoxTests {
                 ]
                 for request in requests {
                     let swift = try await browser.render(request + ["--json"], with: .swift)
-                    let c = try await browser.render(request + ["--json"], with: .c)
-                    #expect(swift.status == c.status, "\(request)")
-                    #expect(withoutProgress(swift.stdout) == withoutProgress(c.stdout), "\(request)")
+                    for other in [Renderer.c, .python] {
+                        let result = try await browser.render(request + ["--json"], with: other)
+                        #expect(swift.status == result.status, "\(other): \(request)")
+                        #expect(withoutProgress(swift.stdout) == withoutProgress(result.stdout), "\(other): \(request)")
+                    }
                 }
                 #expect(browser.stop().status == 0)
             }

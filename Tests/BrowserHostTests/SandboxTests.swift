@@ -32,7 +32,7 @@ extension BlackBoxTests {
             )
         }
 
-        @Test(arguments: Renderer.allCases)
+        @Test(arguments: Renderer.sandboxed)
         func aSpawnedRendererCannotConnectReadOrRunButItsBrowserServesIt(_ renderer: Renderer) async throws {
             try await TestWebServer.withServer { server in
                 let url = "\(server.baseURL)/hello?tag=sandboxed-\(renderer.rawValue)"
@@ -57,7 +57,7 @@ extension BlackBoxTests {
             }
         }
 
-        @Test(arguments: Renderer.allCases)
+        @Test(arguments: Renderer.sandboxed)
         func withoutTheSandboxTheSameAttemptsGoThrough(_ renderer: Renderer) async throws {
             try await TestWebServer.withServer { server in
                 let url = "\(server.baseURL)/hello?tag=unsandboxed-\(renderer.rawValue)"
@@ -77,7 +77,7 @@ extension BlackBoxTests {
             }
         }
 
-        @Test(arguments: Renderer.allCases)
+        @Test(arguments: Renderer.sandboxed)
         func aConnectingRendererEngagesTheFilterWhenAsked(_ renderer: Renderer) async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()
@@ -149,7 +149,7 @@ extension BlackBoxTests {
         /// A sandboxed renderer cannot open files once connected, so it opens them first: a bad
         /// `--data-file` or `--output` is a wrong command line (exit 2) even with no browser to
         /// reach (which would be exit 3).
-        @Test(arguments: Renderer.allCases)
+        @Test(arguments: Renderer.sandboxed)
         func filesAreOpenedBeforeTheBrowserIsReached(_ renderer: Renderer) async throws {
             let nowhere = ["--socket", "/nonexistent/browser.sock", "--sandbox", "fetch", "http://127.0.0.1:1/"]
             let unreadable = try await ChildProcess.run(renderer.rawValue, nowhere + ["--data-file", "/nonexistent/body"])
@@ -161,7 +161,7 @@ extension BlackBoxTests {
 
         /// `direct-connect` resolves nothing: a URL it cannot use is refused on the command line,
         /// never reported as the kernel's refusal.
-        @Test(arguments: Renderer.allCases)
+        @Test(arguments: Renderer.sandboxed)
         func aDirectConnectionNeedsANumericAddress(_ renderer: Renderer) async throws {
             for url in ["http://example.test/", "ftp://127.0.0.1/", "not a url"] {
                 let result = try await ChildProcess.run(

@@ -80,20 +80,53 @@ final class ServingBrowser: @unchecked Sendable {
     }
 }
 
-/// The two implementations of the renderer side of the protocol, run as the same command line.
+/// The three implementations of the renderer side of the protocol, run as the same command line.
 enum Renderer: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// `render-client`: RendererCore on SwiftNIO and swift-protobuf.
     case swift = "render-client"
     /// `render-client-c`: CWebRequest on libprotobuf-c, run under valgrind.
     case c = "render-client-c"
+    /// `python -m webrequestkit.render_client`: python/ on PyPI's protobuf, from the virtual
+    /// environment scripts/python-env.sh makes (`$WEBREQUESTKIT_PYTHON` names another).
+    case python = "webrequestkit.render_client"
 
-    var testDescription: String { rawValue }
+    /// The renderers with a sandbox of their own (the Python one engages none).
+    static let sandboxed: [Renderer] = [.swift, .c]
+
+    var testDescription: String { self == .python ? "python" : rawValue }
+
+    /// The Python interpreter that has the package installed.
+    static let python3: String = {
+        if let configured = ProcessInfo.processInfo.environment["WEBREQUESTKIT_PYTHON"] { return configured }
+        var root = ChildProcess.productsDirectory
+        while root.path != "/", !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
+            root.deleteLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/python-venv/bin/python").path
+    }()
+
+    /// The program and the arguments before the renderer's own.
+    var program: (executable: String, arguments: [String]) {
+        self == .python ? (Self.python3, ["-m", rawValue]) : (rawValue, [])
+    }
+
+    /// The command line a spawning browser runs (`serve --spawn`).
+    var commandLine: String {
+        switch self {
+        case .swift: ChildProcess.productsDirectory.appendingPathComponent(rawValue).path
+        case .c: "/usr/bin/valgrind -q --error-exitcode=99 --leak-check=full " + ChildProcess.productsDirectory.appendingPathComponent(rawValue).path
+        case .python: "\(Self.python3) -m \(rawValue)"
+        }
+    }
 
     func run(_ arguments: [String]) async throws -> ChildProcess.Result {
         if self == .c, !FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind") {
             Issue.record("the C renderer's tests run it under valgrind, which is missing: run scripts/setup.sh")
         }
-        let result = try await ChildProcess.run(rawValue, arguments, underValgrind: self == .c)
+        if self == .python, !FileManager.default.isExecutableFile(atPath: Self.python3) {
+            Issue.record("the Python renderer's tests need \(Self.python3): run scripts/python-env.sh")
+        }
+        let result = try await ChildProcess.run(program.executable, program.arguments + arguments, underValgrind: self == .c)
         if self == .c {
             #expect(result.status != ChildProcess.valgrindErrorStatus, "valgrind found errors:\n\(result.valgrindReport)")
             #expect(result.valgrindReport.isEmpty, "valgrind said:\n\(result.valgrindReport)")
