@@ -264,7 +264,11 @@ class Session:
         if live is None or not live.machine.cancel():
             return
         self._send_cancel(request_id)
-        self._deferred.append(lambda: live.target.perform(request_id, ("complete",)))
+
+        def complete() -> None:
+            live.target.perform(request_id, ("complete",))
+
+        self._deferred.append(complete)
 
     def abandon(self, request_id: int) -> None:
         """The request's last reference is gone: the browser cancels it; no callback follows."""

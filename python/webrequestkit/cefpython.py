@@ -440,9 +440,12 @@ class PyWebRequest:
         self._id, self._machine = session.start(sent, _Relay(self))
 
     def __del__(self) -> None:
-        machine = getattr(self, "_machine", None)
-        if machine is not None and not machine.is_finished and _Process.session is self._session:
-            _Process.abandoned.append(self._id)  # canceled by the next MessageLoopWork
+        try:
+            machine = getattr(self, "_machine", None)
+            if machine is not None and not machine.is_finished and _Process.session is self._session:
+                _Process.abandoned.append(self._id)  # canceled by the next MessageLoopWork
+        except Exception:  # the interpreter is shutting down: the channel goes with it
+            pass
 
     def _check_thread(self) -> None:
         if threading.get_ident() != self._thread:

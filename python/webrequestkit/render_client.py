@@ -29,7 +29,7 @@ from typing import List, NoReturn, Optional
 from . import errors
 from ._channel import Channel, ChannelError
 from ._request import REFERRER_POLICIES, Bytes, CreateError, File, Flags, Status, WireRequest, validated
-from ._session import Action, Session, Target
+from ._session import Action, Machine, Session, Target
 from .ipc.v1 import ipc_pb2 as wire
 
 EXIT_SUCCESS, EXIT_FAILED, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -142,15 +142,15 @@ def _connect(options: argparse.Namespace) -> Session:
 class _Reporter(Target):
     """cli.md's ``--json`` lines, or a summary for people, for one request."""
 
-    def __init__(self, options: argparse.Namespace, output) -> None:
+    def __init__(self, options: argparse.Namespace, output, session: Session) -> None:
         self.options = options
         self.output = output
+        self.session = session
         self.hasher = hashlib.sha256()
         self.body_bytes = 0
         self.text = bytearray()
-        self.session: Optional[Session] = None
         self.request_id = 0
-        self.machine = None
+        self.machine: Optional[Machine] = None
         self.exit_status: Optional[int] = None
         self.dropped_at: Optional[float] = None
 
@@ -188,6 +188,7 @@ class _Reporter(Target):
 
     def complete(self) -> None:
         machine = self.machine
+        assert machine is not None
         response = machine.response
         self.emit(
             event="complete",
@@ -208,7 +209,9 @@ class _Reporter(Target):
         self.exit_status = EXIT_SUCCESS if machine.status == Status.SUCCESS else EXIT_FAILED
 
     def summarize(self) -> None:
-        machine, response = self.machine, self.machine.response
+        machine = self.machine
+        assert machine is not None
+        response = machine.response
         mime = response.mime_type if response else ""
         if response is not None and self.output is None and (
             mime.startswith("text/") or mime.endswith("json") or mime.endswith("xml") or not mime
@@ -239,8 +242,7 @@ def _fetch(options: argparse.Namespace) -> int:
         except OSError as error:
             _fail_usage(f"cannot write --output {options.output}: {error.strerror}")
     session = _connect(options)
-    reporter = _Reporter(options, output)
-    reporter.session = session
+    reporter = _Reporter(options, output, session)
     try:
         sent = validated(request)
     except CreateError as refused:
