@@ -21,6 +21,10 @@ public final class ServeOutput: Sendable {
         self.logger = logger
     }
 
+    /// Whether ``record(_:)`` does anything with a request's events: only when the log is at
+    /// `debug` (serve then asks the host for them; otherwise it need not build them).
+    public var logsRequests: Bool { logger.logLevel <= .debug }
+
     /// `cli.md`'s first line: `ready socket=PATH pid=PID`, in both modes.
     public func ready(socketPath: String) {
         print("ready socket=\(socketPath) pid=\(getpid())")

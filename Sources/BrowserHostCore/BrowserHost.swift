@@ -26,6 +26,10 @@ public final class BrowserHost: Sendable {
         /// request), or `nil`. What `serve` prints, its trace and the demo's view are observers:
         /// the host itself prints nothing.
         public var observer: (@Sendable (HostEvent) -> Void)?
+        /// Whether the observer hears each renderer request's life too (started, notes,
+        /// response, ended), or only renderers, downloads and bad messages. Off, no request
+        /// event is built: that is per request, on the network thread.
+        public var observesRequests: Bool
         /// Where spawned renderers write their standard output and error.
         public var rendererOutput: RendererOutput
         /// Spawn renderers sandboxed: in a new user and network namespace, and ended unless they
@@ -45,6 +49,7 @@ public final class BrowserHost: Sendable {
             exitWhenIdle: Bool = false,
             downloadHandler: (any DownloadHandler)? = nil,
             observer: (@Sendable (HostEvent) -> Void)? = nil,
+            observesRequests: Bool = true,
             rendererOutput: RendererOutput = .inherited,
             sandbox: Bool = true,
             network: NetworkConfiguration = NetworkConfiguration()
@@ -57,6 +62,7 @@ public final class BrowserHost: Sendable {
             self.exitWhenIdle = exitWhenIdle
             self.downloadHandler = downloadHandler
             self.observer = observer
+            self.observesRequests = observesRequests
             self.rendererOutput = rendererOutput
             self.sandbox = sandbox
             self.network = network
@@ -114,11 +120,14 @@ public final class BrowserHost: Sendable {
     let logger = Logger(label: "browser-host")
     /// The configured observer.
     let observer: (@Sendable (HostEvent) -> Void)?
+    /// The observer when it hears request events, else `nil`: what renderer requests report to.
+    let requestObserver: (@Sendable (HostEvent) -> Void)?
 
     /// Makes the host without listening (``start(_:)`` listens); tests drive its connections.
     init(configuration: Configuration) throws {
         BrowserProcess.initialize(configuration.network)
         observer = configuration.observer
+        requestObserver = configuration.observesRequests ? configuration.observer : nil
         network = BrowserProcess.service
         self.configuration = configuration
         var contexts: [String: BrowserRequestContext] = ["global": network.globalContext]

@@ -113,7 +113,7 @@ final class RendererConnection: ChannelInboundHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let host = self.host
         let renderer = rendererID ?? 0
-        let observer = host.observer
+        let observer = host.requestObserver
         observer?(.requestStarted(renderer: renderer, request: id, method: request.method, url: request.url, context: requestContext.name))
         let sink = RendererRequestSink(
             requestID: id,

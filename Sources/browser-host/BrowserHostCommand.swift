@@ -132,6 +132,7 @@ struct Serve: AsyncParsableCommand {
                 output.record(event)
                 writer?.record(event)
             },
+            observesRequests: writer != nil || output.logsRequests,
             rendererOutput: json ? .standardError : .inherited,
             sandbox: !noSandbox,
             network: network.configuration
