@@ -263,6 +263,7 @@ extension BlackBoxTests {
                 chunk.data = Data("x".utf8)
                 var version = Webrequestkit_Ipc_V1_Hello()
                 version.protocolVersion = 99
+                let unreachable = try FullListener()
                 let cases: [(String, [UInt8], Bool)] = [
                     ("garbage", [0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF], false),
                     ("oversized length", [0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3], false),
@@ -296,6 +297,19 @@ extension BlackBoxTests {
                         upload.data = Data(count: 100_001)
                         return try IPCEnvelope(.uploadChunk(upload)).framed()
                     }(), false),
+                    // 1 MiB + 256 KiB of chunks before any credit, for a server libcurl never reaches
+                    // (so it takes none of the body): past the upload window.
+                    ("upload past the window", try Self.hello() + Self.start(1, url: "http://127.0.0.1:\(unreachable.port)/", method: "POST") {
+                        var element = Webrequestkit_Ipc_V1_PostDataElement()
+                        element.type = .bytes
+                        element.length = 4 << 20
+                        $0.postData = [element]
+                    } + (0..<20).flatMap { _ in
+                        var upload = Webrequestkit_Ipc_V1_UploadChunk()
+                        upload.requestID = 1
+                        upload.data = Data(count: 64 << 10)
+                        return try IPCEnvelope(.uploadChunk(upload)).framed()
+                    }, false),
                     ("a browser-only message", try Self.hello() + IPCEnvelope(.welcome(.init())).framed(), false),
                     ("an empty envelope", Self.frame([]), false),
                 ]
@@ -313,6 +327,7 @@ extension BlackBoxTests {
                     #expect(reported.count == index + 1, "\(name): one bad_message event")
                     #expect((reported.last?["reason"] as? String)?.isEmpty == false, "\(name)")
                 }
+                #expect(browser.events("bad_message").contains { ($0["reason"] as? String)?.contains("upload window") == true })
                 let healthy = try await browser.render([url, "--json"])
                 #expect(healthy.status == 0, "the browser still serves other renderers")
                 let status = try await browser.status()
