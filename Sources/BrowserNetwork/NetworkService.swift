@@ -36,7 +36,8 @@ package final class NetworkService: WebRequestBackend, Sendable {
     /// The network thread, once started.
     private let thread = Mutex<JoinableThread?>(nil)
     /// Callers of ``shutdown()`` waiting for the thread to end; `nil` once it has.
-    private let stopping = Mutex<(started: Bool, waiters: [CheckedContinuation<Void, Never>]?)>((false, []))
+    /// (The first waiter is the one that started the shutdown.)
+    private let stopping = Mutex<[CheckedContinuation<Void, Never>]?>([])
 
     package init(configuration: NetworkConfiguration = NetworkConfiguration()) throws {
         self.configuration = configuration
@@ -114,11 +115,10 @@ package final class NetworkService: WebRequestBackend, Sendable {
     /// at once the same way.
     package func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let first: Bool? = stopping.withLock { state in
-                guard state.waiters != nil else { return nil }
-                state.waiters?.append(continuation)
-                defer { state.started = true }
-                return !state.started
+            let first: Bool? = stopping.withLock { waiters in
+                guard waiters != nil else { return nil }
+                defer { waiters?.append(continuation) }
+                return waiters?.isEmpty
             }
             guard let first else { return continuation.resume() }  // already over
             guard first else { return }
@@ -127,9 +127,9 @@ package final class NetworkService: WebRequestBackend, Sendable {
             let running = thread.withLock { $0 }
             Thread.detachNewThread { [self] in
                 running?.join()
-                let waiters = stopping.withLock { state in
-                    defer { state.waiters = nil }
-                    return state.waiters ?? []
+                let waiters = stopping.withLock { waiters in
+                    defer { waiters = nil }
+                    return waiters ?? []
                 }
                 for waiter in waiters { waiter.resume() }
             }
