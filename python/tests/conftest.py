@@ -64,8 +64,7 @@ class Browser:
             stdout=subprocess.PIPE, stderr=self._stderr, text=True,
         )
         ready = self.process.stdout.readline()
-        assert ready.startswith("ready socket="), f"browser-host did not start: {ready!r} {self.stderr()}"
-        self.events: list = []
+        assert ready == f"ready socket={self.socket} pid={self.process.pid}\n", f"browser-host did not start: {ready!r} {self.stderr()}"
 
     def stderr(self) -> str:
         self._stderr.flush()

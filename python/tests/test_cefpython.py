@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import signal
-import tempfile
 import threading
 import time
 

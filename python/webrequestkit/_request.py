@@ -10,7 +10,6 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
-from . import errors
 
 
 class Flags(enum.IntFlag):
@@ -202,8 +201,3 @@ def validated(request: WireRequest) -> WireRequest:
 def upload_size(request: WireRequest) -> int:
     """The body's size in bytes (0 without one)."""
     return sum(len(e.data) for e in request.elements if isinstance(e, Bytes))
-
-
-def error_name(code: int) -> str:
-    """The ``ERR_`` name of a network error code."""
-    return errors.error_name(code)

@@ -67,7 +67,7 @@ class Completion:
 
 
 # A client callback to perform: ("upload", current, total), ("progress", current, total),
-# ("data", bytes) or ("complete",).
+# ("data", bytes) or ("complete", machine), the machine holding the final status.
 Action = Tuple
 
 
@@ -141,7 +141,7 @@ class Machine:
             and (ending.status == Status.SUCCESS or self.delivered > 0)
         ):
             actions += self._report_download()
-        return actions + [("complete",)]
+        return actions + [("complete", self)]
 
     def finish(self) -> bool:
         """Applies the completion just before the client hears of it; ``False`` when the
@@ -266,7 +266,7 @@ class Session:
         self._send_cancel(request_id)
 
         def complete() -> None:
-            live.target.perform(request_id, ("complete",))
+            live.target.perform(request_id, ("complete", live.machine))
 
         self._deferred.append(complete)
 
@@ -275,10 +275,6 @@ class Session:
         live = self._live.pop(request_id, None)
         if live is not None and live.machine.cancel():
             self._send_cancel(request_id)
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._live)
 
     # MARK: The channel
 
@@ -350,8 +346,12 @@ class Session:
             live = self._live.pop(complete.request_id, None)
             if live is None:
                 return
+            try:
+                status = Status(complete.status)
+            except ValueError:  # a status this renderer does not know: the request failed
+                status = Status.FAILED
             ending = Completion(
-                status=Status(complete.status) if complete.status in Status._value2member_map_ else Status.FAILED,
+                status=status,
                 error=complete.error_code,
                 response=ResponseHead.from_wire(complete.response) if complete.HasField("response") else None,
                 was_cached=complete.was_cached,

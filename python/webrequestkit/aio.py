@@ -62,9 +62,8 @@ class Result:
 
 
 class _Queue(Target):
-    def __init__(self, machine_holder: "list") -> None:
+    def __init__(self) -> None:
         self.queue: "asyncio.Queue[Event]" = asyncio.Queue()
-        self._holder = machine_holder
 
     def perform(self, request_id: int, action: Action) -> bool:
         kind = action[0]
@@ -75,7 +74,7 @@ class _Queue(Target):
         elif kind == "data":
             self.queue.put_nowait(Data(action[1]))
         else:
-            machine = self._holder[0]
+            machine = action[1]
             self.queue.put_nowait(Complete(machine.status, machine.error, machine.response))
         return True
 
@@ -137,10 +136,8 @@ class Renderer:
         early cancels the request."""
         request = validated(WireRequest(url=url, method=method, headers=list(headers),
                                         elements=[Bytes(data)] if data is not None else [], flags=flags))
-        holder: list = []
-        target = _Queue(holder)
-        request_id, machine = self._session.start(request, target)
-        holder.append(machine)
+        target = _Queue()
+        request_id, _ = self._session.start(request, target)
         self._after_pump()
         finished = False
         try:

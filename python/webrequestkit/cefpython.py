@@ -183,6 +183,11 @@ class Request:
         return PyRequest()
 
 
+def _multimap(headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """``headers`` in CEF's multimap order: by name, repeated names in the order they came."""
+    return sorted(headers, key=lambda header: header[0])
+
+
 def _text(value: Union[str, bytes]) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
@@ -272,7 +277,7 @@ class PyRequest:
 
     def GetHeaderMultimap(self) -> List[Tuple[str, str]]:
         """Every header as ``(name, value)``, in CEF's multimap order (by name, repeats kept)."""
-        return sorted(self._headers, key=lambda header: header[0])
+        return _multimap(self._headers)
 
     def SetHeaderMap(self, headerMap: Dict[Any, Any]) -> None:
         self.SetHeaderMultimap([(_text(k), _text(v)) for k, v in headerMap.items()])
@@ -357,7 +362,7 @@ class PyResponse:
         return dict(self.GetHeaderMultimap())
 
     def GetHeaderMultimap(self) -> List[Tuple[str, str]]:
-        return sorted(self._head.headers, key=lambda header: header[0])
+        return _multimap(self._head.headers)
 
     def SetHeaderMap(self, headerMap: dict) -> None:
         pass

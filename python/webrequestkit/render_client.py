@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import select
 import sys
 import time
@@ -34,16 +33,8 @@ from .ipc.v1 import ipc_pb2 as wire
 
 EXIT_SUCCESS, EXIT_FAILED, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 2, 3
 
-FLAG_NAMES = {
-    "skip-cache": Flags.SKIP_CACHE,
-    "only-from-cache": Flags.ONLY_FROM_CACHE,
-    "disable-cache": Flags.DISABLE_CACHE,
-    "allow-stored-credentials": Flags.ALLOW_STORED_CREDENTIALS,
-    "report-upload-progress": Flags.REPORT_UPLOAD_PROGRESS,
-    "no-download-data": Flags.NO_DOWNLOAD_DATA,
-    "no-retry-on-5xx": Flags.NO_RETRY_ON_5XX,
-    "stop-on-redirect": Flags.STOP_ON_REDIRECT,
-}
+#: cli.md's flag names: ``skip-cache``, ..., ``stop-on-redirect``.
+FLAG_NAMES = {flag.name.lower().replace("_", "-"): flag for flag in Flags if flag and flag.name}
 
 MISBEHAVIOURS = ("file-upload", "forged-context", "unknown-request")
 
