@@ -9,7 +9,8 @@
 # (2) one large download; (3) one large upload (PUT); (4) A with 1, 8, 32, 128 renderers of 8 in
 # flight each; (5) A's renderer start, process spawn to first completed request; (6) the renderer
 # sandbox: spawned renderer start with and without it, and small GETs with it against without;
-# (7) Python: P, one Python renderer (python/) at 64 in flight, against R (requests) and X (httpx).
+# (7) Python: P, one Python renderer (python/) at 64 in flight, against R (requests) and X (httpx),
+# three rounds in turns (--only python runs this section alone).
 # Figures: requests/s or MB/s, client CPU per request (A: renderers and browser), p50/p99 latency,
 # peak RSS per process, the browser's threads and descriptors. One table on stdout, the same rows
 # in JSON (--json FILE, default .build/bench-results.json). --smoke: seconds, tiny sizes (CI).
@@ -17,12 +18,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke=0 json=.build/bench-results.json
+smoke=0 json=.build/bench-results.json only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) smoke=1 ;;
         --json) json=$2; shift ;;
-        *) echo "bench: unknown argument '$1'; usage: scripts/bench.sh [--smoke] [--json FILE]" >&2; exit 2 ;;
+        --only) only=$2; shift; [ "$only" = python ] || { echo "bench: --only takes 'python' (section 7)" >&2; exit 2; } ;;
+        *) echo "bench: unknown argument '$1'; usage: scripts/bench.sh [--smoke] [--json FILE] [--only python]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -39,10 +41,10 @@ PATH=$PATH:/usr/sbin
 
 if [ "$smoke" = 1 ]; then
     small_requests=200 one_requests=100 big=$((8 << 20)) upload=$((8 << 20)) scale=(1 2 4) scale_requests=40 starts=3
-    python_requests=200
+    python_requests=200 python_rounds=1
 else
     small_requests=30000 one_requests=3000 big=$((1 << 30)) upload=$((256 << 20)) scale=(1 8 32 128) scale_requests=2000 starts=20
-    python_requests=5000
+    python_requests=5000 python_rounds=3
 fi
 
 echo "bench: building release products" >&2
@@ -156,6 +158,11 @@ row() {
 na=null
 
 printf '%-22s %-3s %12s %-5s %10s %9s %9s %10s %11s %8s %5s\n' workload cli rate unit cpu_ms/op p50_us p99_us rss_MiB browser_MiB threads fds
+
+median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'; }
+
+# Sections (1) to (6); --only python skips to (7).
+if [ -z "$only" ]; then
 
 # MARK: (1) small GETs
 
@@ -304,7 +311,6 @@ stop_browser
 # Spawn to first completed request, as serve --spawn starts renderers: the browser's own start is
 # in both rows alike; the difference is the namespaces, the filter and Landlock. The two modes
 # take turns, start by start, so that the machine's noise falls on both.
-median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'; }
 for i in $(seq "$starts"); do
     for mode in sandbox no-sandbox; do
         rm -f "$work/spawn.sock"
@@ -345,31 +351,41 @@ echo "get-1KiB-c16 ratios (medians of 5): sandbox/no-sandbox rate=$(awk -v a="$(
     "renderer cpu=$(awk -v a="$(median "$work/get-sandbox" 2)" -v b="$(median "$work/get-no-sandbox" 2)" 'BEGIN { printf "%.2f", a / b }')"
 stop_browser
 
+fi  # sections (1) to (6)
+
 # MARK: (7) Python
 
 # One Python renderer (webrequestkit.aio, one process, 64 in flight) through a browser, against
 # what a Python programmer would otherwise reach for on the same URL: requests (a thread pool of
-# 64 sessions) and httpx (AsyncClient, 64 in flight). The CPU of P counts the browser's too.
+# 64 sessions) and httpx (AsyncClient, 64 in flight). Three rounds, the clients in turns within
+# each, so that the machine's noise falls on all three; the rows are the medians. The CPU of P
+# counts the browser's too.
 scripts/python-env.sh >/dev/null
 venv=.build/python-venv
 "$venv/bin/pip" install --quiet --disable-pip-version-check requests httpx
-declare -A rate=()
-start_browser
-before=$(cpu_ticks "$browser")
-measure "$venv/bin/python" Benchmarks/python/bench.py webrequestkit "$small_url" "$python_requests" 64 --socket "$work/browser.sock"
-browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
-rate[P]=$(field requests_per_second "$out")
-row py-get-1KiB-c64 P "${rate[P]}" req/s "$(awk -v c="$cpu" -v b="$browser_cpu" -v n="$python_requests" 'BEGIN { printf "%.4f", (c + b) * 1000 / n }')" \
-    "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
-stop_browser
-for client in R X; do
-    measure "$venv/bin/python" Benchmarks/python/bench.py "$([ "$client" = R ] && echo requests || echo httpx)" "$small_url" "$python_requests" 64
-    rate[$client]=$(field requests_per_second "$out")
-    row py-get-1KiB-c64 "$client" "${rate[$client]}" req/s "$(awk -v c="$cpu" -v n="$python_requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
-        "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" $na $na $na
+for round in $(seq "$python_rounds"); do
+    start_browser
+    before=$(cpu_ticks "$browser")
+    measure "$venv/bin/python" Benchmarks/python/bench.py webrequestkit "$small_url" "$python_requests" 64 --socket "$work/browser.sock"
+    browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
+    echo "$(field requests_per_second "$out") $(awk -v c="$cpu" -v b="$browser_cpu" -v n="$python_requests" 'BEGIN { printf "%.4f", (c + b) * 1000 / n }')" \
+        "$(field p50_us "$out") $(field p99_us "$out") $rss $(browser_hwm) $(browser_threads) $(browser_fds)" >>"$work/py-P"
+    stop_browser
+    for client in R X; do
+        measure "$venv/bin/python" Benchmarks/python/bench.py "$([ "$client" = R ] && echo requests || echo httpx)" "$small_url" "$python_requests" 64
+        echo "$(field requests_per_second "$out") $(awk -v c="$cpu" -v n="$python_requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
+            "$(field p50_us "$out") $(field p99_us "$out") $rss" >>"$work/py-$client"
+    done
+    echo "py-get-1KiB-c64 round $round: P=$(tail -n 1 "$work/py-P" | cut -d' ' -f1) R=$(tail -n 1 "$work/py-R" | cut -d' ' -f1)" \
+        "X=$(tail -n 1 "$work/py-X" | cut -d' ' -f1) req/s" >&2
 done
-echo "py-get-1KiB-c64 ratios: P/R=$(awk -v a="${rate[P]}" -v b="${rate[R]}" 'BEGIN { printf "%.2f", a / b }')" \
-    "P/X=$(awk -v a="${rate[P]}" -v b="${rate[X]}" 'BEGIN { printf "%.2f", a / b }')"
+m() { median "$work/py-$1" "$2"; }
+row py-get-1KiB-c64 P "$(m P 1)" req/s "$(m P 2)" "$(m P 3)" "$(m P 4)" "$(m P 5)" "$(m P 6)" "$(m P 7)" "$(m P 8)"
+for client in R X; do
+    row py-get-1KiB-c64 "$client" "$(m "$client" 1)" req/s "$(m "$client" 2)" "$(m "$client" 3)" "$(m "$client" 4)" "$(m "$client" 5)" $na $na $na
+done
+echo "py-get-1KiB-c64 ratios (medians of $python_rounds rounds in turns): P/R=$(awk -v a="$(m P 1)" -v b="$(m R 1)" 'BEGIN { printf "%.2f", a / b }')" \
+    "P/X=$(awk -v a="$(m P 1)" -v b="$(m X 1)" 'BEGIN { printf "%.2f", a / b }')"
 
 mkdir -p "$(dirname "$json")"
 {
