@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import NIOCore
+import NIOPosix
 import Testing
 
 /// A running `browser-host serve` for one test, on a socket in a fresh directory.
@@ -182,31 +184,27 @@ final class RawRenderer {
 }
 
 /// A TCP port on loopback where a connection never completes: a listener with a backlog of 0
-/// whose one queued connection is never accepted, so the kernel drops every further SYN. A
-/// transfer to it sends nothing (and reads no upload) until the test ends.
+/// that never accepts (NIO reads nothing from it) and holds one queued connection, so the kernel
+/// drops every further SYN. A transfer to it sends nothing (and reads no upload) until closed.
 final class FullListener {
-    let port: UInt16
-    private let listener: Int32
-    private let queued: Int32
+    let port: Int
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let server: any Channel
+    private let queued: any Channel
 
-    init() throws {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, size) } }
-        guard bound == 0, listen(listener, 0) == 0 else { throw POSIXError(.EADDRINUSE) }
-        var length = size
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let queued = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(queued, $0, size) } }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        (self.listener, self.queued, port) = (listener, queued, UInt16(bigEndian: address.sin_port))
+    init() async throws {
+        server = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 0)
+            .serverChannelOption(ChannelOptions.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        port = server.localAddress?.port ?? 0
+        queued = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
     }
 
-    deinit {
-        close(queued)
-        close(listener)
+    func close() async throws {
+        try await queued.close()
+        try await server.close()
+        try await group.shutdownGracefully()
     }
 }

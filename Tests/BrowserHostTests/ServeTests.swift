@@ -263,7 +263,7 @@ extension BlackBoxTests {
                 chunk.data = Data("x".utf8)
                 var version = Webrequestkit_Ipc_V1_Hello()
                 version.protocolVersion = 99
-                let unreachable = try FullListener()
+                let unreachable = try await FullListener()
                 let cases: [(String, [UInt8], Bool)] = [
                     ("garbage", [0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF], false),
                     ("oversized length", [0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3], false),
@@ -328,6 +328,7 @@ extension BlackBoxTests {
                     #expect((reported.last?["reason"] as? String)?.isEmpty == false, "\(name)")
                 }
                 #expect(browser.events("bad_message").contains { ($0["reason"] as? String)?.contains("upload window") == true })
+                try await unreachable.close()
                 let healthy = try await browser.render([url, "--json"])
                 #expect(healthy.status == 0, "the browser still serves other renderers")
                 let status = try await browser.status()
