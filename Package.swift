@@ -10,7 +10,7 @@
 //   renderer: RendererCore (WebRequest over IPC; no libcurl in reach) -> render-client
 //             CProtobufC -> CWebRequest (the same protocol in C, on libprotobuf-c) -> render-client-c
 //   sandbox:  CSeccomp -> CSandbox (layer 1 for the browser's spawner, layer 2 for both renderers)
-//   testing:  TestWebServer (embedded SwiftNIO HTTP/1 server) -> test-web-server, BrowserDemo -> browser-demo
+//   testing:  TestWebServer (embedded SwiftNIO server: HTTP/1.1, HTTPS with HTTP/2) -> test-web-server, BrowserDemo -> browser-demo
 // docs/architecture.md draws the graph with the reason for each edge.
 import PackageDescription
 
@@ -33,6 +33,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The test server's HTTPS and HTTP/2, and the certificates it makes at start.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // The test server's gzip and deflate bodies (on the system's zlib).
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -45,7 +52,7 @@ let package = Package(
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
+            providers: [.apt(["libcurl4-openssl-dev", "libssl-dev"])]
         ),
         .systemLibrary(
             name: "CProtobufC",
@@ -214,10 +221,15 @@ let package = Package(
         .target(
             name: "TestWebServer",
             dependencies: [
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .executableTarget(

@@ -15,16 +15,45 @@ public struct NetworkOptions: ParsableArguments, Sendable {
     /// `--idle-timeout`, in seconds, or `nil` for no limit.
     public var idleTimeout: Int?
 
-    /// Refuses a timeout that is not a positive number of seconds.
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("Trust the certificate authorities in this PEM file too, besides the system's.", valueName: "file"))
+    /// `--ca-file`: a PEM file of authorities every context trusts besides the system's store.
+    public var caFile: String?
+
+    @Option(help: ArgumentHelp("Send every context's requests through this proxy: http://, https://, socks5:// or socks5h://HOST:PORT.", valueName: "url"))
+    /// `--proxy`: the proxy of every context.
+    public var proxy: String?
+
+    @Option(name: .customLong("no-proxy"), help: ArgumentHelp("Hosts reached without the proxy, comma-separated (a name covers its subdomains; * for all).", valueName: "hosts"))
+    /// `--no-proxy`: the hosts the proxy is bypassed for.
+    public var noProxy: String?
+
+    /// Refuses a timeout that is not a positive number of seconds, a CA file that cannot be
+    /// read, a proxy that is not a proxy URL, and `--no-proxy` without `--proxy`.
     public func validate() throws {
         if let idleTimeout, idleTimeout <= 0 {
             throw ValidationError("--idle-timeout must be a positive number of seconds")
         }
+        if noProxy != nil, proxy == nil {
+            throw ValidationError("--no-proxy needs --proxy")
+        }
+        do {
+            try contextSettings.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The CA file and proxy these options give every context.
+    public var contextSettings: RequestContextSettings {
+        RequestContextSettings(
+            caFile: caFile,
+            proxy: proxy.map { ProxySettings(url: $0, bypass: (noProxy ?? "").split(separator: ",").map { $0.trimmingSpaces() }) }
+        )
     }
 
     /// The network stack's configuration these options describe.
     public var configuration: NetworkConfiguration {
-        NetworkConfiguration(idleTimeout: idleTimeout)
+        NetworkConfiguration(idleTimeout: idleTimeout, contextSettings: contextSettings)
     }
 }
 

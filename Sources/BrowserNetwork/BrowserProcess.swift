@@ -46,10 +46,18 @@ public enum BrowserProcess {
     ///   - name: the context's name.
     ///   - directory: where an on-disk context keeps its state (created if missing), or `nil`
     ///     for a context in memory.
-    /// - Throws: when the directory cannot be created or its files cannot be read.
-    public static func makeRequestContext(name: String, directory: String? = nil) throws -> BrowserRequestContext {
-        initialize()
-        return try BrowserRequestContext(name: name, directory: directory.map { URL(fileURLWithPath: $0) }, inbox: service.inbox)
+    ///   - settings: its CA file and proxy; `nil` for the configuration's
+    ///     ``NetworkConfiguration/contextSettings``.
+    /// - Throws: when the directory cannot be created or its files cannot be read, or
+    ///   ``RequestContextSettingsError`` when the settings are refused.
+    public static func makeRequestContext(
+        name: String, directory: String? = nil, settings: RequestContextSettings? = nil
+    ) throws -> BrowserRequestContext {
+        let service = service
+        return try BrowserRequestContext(
+            name: name, directory: directory.map { URL(fileURLWithPath: $0) },
+            settings: settings ?? service.configuration.contextSettings, inbox: service.inbox
+        )
     }
 
     /// Stops the network stack, as `CefShutdown` does: every request in flight completes,

@@ -12,12 +12,19 @@ enum CurlErrorMapping {
     ///   - osErrno: `CURLINFO_OS_ERRNO`, which tells a refused connection from an unreachable one.
     ///   - chunked: whether the response used chunked transfer coding, which tells an incomplete
     ///     chunked body from a content-length mismatch.
-    static func networkError(for code: CURLcode, osErrno: Int32 = 0, chunked: Bool = false) -> NetworkError {
+    ///   - verifyResult: `CURLINFO_SSL_VERIFYRESULT`, OpenSSL's reason for refusing a certificate.
+    ///   - message: libcurl's error buffer, which alone tells a TLS handshake the server hung up
+    ///     on (OpenSSL's `SSL_ERROR_SYSCALL`) from one that went wrong.
+    static func networkError(
+        for code: CURLcode, osErrno: Int32 = 0, chunked: Bool = false, verifyResult: Int = 0, message: String = ""
+    ) -> NetworkError {
         switch code {
         case CURLE_OK:
             return .none
         case CURLE_UNSUPPORTED_PROTOCOL:
-            return .unknownURLScheme
+            // The transfer checks the scheme before libcurl sees it, so libcurl's refusal is of
+            // what came back: a reply with no status line (its "HTTP/0.9"), as Chromium names it.
+            return .invalidHTTPResponse
         case CURLE_URL_MALFORMAT:
             return .invalidURL
         case CURLE_COULDNT_RESOLVE_PROXY:
@@ -52,7 +59,7 @@ enum CurlErrorMapping {
         case CURLE_RANGE_ERROR:
             return .requestRangeNotSatisfiable
         case CURLE_SSL_CONNECT_ERROR:
-            return .sslProtocolError
+            return message.contains("SSL_ERROR_SYSCALL") && osErrno == 0 ? .connectionClosed : .sslProtocolError
         case CURLE_BAD_FUNCTION_ARGUMENT:
             return .invalidArgument
         case CURLE_INTERFACE_FAILED:
@@ -69,7 +76,9 @@ enum CurlErrorMapping {
             return .badSSLClientAuthCert
         case CURLE_SSL_CIPHER:
             return .sslVersionOrCipherMismatch
-        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+            return certificateError(verifyResult: verifyResult)
+        case CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
             return .certAuthorityInvalid
         case CURLE_SSL_INVALIDCERTSTATUS:
             return .certUnableToCheckRevocation
@@ -91,6 +100,22 @@ enum CurlErrorMapping {
             return .tunnelConnectionFailed
         default:
             return .failed
+        }
+    }
+
+    /// The certificate error for OpenSSL's verify result (`X509_V_ERR_*`, stable numbers of
+    /// OpenSSL's ABI). libcurl 7.88 checks the host name itself, before it reads OpenSSL's
+    /// verdict, which it set to 1 (`!X509_V_OK`) when the connection began: a refusal with 1 (or
+    /// 0, a chain OpenSSL accepted) is one for another name.
+    static func certificateError(verifyResult: Int) -> NetworkError {
+        switch verifyResult {
+        case 0, 1: .certCommonNameInvalid
+        case 9, 10, 13, 14: .certDateInvalid  // not yet valid, expired, bad notBefore/notAfter field
+        case 23: .certRevoked  // X509_V_ERR_CERT_REVOKED
+        case 62: .certCommonNameInvalid  // X509_V_ERR_HOSTNAME_MISMATCH
+        case 64: .certCommonNameInvalid  // X509_V_ERR_IP_ADDRESS_MISMATCH
+        case 4, 6, 7, 32: .certInvalid  // bad signatures, key usage, undecodable key
+        default: .certAuthorityInvalid  // 2, 18, 19, 20, 21, 24...: no trusted issuer
         }
     }
 }

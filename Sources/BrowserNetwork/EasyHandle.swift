@@ -21,8 +21,12 @@ final class EasyHandle {
         var share: UnsafeMutableRawPointer
         /// Turn libcurl's cookie engine on (`ALLOW_STORED_CREDENTIALS`).
         var sendsCookies: Bool
-        /// Basic credentials to send, answered by the client or cached for the origin.
-        var credentials: Credentials?
+        /// Credentials for the origin server, answered by the client or cached for the origin.
+        var credentials: Answer?
+        /// Credentials for the proxy, answered by the client.
+        var proxyCredentials: Answer?
+        /// The context's CA file and proxy.
+        var settings: RequestContextSettings
         /// `Name: value` lines (`Name;` for an empty value; `Name:` removes libcurl's own).
         var headerLines: [String]
         var body: Body
@@ -30,17 +34,30 @@ final class EasyHandle {
         var idleTimeout: Int?
     }
 
+    /// Credentials and the scheme of the challenge they answer.
+    struct Answer: Equatable {
+        var credentials: Credentials
+        var scheme: AuthScheme
+
+        /// `CURLAUTH_BASIC` or `CURLAUTH_DIGEST`.
+        var curlAuth: Int { scheme == .digest ? ccurl_auth_digest() : ccurl_auth_basic() }
+    }
+
     static let userAgent = "WebRequestKit/0.1 libcurl/\(String(cString: ccurl_version_string()))"
 
     /// The `CURL *`.
     let pointer: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// libcurl's words for the hop's failure (`CURLOPT_ERRORBUFFER`).
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
 
     /// A handle for `setup`, calling back into `transfer`; `nil` when libcurl has no memory.
     init?(_ setup: Setup, for transfer: Transfer) {
         guard let easy = curl_easy_init() else { return nil }
         pointer = easy
         let me = Unmanaged.passUnretained(transfer).toOpaque()
+        errorBuffer.initialize(to: 0)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_easy_setopt_string(easy, CURLOPT_URL, setup.url)
         ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -53,6 +70,36 @@ final class EasyHandle {
         }
         ccurl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 64 << 10)
         ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, Self.userAgent)
+        // Every coding libcurl decodes (gzip, deflate, br, zstd) is offered; bodies arrive decoded.
+        ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")
+        // HTTP/2 over TLS when ALPN agrees (libcurl's default, said aloud); HTTP/1.1 in the clear.
+        ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        if setup.url.utf8.starts(with: "https:".utf8) {
+            // Wait for a connection that may multiplex rather than open one more beside it, as
+            // Chromium waits for an HTTP/2 session: one connection per origin and context.
+            ccurl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
+        }
+        if let caFile = setup.settings.caFile {
+            // Besides, not instead of: the system's store stays in CURLOPT_CAPATH.
+            ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile)
+        }
+        if let proxy = setup.settings.proxy {
+            ccurl_easy_setopt_string(easy, CURLOPT_PROXY, proxy.url)
+            // A tunnel's CONNECT head is not the response; its code is read after (connectCode).
+            ccurl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+            ccurl_easy_setopt_string(easy, CURLOPT_NOPROXY, proxy.bypass.joined(separator: ","))
+            if let caFile = setup.settings.caFile {
+                ccurl_easy_setopt_string(easy, CURLOPT_PROXY_CAINFO, caFile)
+            }
+            if let answer = setup.proxyCredentials {
+                ccurl_easy_setopt_string(easy, CURLOPT_PROXYUSERNAME, answer.credentials.username)
+                ccurl_easy_setopt_string(easy, CURLOPT_PROXYPASSWORD, answer.credentials.password)
+                ccurl_easy_setopt_long(easy, CURLOPT_PROXYAUTH, answer.curlAuth)
+            }
+        } else {
+            // Not even the environment's http_proxy: a context without a proxy connects directly.
+            ccurl_easy_setopt_string(easy, CURLOPT_PROXY, "")
+        }
         ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
         ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, headerCallback)
         ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
@@ -63,10 +110,10 @@ final class EasyHandle {
         if setup.sendsCookies {
             ccurl_easy_setopt_string(easy, CURLOPT_COOKIEFILE, "")
         }
-        if let credentials = setup.credentials {
-            ccurl_easy_setopt_string(easy, CURLOPT_USERNAME, credentials.username)
-            ccurl_easy_setopt_string(easy, CURLOPT_PASSWORD, credentials.password)
-            ccurl_easy_setopt_long(easy, CURLOPT_HTTPAUTH, ccurl_auth_basic())
+        if let answer = setup.credentials {
+            ccurl_easy_setopt_string(easy, CURLOPT_USERNAME, answer.credentials.username)
+            ccurl_easy_setopt_string(easy, CURLOPT_PASSWORD, answer.credentials.password)
+            ccurl_easy_setopt_long(easy, CURLOPT_HTTPAUTH, answer.curlAuth)
         }
 
         switch setup.body {
@@ -104,6 +151,48 @@ final class EasyHandle {
         return Int32(value)
     }
 
+    /// `CURLINFO_SSL_VERIFYRESULT`: OpenSSL's `X509_V_ERR_*` for a certificate it refused.
+    var verifyResult: Int {
+        var value = 0
+        ccurl_easy_getinfo_long(pointer, CURLINFO_SSL_VERIFYRESULT, &value)
+        return value
+    }
+
+    /// `CURLINFO_HTTP_CONNECTCODE`: the proxy's answer to the tunnel's `CONNECT`, or 0.
+    var connectCode: Int {
+        var value = 0
+        ccurl_easy_getinfo_long(pointer, CURLINFO_HTTP_CONNECTCODE, &value)
+        return value
+    }
+
+    /// Whether the proxy's last challenge offered Digest (`CURLINFO_PROXYAUTH_AVAIL`).
+    var proxyOffersDigest: Bool {
+        var value = 0
+        ccurl_easy_getinfo_long(pointer, CURLINFO_PROXYAUTH_AVAIL, &value)
+        return value & ccurl_auth_digest() != 0
+    }
+
+    /// libcurl's message for the hop's failure, or empty.
+    var errorMessage: String {
+        String(cString: errorBuffer)
+    }
+
+    /// The protocol of the hop's response (`"http/1.1"`, `"h2"`, ...) and its connection's TLS
+    /// version (`"TLSv1.3"`, or empty in the clear). Read while the connection is open: in the
+    /// header callback.
+    var negotiated: (httpVersion: String, tlsVersion: String) {
+        var version = 0
+        ccurl_easy_getinfo_long(pointer, CURLINFO_HTTP_VERSION, &version)
+        let http = switch version {
+        case Int(CURL_HTTP_VERSION_1_0): "http/1.0"
+        case Int(CURL_HTTP_VERSION_1_1): "http/1.1"
+        case Int(CURL_HTTP_VERSION_2_0): "h2"
+        case Int(CURL_HTTP_VERSION_3): "h3"
+        default: ""
+        }
+        return (http, ccurl_tls_version(pointer).map { String(cString: $0) } ?? "")
+    }
+
     /// Lets a paused hop go on (`curl_easy_pause(CURLPAUSE_CONT)`).
     func unpause() {
         ccurl_easy_unpause(pointer)
@@ -114,6 +203,7 @@ final class EasyHandle {
         curl_easy_cleanup(pointer)
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
+        errorBuffer.deallocate()
     }
 }
 

@@ -16,6 +16,9 @@ struct CacheEntry {
         var bodyLength: Int
         /// SHA-256 of the body, hex: a torn or corrupted file is a miss, never a wrong body.
         var bodyDigest: String
+        /// The protocol and TLS version it came over (absent in entries of older versions).
+        var httpVersion: String?
+        var tlsVersion: String?
     }
 
     var metadata: Metadata
@@ -25,7 +28,10 @@ struct CacheEntry {
 
     var response: Response {
         let (mimeType, charset) = Response.parseContentType(headers["Content-Type"])
-        return Response(status: metadata.status, statusText: metadata.statusText, mimeType: mimeType, charset: charset, url: metadata.url, headers: headers)
+        return Response(
+            status: metadata.status, statusText: metadata.statusText, mimeType: mimeType, charset: charset, url: metadata.url,
+            headers: headers, httpVersion: metadata.httpVersion ?? "", tlsVersion: metadata.tlsVersion ?? ""
+        )
     }
 
     var etag: String? { headers["ETag"] }
@@ -115,7 +121,9 @@ final class HTTPCache {
             varied: varied,
             responseTime: responseTime,
             bodyLength: body.count,
-            bodyDigest: SHA256.hash(data: body).hexString
+            bodyDigest: SHA256.hash(data: body).hexString,
+            httpVersion: response.httpVersion,
+            tlsVersion: response.tlsVersion
         )
         save(Self.key(for: url), CacheEntry(metadata: metadata, body: body))
     }

@@ -13,7 +13,7 @@ struct HopPolicy {
         case redirect(location: String)
         /// `STOP_ON_REDIRECT`: complete canceled, the 3xx as the response, `target` as its URL.
         case stopAtRedirect(target: String)
-        /// Ask the client for credentials (a Basic challenge).
+        /// Ask the client for credentials (a Basic or Digest challenge).
         case authenticate(AuthChallenge)
         /// Run the hop again; the client sees nothing of this one.
         case retry
@@ -28,6 +28,8 @@ struct HopPolicy {
 
     let origin: ProcessType
     let flags: RequestFlags
+    /// The context's proxy, which a 407's challenge names.
+    var proxy: URL? = nil
 
     /// The action for a head with `status` and `headers`, on `hop`.
     ///
@@ -45,7 +47,7 @@ struct HopPolicy {
         }
         if status == 401 || status == 407, origin == .browser, flags.contains(.allowStoredCredentials),
             authAttempts < Self.maximumAuthAttempts,
-            let challenge = Self.basicChallenge(status: status, headers: headers, url: hop.url)
+            let challenge = Self.challenge(status: status, headers: headers, url: hop.url, proxy: proxy)
         {
             return .authenticate(challenge)
         }
@@ -55,12 +57,33 @@ struct HopPolicy {
         return .deliver
     }
 
-    /// The Basic challenge of a 401 (`WWW-Authenticate`) or 407 (`Proxy-Authenticate`), or
-    /// `nil` when it offers none.
-    static func basicChallenge(status: Int, headers: HeaderMap, url: URL) -> AuthChallenge? {
+    /// What a proxy's refusal to open a tunnel (`CONNECT` answered `connectCode`) means: ask for
+    /// credentials (a 407, in a browser-process request that may send them), or fail with
+    /// `ERR_PROXY_AUTH_REQUESTED` (a 407 that cannot be answered) or
+    /// `ERR_TUNNEL_CONNECTION_FAILED`. libcurl keeps the tunnel's head to itself; its 407 tells
+    /// the schemes the proxy offered, not the realm.
+    func tunnelRefused(connectCode: Int, offersDigest: Bool, authAttempts: Int) -> Result<AuthChallenge, NetworkError> {
+        guard connectCode == 407 else { return .failure(.tunnelConnectionFailed) }
+        guard origin == .browser, flags.contains(.allowStoredCredentials), authAttempts < Self.maximumAuthAttempts,
+            let proxy
+        else { return .failure(.proxyAuthRequested) }
+        return .success(AuthChallenge(
+            isProxy: true, host: proxy.host ?? "", port: proxy.portOrDefault, realm: "",
+            scheme: (offersDigest ? AuthScheme.digest : .basic).rawValue
+        ))
+    }
+
+    /// The challenge of a 401 (`WWW-Authenticate`) or 407 (`Proxy-Authenticate`) in a scheme
+    /// the browser answers, Digest before Basic as Chromium ranks them; `nil` when it offers
+    /// neither. A proxy's challenge names the proxy's host and port when `proxy` is known.
+    static func challenge(status: Int, headers: HeaderMap, url: URL, proxy: URL? = nil) -> AuthChallenge? {
         let isProxy = status == 407
         let values = headers.values(for: isProxy ? "Proxy-Authenticate" : "WWW-Authenticate")
-        guard let value = values.first(where: { $0.lowercased().hasPrefix("basic") }) else { return nil }
+        let offered = values.compactMap { value -> (AuthScheme, String)? in
+            let name = value.prefix { $0 != " " && $0 != "," }.lowercased()
+            return AuthScheme(rawValue: name).map { ($0, value) }
+        }
+        guard let (scheme, value) = offered.first(where: { $0.0 == .digest }) ?? offered.first else { return nil }
         var realm = ""
         if let range = value.range(of: "realm=", options: .caseInsensitive) {
             let rest = value[range.upperBound...]
@@ -70,6 +93,13 @@ struct HopPolicy {
                 realm = String(rest.prefix { $0 != "," && $0 != " " })
             }
         }
-        return AuthChallenge(isProxy: isProxy, host: url.host ?? "", port: url.portOrDefault, realm: realm, scheme: "basic")
+        let asker = isProxy ? proxy ?? url : url
+        return AuthChallenge(isProxy: isProxy, host: asker.host ?? "", port: asker.portOrDefault, realm: realm, scheme: scheme.rawValue)
     }
+}
+
+/// The authentication schemes the browser answers (libcurl does the work of each).
+enum AuthScheme: String {
+    case basic
+    case digest
 }

@@ -43,7 +43,9 @@ package final class NetworkService: WebRequestBackend, Sendable {
         self.configuration = configuration
         let inbox = try NetworkInbox()
         self.inbox = inbox
-        globalContext = try BrowserRequestContext(name: "global", directory: nil, inbox: inbox)
+        globalContext = try BrowserRequestContext(
+            name: "global", directory: nil, settings: configuration.contextSettings, inbox: inbox
+        )
         // The thread keeps its front alive until it shuts down.
         let started = try JoinableThread(name: "wrk-network") { [self] in
             NetworkLoop(service: self).run()
@@ -259,9 +261,13 @@ public struct NetworkConfiguration: Sendable, Equatable {
     /// `NetworkError.timedOut`, in seconds; `nil` (the default, as in CEF) for no limit. A
     /// transfer paused because its client has not consumed its body is not idle.
     public var idleTimeout: Int?
+    /// The CA file and proxy of the global context, and of every context made without
+    /// settings of its own.
+    public var contextSettings: RequestContextSettings
 
-    public init(idleTimeout: Int? = nil) {
+    public init(idleTimeout: Int? = nil, contextSettings: RequestContextSettings = RequestContextSettings()) {
         self.idleTimeout = idleTimeout
+        self.contextSettings = contextSettings
     }
 }
 

@@ -19,6 +19,8 @@ public final class BrowserRequestContext: RequestContext, Sendable {
     public let name: String
     /// Where the context keeps its state, or `nil` for a context in memory.
     public let directory: URL?
+    /// The certificate authorities it trusts and the proxy it goes through.
+    public let settings: RequestContextSettings
 
     private static let nextID = Atomic<UInt64>(1)
     /// Names this context's state on the network thread.
@@ -33,10 +35,13 @@ public final class BrowserRequestContext: RequestContext, Sendable {
     /// Creates a context of the stack behind `inbox`; with a `directory`, reads the cookies and
     /// cache entries kept there.
     ///
-    /// - Throws: when the directory cannot be created or its files cannot be read.
-    init(name: String, directory: URL?, inbox: NetworkInbox) throws {
+    /// - Throws: when the directory cannot be created or its files cannot be read, or
+    ///   ``RequestContextSettingsError`` when the settings are refused.
+    init(name: String, directory: URL?, settings: RequestContextSettings = RequestContextSettings(), inbox: NetworkInbox) throws {
+        try settings.validate()
         self.name = name
         self.directory = directory
+        self.settings = settings
         self.inbox = inbox
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         var lines: [String] = []
@@ -92,18 +97,20 @@ public final class BrowserRequestContext: RequestContext, Sendable {
 /// mode).
 final class ContextState {
     let directory: URL?
+    let settings: RequestContextSettings
     let credentialedShare: UnsafeMutableRawPointer
     let anonymousShare: UnsafeMutableRawPointer
     let cache: HTTPCache
     /// What `cookies.txt` holds now.
     private var savedCookies: [String]
     /// Credentials that answered a challenge, by "host:port realm".
-    var authCache: [String: Credentials] = [:]
+    var authCache: [String: EasyHandle.Answer] = [:]
 
     /// The state `context` describes, its jar loaded with the cookies its front read.
     init(_ context: BrowserRequestContext) {
         CurlGlobal.initialize()
         directory = context.directory
+        settings = context.settings
         credentialedShare = Self.makeShare(cookies: true)
         anonymousShare = Self.makeShare(cookies: false)
         cache = HTTPCache(directory: context.directory?.appendingPathComponent("cache"), existing: context.cacheIndex)

@@ -29,7 +29,12 @@ final class Transfer {
     private var redirects = 0
     private var retries = 0
     private var authAttempts = 0
-    private var credentials: Credentials?
+    /// The answer to the origin's challenge, and to the proxy's.
+    private var answer: EasyHandle.Answer?
+    private var proxyAnswer: EasyHandle.Answer?
+    /// libcurl answers a Digest challenge itself, within the hop: its first 401 (or 407) is
+    /// libcurl's, not the client's.
+    private var digestRoundsLeft = 0
 
     private var easy: EasyHandle?
     private var upload: UploadSource?
@@ -65,7 +70,9 @@ final class Transfer {
         self.context = loop.state(for: spec.context)
         let url = URL(string: spec.request.url)!  // validated by `create`
         self.hop = Hop(url: url, method: spec.request.method, body: spec.request.postData?.elements.first, headers: spec.request.headers)
-        self.policy = HopPolicy(origin: spec.origin, flags: spec.request.flags)
+        self.policy = HopPolicy(
+            origin: spec.origin, flags: spec.request.flags, proxy: context.settings.proxy.flatMap { URL(string: $0.url) }
+        )
         self.cache = TransferCache(request: spec.request, cache: context.cache)
     }
 
@@ -103,10 +110,11 @@ final class Transfer {
         easy?.unpause()
     }
 
-    func answerAuth(_ answer: Credentials?) {
-        guard !isFinished, case .authenticate = action else { return }
-        if let answer {
-            credentials = answer
+    func answerAuth(_ credentials: Credentials?) {
+        guard !isFinished, case .authenticate(let challenge) = action else { return }
+        if let credentials {
+            let answer = EasyHandle.Answer(credentials: credentials, scheme: AuthScheme(rawValue: challenge.scheme) ?? .basic)
+            if challenge.isProxy { proxyAnswer = answer } else { self.answer = answer }
             authAttempts += 1
             startHop()
         } else {
@@ -167,12 +175,15 @@ final class Transfer {
             url: hop.url.absoluteString,
             share: sendsCookies ? context.credentialedShare : context.anonymousShare,
             sendsCookies: sendsCookies,
-            credentials: credentials,
+            credentials: answer,
+            proxyCredentials: proxyAnswer,
+            settings: context.settings,
             headerLines: lines,
             body: upload.map { .upload(method: hop.method, size: Int64($0.size), reportsProgress: flags.contains(.reportUploadProgress)) }
                 ?? .none(method: hop.method),
             idleTimeout: loop.configuration.idleTimeout
         )
+        digestRoundsLeft = (answer?.scheme == .digest ? 1 : 0) + (proxyAnswer?.scheme == .digest ? 1 : 0)
         guard let easy = EasyHandle(setup, for: self) else { return finish(.failed(.insufficientResources)) }
         self.easy = easy
         loop.attach(easy.pointer, to: self)
@@ -182,6 +193,8 @@ final class Transfer {
     func hopFinished(result: CURLcode) {
         guard let easy else { return }
         let osErrno = easy.osErrno
+        let failure = (verifyResult: easy.verifyResult, message: easy.errorMessage)
+        let tunnel = (code: easy.connectCode, offersDigest: easy.proxyOffersDigest)
         if flags.contains(.allowStoredCredentials) {
             context.persistCookies(using: easy.pointer)
         }
@@ -196,15 +209,27 @@ final class Transfer {
             return finish(.failed(.responseHeadersTruncated))
         }
         guard result == CURLE_OK else {
+            if tunnel.code >= 300 {
+                switch policy.tunnelRefused(connectCode: tunnel.code, offersDigest: tunnel.offersDigest, authAttempts: authAttempts) {
+                case .success(let challenge):
+                    action = .authenticate(challenge)
+                    challengeResponse = nil
+                    return askForCredentials(challenge)
+                case .failure(let error):
+                    return finish(.failed(error))
+                }
+            }
             let chunked = head.headers["Transfer-Encoding"]?.lowercased().contains("chunked") ?? false
-            return finish(.failed(CurlErrorMapping.networkError(for: result, osErrno: osErrno, chunked: chunked)))
+            return finish(.failed(CurlErrorMapping.networkError(
+                for: result, osErrno: osErrno, chunked: chunked, verifyResult: failure.verifyResult, message: failure.message
+            )))
         }
         switch action {
         case nil:
             finish(.failed(.emptyResponse))
         case .deliver?:
-            if let credentials, head.status != 401 {
-                context.authCache[authKey] = credentials
+            if let answer, head.status != 401 {
+                context.authCache[authKey] = answer
             }
             cache.store(hop: hop)
             finish(.success)
@@ -221,7 +246,7 @@ final class Transfer {
                 redirects += 1
                 spec.sink.note(.redirect(status: head.status, to: next.url.absoluteString))
                 if !RedirectRules.isSameOrigin(hop.url, next.url) {
-                    credentials = nil  // an answer for one origin is never sent to another
+                    answer = nil  // an answer for one origin is never sent to another
                 }
                 hop = next
                 startHop()
@@ -231,15 +256,20 @@ final class Transfer {
         case .stopAtRedirect?:
             break  // decided in the header callback
         case .authenticate(let challenge)?:
-            if let cached = context.authCache[authKey], cached != credentials, authAttempts == 0 {
-                credentials = cached
+            if !challenge.isProxy, let cached = context.authCache[authKey], cached != answer, authAttempts == 0 {
+                answer = cached
                 authAttempts += 1
                 return startHop()
             }
-            let (inbox, id) = (loop.inbox, self.id)
-            let callback = AuthCallback { answer in inbox.post(.answerAuth(id, answer)) }
-            spec.sink.send(.authChallenge(challenge, callback))
+            askForCredentials(challenge)
         }
+    }
+
+    /// Passes `challenge` to the client; its answer comes back through ``answerAuth(_:)``.
+    private func askForCredentials(_ challenge: AuthChallenge) {
+        let (inbox, id) = (loop.inbox, self.id)
+        let callback = AuthCallback { answer in inbox.post(.answerAuth(id, answer)) }
+        spec.sink.send(.authChallenge(challenge, callback))
     }
 
     /// Completes the request with a stored response, without the network.
@@ -280,7 +310,8 @@ final class Transfer {
     }
 
     private func deliverChallengeResponse() {
-        guard let challengeResponse else { return finish(.failed(.invalidResponse)) }
+        // A tunnel's 407 has no response to deliver: the request fails as Chromium's does.
+        guard let challengeResponse else { return finish(.failed(.proxyAuthRequested)) }
         spec.sink.send(.response(challengeResponse))
         if !challengeBody.isEmpty, !flags.contains(.noDownloadData) {
             spec.sink.send(.data(challengeBody))
@@ -290,7 +321,12 @@ final class Transfer {
 
     private func makeResponse(url: String, isRedirect: Bool) -> Response {
         let (mimeType, charset) = isRedirect ? ("", "") : Response.parseContentType(head.headers["Content-Type"])
-        return Response(status: head.status, statusText: head.statusText, mimeType: mimeType, charset: charset, url: url, headers: head.headers)
+        var response = Response(status: head.status, statusText: head.statusText, mimeType: mimeType, charset: charset, url: url, headers: head.headers)
+        if let negotiated = easy?.negotiated {
+            response.httpVersion = negotiated.httpVersion
+            response.tlsVersion = negotiated.tlsVersion
+        }
+        return response
     }
 
     // MARK: libcurl callbacks (through EasyHandle)
@@ -303,6 +339,10 @@ final class Transfer {
 
     /// Carries out what the final head means; returns `false` to end the transfer here.
     private func headEnded() -> Bool {
+        if digestRoundsLeft > 0, head.status == 401 || head.status == 407 {
+            digestRoundsLeft -= 1
+            return true  // libcurl answers this challenge itself and sends the hop again
+        }
         let decided = policy.action(
             status: head.status, headers: head.headers, hop: hop,
             revalidating: cache.revalidating != nil, authAttempts: authAttempts, retries: retries

@@ -1,9 +1,11 @@
 // The one C shim of WebRequestKit: typed wrappers for libcurl's variadic calls, which Swift
-// cannot call directly. Every wrapper is static inline; nothing here holds logic.
+// cannot call directly. Every wrapper is static inline; nothing here holds logic but
+// ccurl_tls_version, which asks OpenSSL (libcurl's TLS library on Debian) what libcurl cannot say.
 #ifndef WEBREQUESTKIT_CCURL_SHIM_H
 #define WEBREQUESTKIT_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 typedef size_t (*ccurl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
 typedef int (*ccurl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
@@ -71,9 +73,19 @@ static inline size_t ccurl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; 
 static inline size_t ccurl_readfunc_pause(void) { return CURL_READFUNC_PAUSE; }
 static inline size_t ccurl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 
-/// CURLAUTH_BASIC and CURLVERSION_NOW are macros with casts or expressions.
+/// CURLAUTH_BASIC, CURLAUTH_DIGEST and CURLVERSION_NOW are macros with casts or expressions.
 static inline long ccurl_auth_basic(void) { return (long)CURLAUTH_BASIC; }
+static inline long ccurl_auth_digest(void) { return (long)CURLAUTH_DIGEST; }
 static inline const char *ccurl_version_string(void) { return curl_version_info(CURLVERSION_NOW)->version; }
+
+/// The TLS version of the handle's connection ("TLSv1.3"), or NULL when it has no TLS. Valid
+/// while the connection is (in the header callback, say).
+static inline const char *ccurl_tls_version(CURL *handle) {
+    struct curl_tlssessioninfo *info = NULL;
+    if (curl_easy_getinfo(handle, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == NULL) return NULL;
+    if (info->backend != CURLSSLBACKEND_OPENSSL || info->internals == NULL) return NULL;
+    return SSL_get_version((const SSL *)info->internals);
+}
 
 static inline CURLcode ccurl_easy_unpause(CURL *handle) { return curl_easy_pause(handle, CURLPAUSE_CONT); }
 

@@ -199,6 +199,8 @@ static void free_response(wrk_response *response) {
     free((char *)response->mime_type);
     free((char *)response->charset);
     free((char *)response->url);
+    free((char *)response->http_version);
+    free((char *)response->tls_version);
     for (size_t i = 0; i < response->header_count; i++) {
         free((char *)response->headers[i].name);
         free((char *)response->headers[i].value);
@@ -250,6 +252,12 @@ static int is_pending(const wrk_request *request) {
 }
 
 static int64_t content_length(const wrk_response *response) {
+    /* A content-coded body's length counts coded bytes; progress counts decoded ones. */
+    for (size_t i = 0; i < response->header_count; i++) {
+        if (strcasecmp(response->headers[i].name, "Content-Encoding") == 0 &&
+            strcasecmp(response->headers[i].value, "identity") != 0)
+            return -1;
+    }
     for (size_t i = 0; i < response->header_count; i++) {
         if (strcasecmp(response->headers[i].name, "Content-Length") != 0) continue;
         const char *value = response->headers[i].value;
@@ -272,6 +280,8 @@ static void take_response(wrk_request *request, const Webrequestkit__Ipc__V1__Re
     response->mime_type = copy_string(head->mime_type);
     response->charset = copy_string(head->charset);
     response->url = copy_string(head->url);
+    response->http_version = copy_string(head->http_version);
+    response->tls_version = copy_string(head->tls_version);
     wrk_header *headers = calloc(head->n_headers ? head->n_headers : 1, sizeof *headers);
     if (headers) {
         for (size_t i = 0; i < head->n_headers; i++) {

@@ -1,3 +1,4 @@
+import CompressNIO
 import Crypto
 import Foundation
 import NIOCore
@@ -29,11 +30,6 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(state: ServerState) {
         self.state = state
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        state.connections.wrappingAdd(1, ordering: .relaxed)
-        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -99,6 +95,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             redirect(context, head, status: 302, location: "hello", headerName: "lOcAtIoN")
         case ("redirect-scheme", 1):
             redirect(context, head, status: 302, location: "ftp://127.0.0.1/file")
+        case ("auth", 2) where segments[1] == "digest":
+            digestAuth(context, head, user: query["user"] ?? "user", password: query["pass"] ?? "pass")
         case ("auth", 2):
             basicAuth(context, head, user: query["user"] ?? "user", password: query["pass"] ?? "pass")
         case ("cookies", 1):
@@ -106,8 +104,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             respond(context, head, contentType: "application/json", body: json(["cookie": cookie]))
         case ("cookies", 2) where segments[1] == "set":
             var headers = HTTPHeaders()
-            for (name, value) in query where name != "max_age" {
-                headers.add(name: "Set-Cookie", value: "\(name)=\(value); Path=/" + (query["max_age"].map { "; Max-Age=\($0)" } ?? ""))
+            for (name, value) in query where name != "max_age" && name != "secure" {
+                let attributes = (query["max_age"].map { "; Max-Age=\($0)" } ?? "") + (query["secure"] == "1" ? "; Secure" : "")
+                headers.add(name: "Set-Cookie", value: "\(name)=\(value); Path=/" + attributes)
             }
             respond(context, head, extraHeaders: headers, body: "cookies set\n")
         case ("bytes", 2), ("chunked", 2):
@@ -146,6 +145,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body)))).whenComplete { _ in
                 channel.close(promise: nil)
             }
+        case ("encoded", 2):
+            encoded(context, head, coding: segments[1], query: query)
         case ("close", 1):
             context.close(promise: nil)
         case ("drop-headers", 1):
@@ -213,7 +214,17 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         extraHeaders: HTTPHeaders = [:],
         body: String
     ) {
-        let buffer = context.channel.allocator.buffer(string: body)
+        respond(context, request, status: status, contentType: contentType, extraHeaders: extraHeaders, body: context.channel.allocator.buffer(string: body))
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext,
+        _ request: HTTPRequestHead,
+        status: HTTPResponseStatus = .ok,
+        contentType: String?,
+        extraHeaders: HTTPHeaders = [:],
+        body buffer: ByteBuffer
+    ) {
         writeHead(context, request, status: status, contentType: contentType, length: buffer.readableBytes, extraHeaders: extraHeaders)
         if request.method != .HEAD, buffer.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -266,6 +277,46 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "WWW-Authenticate", value: "Basic realm=\"webrequestkit\"")
             respond(context, request, status: .unauthorized, extraHeaders: headers, body: "credentials required\n")
         }
+    }
+
+    /// RFC 7616 Digest with MD5 and `qop=auth`, a fresh nonce per challenge.
+    private func digestAuth(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, user: String, password: String) {
+        let realm = "webrequestkit"
+        if let header = request.headers["Authorization"].first, header.lowercased().hasPrefix("digest ") {
+            let fields = Self.authParameters(String(header.dropFirst(7)))
+            func md5(_ text: String) -> String { Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined() }
+            let ha1 = md5("\(user):\(realm):\(password)")
+            let ha2 = md5("\(request.method.rawValue):\(fields["uri"] ?? "")")
+            let expected = md5([ha1, fields["nonce"] ?? "", fields["nc"] ?? "", fields["cnonce"] ?? "", fields["qop"] ?? "", ha2].joined(separator: ":"))
+            if fields["username"] == user, fields["uri"] == request.uri, fields["response"] == expected {
+                return respond(context, request, body: "authenticated as \(user) with digest\n")
+            }
+        }
+        let nonce = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        var headers = HTTPHeaders()
+        headers.add(name: "WWW-Authenticate", value: "Digest realm=\"\(realm)\", qop=\"auth\", algorithm=MD5, nonce=\"\(nonce)\"")
+        respond(context, request, status: .unauthorized, extraHeaders: headers, body: "credentials required\n")
+    }
+
+    /// `name=value, name="quoted, value"` into a dictionary (names lowercased).
+    static func authParameters(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            rest = rest.drop { $0 == " " || $0 == "," }
+            let name = rest.prefix { $0 != "=" }
+            rest = rest.dropFirst(name.count + 1)
+            var value: Substring
+            if rest.first == "\"" {
+                value = rest.dropFirst().prefix { $0 != "\"" }
+                rest = rest.dropFirst(value.count + 2)
+            } else {
+                value = rest.prefix { $0 != "," }
+                rest = rest.dropFirst(value.count)
+            }
+            if !name.isEmpty { fields[name.trimmingCharacters(in: .whitespaces).lowercased()] = String(value).trimmingCharacters(in: .whitespaces) }
+        }
+        return fields
     }
 
     private func stream(
@@ -322,6 +373,33 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
             handler.sendSlowly(context, request, left: left - 1, size: size, delay: delay)
         }
+    }
+
+    /// `/encoded/...`: a body compressed whole, with its Content-Encoding and compressed length.
+    private func encoded(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, coding: String, query: [String: String]) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Encoding", value: coding == "deflate" ? "deflate" : "gzip")
+        let body: ByteBuffer
+        switch coding {
+        case "gzip", "deflate":
+            let size = Int(query["size"] ?? "") ?? 100_000
+            var plain = context.channel.allocator.buffer(capacity: size)
+            while plain.readableBytes < size {
+                plain.writeImmutableBuffer(Self.pattern.getSlice(at: 0, length: min(Self.chunkSize, size - plain.readableBytes))!)
+            }
+            // "deflate" in HTTP is the zlib format (RFC 9110).
+            body = (try? plain.compress(with: coding == "gzip" ? .gzip() : .zlib())) ?? plain
+        case "corrupt":
+            var plain = context.channel.allocator.buffer(repeating: UInt8(ascii: "a"), count: 10_000)
+            var compressed = (try? plain.compress(with: .gzip())) ?? plain
+            let half = compressed.readableBytes / 2
+            compressed.moveWriterIndex(to: compressed.readerIndex + half)
+            compressed.writeBytes((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) })
+            body = compressed
+        default:  // "bomb"
+            body = state.bomb(mebibytes: Int(query["mib"] ?? "") ?? 256)
+        }
+        respond(context, request, contentType: query["type"] ?? "application/octet-stream", extraHeaders: headers, body: body)
     }
 
     private func json(_ object: [String: Any]) -> String {

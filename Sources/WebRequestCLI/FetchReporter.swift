@@ -179,6 +179,7 @@ public final class FetchReporter: WebRequestClient {
                 ("mime_type", .string(response.mimeType)), ("charset", .string(response.charset)),
                 ("url", .string(response.url)),
                 ("headers", .array(response.headers.map { .array([.string($0.name), .string($0.value)]) })),
+                ("http_version", .string(response.httpVersion)), ("tls_version", .string(response.tlsVersion)),
             ])
         } ?? .null
         emit([

@@ -85,6 +85,8 @@ extension Webrequestkit_Ipc_V1_ResponseHead {
         charset = response.charset
         url = response.url
         headers = [Webrequestkit_Ipc_V1_Header](response.headers)
+        httpVersion = response.httpVersion
+        tlsVersion = response.tlsVersion
     }
 
     package var response: Response {
@@ -94,7 +96,9 @@ extension Webrequestkit_Ipc_V1_ResponseHead {
             mimeType: mimeType,
             charset: charset,
             url: url,
-            headers: HeaderMap(headers)
+            headers: HeaderMap(headers),
+            httpVersion: httpVersion,
+            tlsVersion: tlsVersion
         )
     }
 }

@@ -17,6 +17,12 @@ public struct Response: Sendable, Hashable {
     public var headers: HeaderMap
     /// The error the request ended with (``NetworkError/none`` while it is running or on success).
     public var error: NetworkError
+    /// The protocol the response came over, as ALPN names it: `"http/1.1"`, `"h2"`,
+    /// `"http/1.0"`; empty when no network gave it (a response from the cache keeps the one it
+    /// was stored with).
+    public var httpVersion: String
+    /// The TLS version of the connection (`"TLSv1.3"`, `"TLSv1.2"`), or empty in the clear.
+    public var tlsVersion: String
     /// Whether this copy is the one a ``WebRequest`` reports (CEF's `IsReadOnly`).
     public internal(set) var isReadOnly: Bool
 
@@ -28,7 +34,9 @@ public struct Response: Sendable, Hashable {
         charset: String = "",
         url: String = "",
         headers: HeaderMap = [],
-        error: NetworkError = .none
+        error: NetworkError = .none,
+        httpVersion: String = "",
+        tlsVersion: String = ""
     ) {
         self.status = status
         self.statusText = statusText
@@ -37,12 +45,17 @@ public struct Response: Sendable, Hashable {
         self.url = url
         self.headers = headers
         self.error = error
+        self.httpVersion = httpVersion
+        self.tlsVersion = tlsVersion
         self.isReadOnly = false
     }
 
-    /// The value of `Content-Length` when it is a single non-negative number, else `nil`.
+    /// The body's length in decoded bytes, as download progress counts them: `Content-Length`
+    /// when it is a single non-negative number and the body has no content coding (whose
+    /// `Content-Length` counts coded bytes, as in Chromium), else `nil`.
     public var expectedContentLength: Int64? {
-        headers["Content-Length"].flatMap { Int64($0.trimmingSpaces()) }.flatMap { $0 >= 0 ? $0 : nil }
+        if let coding = headers["Content-Encoding"], coding.trimmingSpaces().lowercased() != "identity" { return nil }
+        return headers["Content-Length"].flatMap { Int64($0.trimmingSpaces()) }.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// Splits a `Content-Type` value into a lowercased MIME type and charset.

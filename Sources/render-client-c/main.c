@@ -428,7 +428,11 @@ static void on_complete(wrk_request *request, void *user_data) {
                 json_string(stdout, response->headers[i].value);
                 fputc(']', stdout);
             }
-            fputs("]}", stdout);
+            fputs("],\"http_version\":", stdout);
+            json_string(stdout, response->http_version);
+            fputs(",\"tls_version\":", stdout);
+            json_string(stdout, response->tls_version);
+            fputc('}', stdout);
         } else {
             fputs("null", stdout);
         }

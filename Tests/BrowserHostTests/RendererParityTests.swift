@@ -39,6 +39,28 @@ extension BlackBoxTests {
         }
 
         @Test(arguments: Renderer.allCases)
+        func httpsOverHTTP2AndCertificateErrors(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer(tls: true) { server in
+                let browser = try await ServingBrowser(["--ca-file", server.caPath!])
+                let good = try await browser.render([server.baseURL + "/encoded/gzip?size=5000&type=text/plain", "--json"], with: renderer)
+                #expect(good.status == 0)
+                #expect(good.response?["http_version"] as? String == "h2")
+                #expect(good.response?["tls_version"] as? String == "TLSv1.3")
+                #expect(good.completion?["body_bytes"] as? Int == 5000, "the renderer gets the decoded body")
+                for (fault, error) in [(TLSFault.expiredCertificate, "ERR_CERT_DATE_INVALID"), (.wrongHost, "ERR_CERT_COMMON_NAME_INVALID"), (.selfSigned, "ERR_CERT_AUTHORITY_INVALID")] {
+                    let refused = try await browser.render([server.url(fault)! + "/hello", "--json"], with: renderer)
+                    #expect(refused.status == 1)
+                    #expect(refused.completion?["error"] as? String == error)
+                    #expect(refused.response == nil)
+                }
+                let corrupt = try await browser.render([server.baseURL + "/encoded/corrupt?type=text/plain", "--json"], with: renderer)
+                #expect(corrupt.completion?["error"] as? String == "ERR_CONTENT_DECODING_FAILED")
+                #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                #expect(browser.stop().status == 0)
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
         func redirectsAndStopOnRedirect(_ renderer: Renderer) async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()

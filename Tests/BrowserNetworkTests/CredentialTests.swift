@@ -29,6 +29,37 @@ struct CredentialTests {
         }
     }
 
+    @Test func digestIsAnsweredLikeBasicAndLibcurlDoesTheRound() async throws {
+        try await TestWebServer.withServer { server in
+            let url = server.baseURL + "/auth/digest?user=ann&pass=secret"
+            let outcome = try await Harness.run(Request(url: url, flags: .allowStoredCredentials)) { client in
+                client.onAuth = { challenge, callback in
+                    callback.continue(username: "ann", password: "secret")
+                    return true
+                }
+            }
+            #expect(outcome.status == .success)
+            #expect(outcome.response?.status == 200)
+            #expect(outcome.bodyText == "authenticated as ann with digest\n")
+            #expect(outcome.events.first == .auth(AuthChallenge(isProxy: false, host: "127.0.0.1", port: server.port, realm: "webrequestkit", scheme: "digest")))
+            #expect(outcome.events.filter { if case .auth = $0 { true } else { false } }.count == 1)
+
+            // A wrong password is asked again, then the 401 is the response (in a context that
+            // has not cached the right one).
+            let fresh = try BrowserProcess.makeRequestContext(name: "digest-\(UUID().uuidString)")
+            let wrong = try await Harness.run(Request(url: url, flags: .allowStoredCredentials), context: fresh) { client in
+                client.onAuth = { _, callback in
+                    callback.continue(username: "ann", password: "wrong")
+                    return true
+                }
+            }
+            #expect(wrong.status == .success)
+            #expect(wrong.response?.status == 401)
+            #expect(wrong.events.filter { if case .auth = $0 { true } else { false } }.count == 3)
+            #expect(wrong.bodyText == "credentials required\n")
+        }
+    }
+
     @Test func declinedAuthCompletesWithThe401() async throws {
         try await TestWebServer.withServer { server in
             let outcome = try await Harness.run(

@@ -73,7 +73,13 @@ struct HopTests {
         #expect(decide(401, challenge) == .deliver, "without ALLOW_STORED_CREDENTIALS")
         #expect(decide(401, challenge, origin: .renderer, flags: .allowStoredCredentials) == .deliver, "never in a renderer")
         #expect(decide(401, challenge, flags: .allowStoredCredentials, authAttempts: HopPolicy.maximumAuthAttempts) == .deliver)
-        #expect(decide(401, [("WWW-Authenticate", "Digest realm=x")], flags: .allowStoredCredentials) == .deliver, "Basic only")
+        #expect(decide(401, [("WWW-Authenticate", "Negotiate")], flags: .allowStoredCredentials) == .deliver, "Basic and Digest only")
+        let both = [("WWW-Authenticate", "Basic realm=\"b\""), ("WWW-Authenticate", "Digest realm=\"d\", nonce=\"n\"")]
+        #expect(
+            decide(401, both, flags: .allowStoredCredentials)
+                == .authenticate(AuthChallenge(isProxy: false, host: "a.test", port: 8080, realm: "d", scheme: "digest")),
+            "Digest before Basic, as Chromium ranks them"
+        )
         let proxy = decide(407, [("Proxy-Authenticate", "basic realm=p, charset=UTF-8")], flags: .allowStoredCredentials)
         #expect(proxy == .authenticate(AuthChallenge(isProxy: true, host: "a.test", port: 8080, realm: "p", scheme: "basic")))
     }

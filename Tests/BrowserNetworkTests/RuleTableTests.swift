@@ -11,7 +11,7 @@ struct RuleTableTests {
     @Test func curlFailuresMapToChromiumCodes() {
         let table: [(CURLcode, Int32, Bool, NetworkError)] = [
             (CURLE_OK, 0, false, .none),
-            (CURLE_UNSUPPORTED_PROTOCOL, 0, false, .unknownURLScheme),
+            (CURLE_UNSUPPORTED_PROTOCOL, 0, false, .invalidHTTPResponse),
             (CURLE_URL_MALFORMAT, 0, false, .invalidURL),
             (CURLE_COULDNT_RESOLVE_HOST, 0, false, .nameNotResolved),
             (CURLE_COULDNT_RESOLVE_PROXY, 0, false, .proxyConnectionFailed),
@@ -27,7 +27,7 @@ struct RuleTableTests {
             (CURLE_WEIRD_SERVER_REPLY, 0, false, .invalidResponse),
             (CURLE_TOO_MANY_REDIRECTS, 0, false, .tooManyRedirects),
             (CURLE_SSL_CONNECT_ERROR, 0, false, .sslProtocolError),
-            (CURLE_PEER_FAILED_VERIFICATION, 0, false, .certAuthorityInvalid),
+            (CURLE_PEER_FAILED_VERIFICATION, 0, false, .certCommonNameInvalid),
             (CURLE_BAD_CONTENT_ENCODING, 0, false, .contentDecodingFailed),
             (CURLE_ABORTED_BY_CALLBACK, 0, false, .aborted),
             (CURLE_OUT_OF_MEMORY, 0, false, .outOfMemory),
@@ -39,6 +39,21 @@ struct RuleTableTests {
         for (code, osErrno, chunked, expected) in table {
             #expect(CurlErrorMapping.networkError(for: code, osErrno: osErrno, chunked: chunked) == expected, "\(code)")
         }
+    }
+
+    @Test func certificateAndHandshakeFailuresMapToChromiumCodes() {
+        let verifyResults: [(Int, NetworkError)] = [
+            (1, .certCommonNameInvalid), (62, .certCommonNameInvalid), (10, .certDateInvalid), (9, .certDateInvalid),
+            (18, .certAuthorityInvalid), (19, .certAuthorityInvalid), (20, .certAuthorityInvalid), (23, .certRevoked),
+            (7, .certInvalid),
+        ]
+        for (result, expected) in verifyResults {
+            #expect(CurlErrorMapping.networkError(for: CURLE_PEER_FAILED_VERIFICATION, verifyResult: result) == expected, "\(result)")
+        }
+        let hungUp = "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to 127.0.0.1:443 "
+        #expect(CurlErrorMapping.networkError(for: CURLE_SSL_CONNECT_ERROR, message: hungUp) == .connectionClosed)
+        let wrongVersion = "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number"
+        #expect(CurlErrorMapping.networkError(for: CURLE_SSL_CONNECT_ERROR, message: wrongVersion) == .sslProtocolError)
     }
 
     private func hop(_ method: String, body: Bool = true) -> Hop {

@@ -34,6 +34,8 @@ class ResponseHead:
     url: str = ""
     headers: List[Tuple[str, str]] = field(default_factory=list)
     error: int = 0
+    http_version: str = ""
+    tls_version: str = ""
 
     @classmethod
     def from_wire(cls, head: "wire.ResponseHead") -> "ResponseHead":
@@ -44,6 +46,8 @@ class ResponseHead:
             charset=head.charset,
             url=head.url,
             headers=[(h.name, h.value) for h in head.headers],
+            http_version=head.http_version,
+            tls_version=head.tls_version,
         )
 
     def header(self, name: str) -> Optional[str]:
@@ -53,6 +57,9 @@ class ResponseHead:
 
     @property
     def expected_length(self) -> int:
+        # A content-coded body's length counts coded bytes; progress counts decoded ones.
+        if (self.header("Content-Encoding") or "identity").strip().lower() != "identity":
+            return -1
         value = (self.header("Content-Length") or "").strip()
         return int(value) if value.isdigit() else -1
 

@@ -189,6 +189,7 @@ class _Reporter(Target):
             response=None if response is None else {
                 "status": response.status, "status_text": response.status_text, "mime_type": response.mime_type,
                 "charset": response.charset, "url": response.url, "headers": [[n, v] for n, v in response.headers],
+                "http_version": response.http_version, "tls_version": response.tls_version,
             },
             body_bytes=self.body_bytes,
             body_sha256=self.hasher.hexdigest(),

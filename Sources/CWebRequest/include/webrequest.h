@@ -108,6 +108,8 @@ typedef struct {
     const char *url;
     const wrk_header *headers;
     size_t header_count;
+    const char *http_version; /* "http/1.1", "h2", ... */
+    const char *tls_version;  /* "TLSv1.3", or "" in the clear */
 } wrk_response;
 
 typedef struct wrk_renderer wrk_renderer;

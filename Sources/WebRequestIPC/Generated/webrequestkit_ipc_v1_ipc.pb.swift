@@ -493,6 +493,11 @@ package nonisolated struct Webrequestkit_Ipc_V1_ResponseHead: Sendable {
 
   package var headers: [Webrequestkit_Ipc_V1_Header] = []
 
+  /// The protocol as ALPN names it ("http/1.1", "h2") and the TLS version ("TLSv1.3", or empty).
+  package var httpVersion: String = String()
+
+  package var tlsVersion: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -1349,7 +1354,7 @@ nonisolated extension Webrequestkit_Ipc_V1_BodyCredit: SwiftProtobuf.Message, Sw
 
 nonisolated extension Webrequestkit_Ipc_V1_ResponseHead: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".ResponseHead"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}status\0\u{3}status_text\0\u{3}mime_type\0\u{1}charset\0\u{1}url\0\u{1}headers\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}status\0\u{3}status_text\0\u{3}mime_type\0\u{1}charset\0\u{1}url\0\u{1}headers\0\u{3}http_version\0\u{3}tls_version\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1364,6 +1369,8 @@ nonisolated extension Webrequestkit_Ipc_V1_ResponseHead: SwiftProtobuf.Message, 
       case 5: try { try decoder.decodeSingularStringField(value: &self.charset) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.url) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.headers) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.httpVersion) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.tlsVersion) }()
       default: break
       }
     }
@@ -1391,6 +1398,12 @@ nonisolated extension Webrequestkit_Ipc_V1_ResponseHead: SwiftProtobuf.Message, 
     if !self.headers.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.headers, fieldNumber: 7)
     }
+    if !self.httpVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.httpVersion, fieldNumber: 8)
+    }
+    if !self.tlsVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.tlsVersion, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1402,6 +1415,8 @@ nonisolated extension Webrequestkit_Ipc_V1_ResponseHead: SwiftProtobuf.Message, 
     if lhs.charset != rhs.charset {return false}
     if lhs.url != rhs.url {return false}
     if lhs.headers != rhs.headers {return false}
+    if lhs.httpVersion != rhs.httpVersion {return false}
+    if lhs.tlsVersion != rhs.tlsVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -164,22 +164,26 @@ class RequestComplete(_message.Message):
     def __init__(self, request_id: _Optional[int] = ..., status: _Optional[_Union[RequestComplete.Status, str]] = ..., error_code: _Optional[int] = ..., response: _Optional[_Union[ResponseHead, _Mapping]] = ..., was_cached: bool = ..., routed_to_download: bool = ...) -> None: ...
 
 class ResponseHead(_message.Message):
-    __slots__ = ["charset", "headers", "mime_type", "request_id", "status", "status_text", "url"]
+    __slots__ = ["charset", "headers", "http_version", "mime_type", "request_id", "status", "status_text", "tls_version", "url"]
     CHARSET_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
+    HTTP_VERSION_FIELD_NUMBER: _ClassVar[int]
     MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     STATUS_TEXT_FIELD_NUMBER: _ClassVar[int]
+    TLS_VERSION_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     charset: str
     headers: _containers.RepeatedCompositeFieldContainer[Header]
+    http_version: str
     mime_type: str
     request_id: int
     status: int
     status_text: str
+    tls_version: str
     url: str
-    def __init__(self, request_id: _Optional[int] = ..., status: _Optional[int] = ..., status_text: _Optional[str] = ..., mime_type: _Optional[str] = ..., charset: _Optional[str] = ..., url: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[Header, _Mapping]]] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[int] = ..., status: _Optional[int] = ..., status_text: _Optional[str] = ..., mime_type: _Optional[str] = ..., charset: _Optional[str] = ..., url: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[Header, _Mapping]]] = ..., http_version: _Optional[str] = ..., tls_version: _Optional[str] = ...) -> None: ...
 
 class StartRequest(_message.Message):
     __slots__ = ["request", "request_id"]

@@ -1722,7 +1722,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__body_credit__descriptor
   (ProtobufCMessageInit) webrequestkit__ipc__v1__body_credit__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__response_head__field_descriptors[7] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__response_head__field_descriptors[9] =
 {
   {
     "request_id",
@@ -1808,20 +1808,46 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__response_head__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "http_version",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__ResponseHead, http_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tls_version",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__ResponseHead, tls_version),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__response_head__field_indices_by_name[] = {
   4,   /* field[4] = charset */
   6,   /* field[6] = headers */
+  7,   /* field[7] = http_version */
   3,   /* field[3] = mime_type */
   0,   /* field[0] = request_id */
   1,   /* field[1] = status */
   2,   /* field[2] = status_text */
+  8,   /* field[8] = tls_version */
   5,   /* field[5] = url */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__response_head__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__response_head__descriptor =
 {
@@ -1831,7 +1857,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__response_head__descript
   "Webrequestkit__Ipc__V1__ResponseHead",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__ResponseHead),
-  7,
+  9,
   webrequestkit__ipc__v1__response_head__field_descriptors,
   webrequestkit__ipc__v1__response_head__field_indices_by_name,
   1,  webrequestkit__ipc__v1__response_head__number_ranges,

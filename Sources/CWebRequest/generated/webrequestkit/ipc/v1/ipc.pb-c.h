@@ -290,10 +290,15 @@ struct  Webrequestkit__Ipc__V1__ResponseHead
   char *url;
   size_t n_headers;
   Webrequestkit__Ipc__V1__Header **headers;
+  /*
+   * The protocol as ALPN names it ("http/1.1", "h2") and the TLS version ("TLSv1.3", or empty).
+   */
+  char *http_version;
+  char *tls_version;
 };
 #define WEBREQUESTKIT__IPC__V1__RESPONSE_HEAD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__response_head__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Webrequestkit__Ipc__V1__BodyChunk
