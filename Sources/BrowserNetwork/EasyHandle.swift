@@ -85,7 +85,7 @@ final class EasyHandle {
         }
         if let proxy = setup.settings.proxy {
             ccurl_easy_setopt_string(easy, CURLOPT_PROXY, proxy.url)
-            // A tunnel's CONNECT head is not the response; its code is read after (connectCode).
+            // A tunnel's CONNECT head is not the response; a refusal's code is read after (Failure).
             ccurl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
             ccurl_easy_setopt_string(easy, CURLOPT_NOPROXY, proxy.bypass.joined(separator: ","))
             if let caFile = setup.settings.caFile {
@@ -144,37 +144,35 @@ final class EasyHandle {
         ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
     }
 
-    /// `CURLINFO_OS_ERRNO`: the system's errno behind the hop's failure, if any.
-    var osErrno: Int32 {
-        var value = 0
-        ccurl_easy_getinfo_long(pointer, CURLINFO_OS_ERRNO, &value)
-        return Int32(value)
+    /// What libcurl tells of a failed hop, beyond its `CURLcode`.
+    struct Failure {
+        /// `CURLINFO_OS_ERRNO`: the system's errno behind it, if any.
+        var osErrno: Int32
+        /// `CURLINFO_SSL_VERIFYRESULT`: OpenSSL's `X509_V_ERR_*` for a certificate it refused.
+        var verifyResult: Int
+        /// libcurl's message (`CURLOPT_ERRORBUFFER`), or empty.
+        var message: String
+        /// `CURLINFO_HTTP_CONNECTCODE`: the proxy's answer to the tunnel's `CONNECT`, or 0.
+        var connectCode: Int
+        /// Whether the proxy's last challenge offered Digest (`CURLINFO_PROXYAUTH_AVAIL`).
+        var proxyOffersDigest: Bool
     }
 
-    /// `CURLINFO_SSL_VERIFYRESULT`: OpenSSL's `X509_V_ERR_*` for a certificate it refused.
-    var verifyResult: Int {
-        var value = 0
-        ccurl_easy_getinfo_long(pointer, CURLINFO_SSL_VERIFYRESULT, &value)
-        return value
-    }
-
-    /// `CURLINFO_HTTP_CONNECTCODE`: the proxy's answer to the tunnel's `CONNECT`, or 0.
-    var connectCode: Int {
-        var value = 0
-        ccurl_easy_getinfo_long(pointer, CURLINFO_HTTP_CONNECTCODE, &value)
-        return value
-    }
-
-    /// Whether the proxy's last challenge offered Digest (`CURLINFO_PROXYAUTH_AVAIL`).
-    var proxyOffersDigest: Bool {
-        var value = 0
-        ccurl_easy_getinfo_long(pointer, CURLINFO_PROXYAUTH_AVAIL, &value)
-        return value & ccurl_auth_digest() != 0
-    }
-
-    /// libcurl's message for the hop's failure, or empty.
-    var errorMessage: String {
-        String(cString: errorBuffer)
+    /// Reads what libcurl tells of the hop's failure; only for a hop that failed, so that a
+    /// hop that succeeded asks libcurl nothing more.
+    func failure() -> Failure {
+        func long(_ info: CURLINFO) -> Int {
+            var value = 0
+            ccurl_easy_getinfo_long(pointer, info, &value)
+            return value
+        }
+        return Failure(
+            osErrno: Int32(truncatingIfNeeded: long(CURLINFO_OS_ERRNO)),
+            verifyResult: long(CURLINFO_SSL_VERIFYRESULT),
+            message: String(cString: errorBuffer),
+            connectCode: long(CURLINFO_HTTP_CONNECTCODE),
+            proxyOffersDigest: long(CURLINFO_PROXYAUTH_AVAIL) & ccurl_auth_digest() != 0
+        )
     }
 
     /// The protocol of the hop's response (`"http/1.1"`, `"h2"`, ...) and its connection's TLS

@@ -98,6 +98,8 @@ public final class BrowserRequestContext: RequestContext, Sendable {
 final class ContextState {
     let directory: URL?
     let settings: RequestContextSettings
+    /// The proxy's URL, parsed once for every transfer's challenges (validated with the settings).
+    let proxyURL: URL?
     let credentialedShare: UnsafeMutableRawPointer
     let anonymousShare: UnsafeMutableRawPointer
     let cache: HTTPCache
@@ -111,6 +113,7 @@ final class ContextState {
         CurlGlobal.initialize()
         directory = context.directory
         settings = context.settings
+        proxyURL = context.settings.proxy.flatMap { URL(string: $0.url) }
         credentialedShare = Self.makeShare(cookies: true)
         anonymousShare = Self.makeShare(cookies: false)
         cache = HTTPCache(directory: context.directory?.appendingPathComponent("cache"), existing: context.cacheIndex)

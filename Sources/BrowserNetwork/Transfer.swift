@@ -70,9 +70,7 @@ final class Transfer {
         self.context = loop.state(for: spec.context)
         let url = URL(string: spec.request.url)!  // validated by `create`
         self.hop = Hop(url: url, method: spec.request.method, body: spec.request.postData?.elements.first, headers: spec.request.headers)
-        self.policy = HopPolicy(
-            origin: spec.origin, flags: spec.request.flags, proxy: context.settings.proxy.flatMap { URL(string: $0.url) }
-        )
+        self.policy = HopPolicy(origin: spec.origin, flags: spec.request.flags, proxy: context.proxyURL)
         self.cache = TransferCache(request: spec.request, cache: context.cache)
     }
 
@@ -192,9 +190,7 @@ final class Transfer {
     /// libcurl finished the current hop.
     func hopFinished(result: CURLcode) {
         guard let easy else { return }
-        let osErrno = easy.osErrno
-        let failure = (verifyResult: easy.verifyResult, message: easy.errorMessage)
-        let tunnel = (code: easy.connectCode, offersDigest: easy.proxyOffersDigest)
+        let failure = result == CURLE_OK ? nil : easy.failure()
         if flags.contains(.allowStoredCredentials) {
             context.persistCookies(using: easy.pointer)
         }
@@ -208,9 +204,9 @@ final class Transfer {
             // Chromium's truncated headers.
             return finish(.failed(.responseHeadersTruncated))
         }
-        guard result == CURLE_OK else {
-            if tunnel.code >= 300 {
-                switch policy.tunnelRefused(connectCode: tunnel.code, offersDigest: tunnel.offersDigest, authAttempts: authAttempts) {
+        if let failure {
+            if failure.connectCode >= 300 {
+                switch policy.tunnelRefused(connectCode: failure.connectCode, offersDigest: failure.proxyOffersDigest, authAttempts: authAttempts) {
                 case .success(let challenge):
                     action = .authenticate(challenge)
                     challengeResponse = nil
@@ -221,7 +217,7 @@ final class Transfer {
             }
             let chunked = head.headers["Transfer-Encoding"]?.lowercased().contains("chunked") ?? false
             return finish(.failed(CurlErrorMapping.networkError(
-                for: result, osErrno: osErrno, chunked: chunked, verifyResult: failure.verifyResult, message: failure.message
+                for: result, osErrno: failure.osErrno, chunked: chunked, verifyResult: failure.verifyResult, message: failure.message
             )))
         }
         switch action {

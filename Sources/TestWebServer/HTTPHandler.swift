@@ -239,7 +239,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             "query": query,
             "headers": request.headers.map { [$0.name, $0.value] },
             "body_bytes": bodyBytes,
-            "body_sha256": bodyHasher.finalize().map { String(format: "%02x", $0) }.joined(),
+            "body_sha256": Self.hex(bodyHasher.finalize()),
         ]
         respond(context, request, contentType: "application/json", body: json(object))
     }
@@ -284,7 +284,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let realm = "webrequestkit"
         if let header = request.headers["Authorization"].first, header.lowercased().hasPrefix("digest ") {
             let fields = Self.authParameters(String(header.dropFirst(7)))
-            func md5(_ text: String) -> String { Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined() }
+            func md5(_ text: String) -> String { Self.hex(Insecure.MD5.hash(data: Data(text.utf8))) }
             let ha1 = md5("\(user):\(realm):\(password)")
             let ha2 = md5("\(request.method.rawValue):\(fields["uri"] ?? "")")
             let expected = md5([ha1, fields["nonce"] ?? "", fields["nc"] ?? "", fields["cnonce"] ?? "", fields["qop"] ?? "", ha2].joined(separator: ":"))
@@ -292,10 +292,15 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return respond(context, request, body: "authenticated as \(user) with digest\n")
             }
         }
-        let nonce = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let nonce = Self.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
         var headers = HTTPHeaders()
         headers.add(name: "WWW-Authenticate", value: "Digest realm=\"\(realm)\", qop=\"auth\", algorithm=MD5, nonce=\"\(nonce)\"")
         respond(context, request, status: .unauthorized, extraHeaders: headers, body: "credentials required\n")
+    }
+
+    /// Lowercase hex of `bytes`.
+    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     /// `name=value, name="quoted, value"` into a dictionary (names lowercased).

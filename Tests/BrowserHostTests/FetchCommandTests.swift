@@ -174,6 +174,16 @@ extension BlackBoxTests {
                 #expect(result.status == 2, "\(arguments)")
                 #expect(!result.stderr.isEmpty)
             }
+            // Network settings are checked before anything starts, each with its reason.
+            for (arguments, reason) in [
+                (["http://a/", "--ca-file", "/nonexistent/ca.pem"], "the CA file /nonexistent/ca.pem cannot be read"),
+                (["http://a/", "--proxy", "ftp://proxy:21"], "the proxy ftp://proxy:21 is not SCHEME://HOST:PORT"),
+                (["http://a/", "--no-proxy", "localhost"], "--no-proxy needs --proxy"),
+            ] {
+                let result = try await fetch(arguments)
+                #expect(result.status == 2, "\(arguments)")
+                #expect(result.stderr.contains(reason), "\(result.stderr)")
+            }
         }
 
         @Test func authIsAnsweredFromTheCommandLine() async throws {
@@ -187,6 +197,10 @@ extension BlackBoxTests {
                 let declined = try await fetch([url, "--flag", "allow-stored-credentials", "--json"])
                 #expect(declined.status == 0)
                 #expect(declined.response?["status"] as? Int == 401)
+
+                let digest = try await fetch([server.baseURL + "/auth/digest?user=u&pass=p", "--flag", "allow-stored-credentials", "--auth", "u:p", "--json"])
+                #expect(digest.events.first?["scheme"] as? String == "digest")
+                #expect(digest.response?["status"] as? Int == 200)
             }
         }
 
