@@ -22,7 +22,7 @@ start_test_web_server "$bin"
 
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" &
 browser=$!
-trap 'kill $browser 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $browser 2>/dev/null || true; stop_test_web_server; rm -rf "$work"' EXIT
 for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.05; done
 
 requests=${REQUESTS:-3000}

@@ -56,7 +56,11 @@ bench_bin=$(cd Benchmarks && swift build -c release --show-bin-path)
 
 work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/bench.XXXXXX")
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ "$(type -t stop_test_web_server)" != function ] || stop_test_web_server
+    rm -rf "$work"
+}
 trap cleanup EXIT
 
 # MARK: the server
