@@ -34,6 +34,10 @@ done
 [ "$kills" -lt "$renderers" ] || { echo "soak: --kills must be below --renderers" >&2; exit 2; }
 RANDOM=$seed
 
+# A renderer that crashes leaves a core in its directory (the sandbox stops it from running Swift's
+# backtracer, and the kernel writes cores past seccomp), so that the failure can show its stack.
+ulimit -c unlimited 2>/dev/null || true
+
 for product in browser-host render-client test-web-server; do
     swift build -c "$configuration" --product "$product" >/dev/null
 done
@@ -60,6 +64,22 @@ pooled() {
 }
 rss() { awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$browser/status"; }
 fail() { echo "soak: FAILED: $*" >&2; exit 1; }
+# The stack of every thread of renderer process $1, dead of a signal, from its core (where
+# /proc/sys/kernel/core_pattern puts it), when gdb is here.
+crash_report() {
+    local pattern directory=. core
+    pattern=$(cat /proc/sys/kernel/core_pattern)
+    [[ "$pattern" != /* ]] || directory=$(dirname "$pattern")
+    core=$(ls -t "$directory"/core* 2>/dev/null | grep -E "/core$|[^0-9]$1([^0-9]|$)" | head -n 1 || true)
+    if [ -z "$core" ]; then
+        echo "(no core of pid $1; core_pattern: $pattern)"
+    elif command -v gdb >/dev/null; then
+        gdb -batch -ex "thread apply all bt 30" "$bin/render-client" "$core" 2>&1 | grep -E "^(Core was|Program terminated|Thread|#[0-9])" | head -n 200
+        rm -f "$core"
+    else
+        echo "(a core at $core; no gdb to read it)"
+    fi
+}
 
 # One renderer first, so what the browser allocates once (threads, pools, the first connections)
 # is in the baseline rather than counted as growth.
@@ -100,6 +120,8 @@ for i in $(seq 1 "$renderers"); do
         killed=$((killed + 1))
         continue
     fi
+    [ "$code" -lt 128 ] || [ "$code" -eq 137 ] || fail "renderer r$i died of signal $((code - 128)): $(cat "$work/r$i.json" "$work/r$i.err")
+$(crash_report "${pids[$i]}")"
     [ "$code" -eq 0 ] || fail "renderer r$i exited $code: $(cat "$work/r$i.json" "$work/r$i.err")"
     line=$(cat "$work/r$i.json")
     for zero in duplicate_completions callbacks_after_completion unexpected; do
