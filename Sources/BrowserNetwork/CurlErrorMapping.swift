@@ -15,8 +15,11 @@ enum CurlErrorMapping {
     ///   - verifyResult: `CURLINFO_SSL_VERIFYRESULT`, OpenSSL's reason for refusing a certificate.
     ///   - message: libcurl's error buffer, which alone tells a TLS handshake the server hung up
     ///     on (OpenSSL's `SSL_ERROR_SYSCALL`) from one that went wrong.
+    ///   - proxy: the proxy the hop went through, if any: a connection it could not open was
+    ///     to the proxy.
     static func networkError(
-        for code: CURLcode, osErrno: Int32 = 0, chunked: Bool = false, verifyResult: Int = 0, message: String = ""
+        for code: CURLcode, osErrno: Int32 = 0, chunked: Bool = false, verifyResult: Int = 0, message: String = "",
+        proxy: ProxySettings? = nil
     ) -> NetworkError {
         switch code {
         case CURLE_OK:
@@ -31,6 +34,8 @@ enum CurlErrorMapping {
             return .proxyConnectionFailed
         case CURLE_COULDNT_RESOLVE_HOST:
             return .nameNotResolved
+        case CURLE_COULDNT_CONNECT where proxy != nil:
+            return .proxyConnectionFailed
         case CURLE_COULDNT_CONNECT:
             switch osErrno {
             case ENETUNREACH, EHOSTUNREACH: return .addressUnreachable
@@ -97,7 +102,8 @@ enum CurlErrorMapping {
         case CURLE_NO_CONNECTION_AVAILABLE:
             return .insufficientResources
         case CURLE_PROXY:
-            return .tunnelConnectionFailed
+            // libcurl's code for a SOCKS proxy's refusal (and HAProxy's protocol).
+            return proxy?.isSOCKS == true ? .socksConnectionFailed : .tunnelConnectionFailed
         default:
             return .failed
         }

@@ -49,6 +49,23 @@ public struct ProxySettings: Sendable, Hashable {
         self.bypass = bypass
     }
 
+    /// Whether the proxy is a SOCKS5 one (`socks5://`, `socks5h://`), whose failures are CEF's
+    /// `ERR_SOCKS_*` rather than its tunnel errors.
+    public var isSOCKS: Bool {
+        url.lowercased().hasPrefix("socks5")
+    }
+
+    /// Whether a request to `host` goes around the proxy, as libcurl reads ``bypass``
+    /// (`CURLOPT_NOPROXY`): `*`, the host itself, or a name it is a subdomain of (a leading dot
+    /// optional).
+    public func bypasses(host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return bypass.contains { entry in
+            let entry = entry.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". []"))
+            return entry == "*" || host == entry || host.hasSuffix("." + entry)
+        }
+    }
+
     /// Checks that the URL has a proxy scheme and a host.
     ///
     /// - Throws: ``RequestContextSettingsError/invalidProxy(_:)``.

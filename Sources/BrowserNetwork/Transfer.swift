@@ -216,8 +216,10 @@ final class Transfer {
                 }
             }
             let chunked = head.headers["Transfer-Encoding"]?.lowercased().contains("chunked") ?? false
+            let proxy = context.settings.proxy.flatMap { $0.bypasses(host: hop.url.host ?? "") ? nil : $0 }
             return finish(.failed(CurlErrorMapping.networkError(
-                for: result, osErrno: failure.osErrno, chunked: chunked, verifyResult: failure.verifyResult, message: failure.message
+                for: result, osErrno: failure.osErrno, chunked: chunked, verifyResult: failure.verifyResult, message: failure.message,
+                proxy: proxy
             )))
         }
         switch action {

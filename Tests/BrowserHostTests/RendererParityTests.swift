@@ -61,6 +61,35 @@ extension BlackBoxTests {
         }
 
         @Test(arguments: Renderer.allCases)
+        func throughTheBrowsersProxyWithoutKnowingIt(_ renderer: Renderer) async throws {
+            try await TestWebServer.withServer(tls: true) { tls in
+                try await TestWebServer.withServer { plain in
+                    try await TestProxy.withProxy(.http) { proxy in
+                        let browser = try await ServingBrowser(["--proxy", proxy.url, "--ca-file", tls.caPath!])
+                        let forwarded = try await browser.render([plain.baseURL + "/hello", "--json"], with: renderer)
+                        #expect(forwarded.status == 0)
+                        let tunneled = try await browser.render([tls.baseURL + "/hello?type=text/plain", "--json"], with: renderer)
+                        #expect(tunneled.status == 0)
+                        #expect(tunneled.response?["http_version"] as? String == "h2")
+                        #expect(proxy.relayed == 2, "both went through the proxy")
+                        #expect(browser.stop().status == 0)
+                    }
+                    // A proxy that wants credentials: only the browser process is asked for them,
+                    // so a renderer's tunnel fails as CEF's does.
+                    try await TestProxy.withProxy(.http, credentials: .init(user: "pat", password: "open")) { proxy in
+                        let browser = try await ServingBrowser(["--proxy", proxy.url, "--ca-file", tls.caPath!])
+                        let refused = try await browser.render([tls.baseURL + "/hello", "--json"], with: renderer)
+                        #expect(refused.status == 1)
+                        #expect(refused.completion?["error"] as? String == "ERR_PROXY_AUTH_REQUESTED")
+                        #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                        #expect(browser.stop().status == 0)
+                    }
+                    #expect(tls.hits("/hello") == 1)
+                }
+            }
+        }
+
+        @Test(arguments: Renderer.allCases)
         func redirectsAndStopOnRedirect(_ renderer: Renderer) async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()

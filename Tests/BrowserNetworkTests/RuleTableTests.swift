@@ -56,6 +56,16 @@ struct RuleTableTests {
         #expect(CurlErrorMapping.networkError(for: CURLE_SSL_CONNECT_ERROR, message: wrongVersion) == .sslProtocolError)
     }
 
+    @Test func proxyFailuresMapToChromiumCodes() {
+        let http = ProxySettings(url: "http://127.0.0.1:3128"), socks = ProxySettings(url: "socks5://127.0.0.1:1080")
+        #expect(CurlErrorMapping.networkError(for: CURLE_COULDNT_CONNECT, osErrno: ECONNREFUSED, proxy: http) == .proxyConnectionFailed)
+        #expect(CurlErrorMapping.networkError(for: CURLE_COULDNT_CONNECT, osErrno: ECONNREFUSED, proxy: socks) == .proxyConnectionFailed)
+        #expect(CurlErrorMapping.networkError(for: CURLE_COULDNT_CONNECT, osErrno: ECONNREFUSED) == .connectionRefused)
+        #expect(CurlErrorMapping.networkError(for: CURLE_PROXY, proxy: socks) == .socksConnectionFailed)
+        #expect(CurlErrorMapping.networkError(for: CURLE_PROXY, proxy: http) == .tunnelConnectionFailed)
+        #expect(CurlErrorMapping.networkError(for: CURLE_COULDNT_RESOLVE_PROXY, proxy: http) == .proxyConnectionFailed)
+    }
+
     private func hop(_ method: String, body: Bool = true) -> Hop {
         Hop(
             url: URL(string: "http://a.test/dir/page")!,
