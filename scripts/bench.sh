@@ -5,12 +5,13 @@
 #   C  a bare libcurl multi loop in C (Benchmarks/curl-multi-bench): the floor for this stack
 #   D  Foundation's URLSession (Benchmarks/http-bench urlsession)
 #   E  AsyncHTTPClient (Benchmarks/http-bench ahc)
-# Workloads: (1) 1 KiB GETs, keep-alive, 1 and 64 in flight (A: 64 spread over 4 renderers);
+# Workloads: (1) 1 KiB GETs, keep-alive, 1 and 64 in flight (A: 64 spread over 4 renderers), and
+# over HTTPS at 64 in flight, HTTP/1.1 and HTTP/2, for A, B and C (nginx with a certificate made for the run);
 # (2) one large download; (3) one large upload (PUT); (4) A with 1, 8, 32, 128 renderers of 8 in
 # flight each; (5) A's renderer start, process spawn to first completed request; (6) the renderer
 # sandbox: spawned renderer start with and without it, and small GETs with it against without;
 # (7) Python: P, one Python renderer (python/) at 64 in flight, against R (requests) and X (httpx),
-# three rounds in turns (--only python runs this section alone).
+# three rounds in turns. --only https or --only python runs that part alone.
 # Figures: requests/s or MB/s, client CPU per request (A: renderers and browser), p50/p99 latency,
 # peak RSS per process, the browser's threads and descriptors. One table on stdout, the same rows
 # in JSON (--json FILE, default .build/bench-results.json). --smoke: seconds, tiny sizes (CI).
@@ -23,8 +24,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) smoke=1 ;;
         --json) json=$2; shift ;;
-        --only) only=$2; shift; [ "$only" = python ] || { echo "bench: --only takes 'python' (section 7)" >&2; exit 2; } ;;
-        *) echo "bench: unknown argument '$1'; usage: scripts/bench.sh [--smoke] [--json FILE] [--only python]" >&2; exit 2 ;;
+        --only) only=$2; shift; [ "$only" = python ] || [ "$only" = https ] || { echo "bench: --only takes 'https' (the HTTPS rows of (1)) or 'python' (section 7)" >&2; exit 2; } ;;
+        *) echo "bench: unknown argument '$1'; usage: scripts/bench.sh [--smoke] [--json FILE] [--only https|python]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -33,6 +34,7 @@ scripts/setup.sh >/dev/null
 missing=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 [ -x /usr/bin/time ] || missing+=(time)
+command -v openssl >/dev/null || missing+=(openssl)
 if ((${#missing[@]})); then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || true
@@ -68,7 +70,9 @@ trap cleanup EXIT
 if command -v nginx >/dev/null; then
     server=nginx
     port=$((20000 + RANDOM % 20000))
-    mkdir -p "$work/www/upload" "$work/nginx"
+    mkdir -p "$work/www/upload" "$work/nginx" "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
     head -c 1024 /dev/urandom >"$work/www/1k"
     truncate -s "$big" "$work/www/big"
     cat >"$work/nginx/nginx.conf" <<EOF
@@ -96,6 +100,13 @@ http {
         root $work/www;
         location /upload/ { dav_methods PUT; }
     }
+    server {
+        listen 127.0.0.1:$((port + 1)) ssl;
+        listen 127.0.0.1:$((port + 2)) ssl http2;
+        ssl_certificate $work/tls/cert.pem;
+        ssl_certificate_key $work/tls/key.pem;
+        root $work/www;
+    }
 }
 EOF
     nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
@@ -103,6 +114,7 @@ EOF
     url="http://127.0.0.1:$port"
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
     small_url="$url/1k" big_url="$url/big" upload_url="$url/upload/body"
+    https_h1_url="https://127.0.0.1:$((port + 1))" https_h2_url="https://127.0.0.1:$((port + 2))"
 else
     server="test-web-server (nginx missing)"
     swift build -c release --product test-web-server >/dev/null
@@ -119,7 +131,7 @@ grep -q '"status":200,' <<<"$check" || { echo "bench: the server does not serve 
 # The browser for A, fresh for each workload so its peak RSS is that workload's.
 start_browser() {
     rm -f "$work/browser.sock"
-    "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
+    "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" "$@" >"$work/serve.log" 2>&1 &
     browser=$!
     pids+=("$browser")
     for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
@@ -160,36 +172,47 @@ row() {
     rows+=("{\"workload\":\"$1\",\"client\":\"$2\",\"rate\":$3,\"unit\":\"$4\",\"cpu_ms_per_op\":$5,\"p50_us\":$6,\"p99_us\":$7,\"client_rss_mib\":$8,\"browser_rss_mib\":$9,\"browser_threads\":${10},\"browser_fds\":${11}}")
 }
 na=null
+write_json() {
+    mkdir -p "$(dirname "$json")"
+    {
+        echo "{\"server\":\"$server\",\"smoke\":$([ "$smoke" = 1 ] && echo true || echo false),\"cores\":$(nproc),\"rows\":["
+        (IFS=,; echo "${rows[*]}")
+        echo "]}"
+    } >"$json"
+    echo "bench: rows written to $json" >&2
+}
 
 printf '%-22s %-3s %12s %-5s %10s %9s %9s %10s %11s %8s %5s\n' workload cli rate unit cpu_ms/op p50_us p99_us rss_MiB browser_MiB threads fds
 
 median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'; }
 
-# Sections (1) to (6); --only python skips to (7).
-if [ -z "$only" ]; then
-
 # MARK: (1) small GETs
 
-for concurrency in 1 64; do
-    requests=$([ "$concurrency" = 1 ] && echo "$one_requests" || echo "$small_requests")
-    name="get-1KiB-c$concurrency"
+# small_gets NAME URL CONCURRENCY REQUESTS "CLIENTS" [--ca-file FILE]: one row per client of
+# REQUESTS small GETs of URL, CONCURRENCY in flight: A (renderers; 64 in flight spread over 4),
+# then each of CLIENTS (B to E), and A's ratios to them. --ca-file goes to the browser and to C.
+small_gets() {
+    local name=$1 url=$2 concurrency=$3 requests=$4 clients=$5
+    shift 5
+    local network=("$@") ca=()
+    [ "${network[0]:-}" != --ca-file ] || ca=("${network[1]}")
     declare -A rate=()
 
-    start_browser
+    start_browser "${network[@]}"
+    local before renderers per started ended running=() r
     before=$(cpu_ticks "$browser")
     renderers=$([ "$concurrency" = 1 ] && echo 1 || echo 4)
     per=$((requests / renderers))
     started=$(date +%s.%N)
-    running=()
     for r in $(seq "$renderers"); do
-        /usr/bin/time -o "$work/time$r" -f "%U %S %M" "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" \
+        /usr/bin/time -o "$work/time$r" -f "%U %S %M" "$bin/render-client" --socket "$work/browser.sock" bench "$url" \
             --requests "$per" --concurrency $((concurrency / renderers)) >"$work/out$r" &
         running+=($!)
     done
     wait "${running[@]}"
     ended=$(date +%s.%N)
+    local browser_cpu renderer_cpu=0 renderer_rss=0 p50=0 p99=0 line total cpu_per
     browser_cpu=$(awk -v a="$before" -v b="$(cpu_ticks "$browser")" -v t="$ticks" 'BEGIN { print (b - a) / t }')
-    renderer_cpu=0 renderer_rss=0 p50=0 p99=0
     for r in $(seq "$renderers"); do
         read -r user sys kib <"$work/time$r"
         renderer_cpu=$(awk -v c="$renderer_cpu" -v u="$user" -v s="$sys" 'BEGIN { print c + u + s }')
@@ -205,24 +228,40 @@ for concurrency in 1 64; do
     row "$name" A "${rate[A]}" req/s "$cpu_per" "$p50" "$p99" "$renderer_rss" "$(browser_hwm)" "$(browser_threads)" "$(browser_fds)"
     stop_browser
 
-    measure "$bin/browser-host" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
-    rate[B]=$(field requests_per_second "$out")
-    row "$name" B "${rate[B]}" req/s "$(awk -v c="$cpu" -v n="$requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
-        "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" $na $na $na
-    for client in C D E; do
+    local client ratios="$name ratios:"
+    for client in $clients; do
         case $client in
-            C) measure "$bench_bin/curl-multi-bench" small "$small_url" "$requests" "$concurrency" ;;
-            D) measure "$bench_bin/http-bench" urlsession small "$small_url" "$requests" "$concurrency" ;;
-            E) measure "$bench_bin/http-bench" ahc small "$small_url" "$requests" "$concurrency" ;;
+            B) measure "$bin/browser-host" bench "$url" --requests "$requests" --concurrency "$concurrency" "${network[@]}" ;;
+            C) measure "$bench_bin/curl-multi-bench" small "$url" "$requests" "$concurrency" "${ca[@]}" ;;
+            D) measure "$bench_bin/http-bench" urlsession small "$url" "$requests" "$concurrency" ;;
+            E) measure "$bench_bin/http-bench" ahc small "$url" "$requests" "$concurrency" ;;
         esac
         rate[$client]=$(field requests_per_second "$out")
         row "$name" "$client" "${rate[$client]}" req/s "$(awk -v c="$cpu" -v n="$requests" 'BEGIN { printf "%.4f", c * 1000 / n }')" \
             "$(field p50_us "$out")" "$(field p99_us "$out")" "$rss" $na $na $na
+        ratios+=" A/$client=$(awk -v a="${rate[A]}" -v b="${rate[$client]}" 'BEGIN { printf "%.2f", a / b }')"
     done
-    ratios="$name ratios:"
-    for client in B C D E; do ratios+=" A/$client=$(awk -v a="${rate[A]}" -v b="${rate[$client]}" 'BEGIN { printf "%.2f", a / b }')"; done
     echo "$ratios"
-done
+}
+
+# --only runs one section: https, the HTTPS rows of (1), or python, (7).
+if [ -z "$only" ]; then
+    for concurrency in 1 64; do
+        small_gets "get-1KiB-c$concurrency" "$small_url" "$concurrency" "$([ "$concurrency" = 1 ] && echo "$one_requests" || echo "$small_requests")" "B C D E"
+    done
+fi
+
+# HTTPS at 64 in flight, over HTTP/1.1 and over HTTP/2 (nginx, a certificate made for the run).
+if [ -z "$only" ] || [ "$only" = https ]; then
+    if [ -n "${https_h1_url:-}" ]; then
+        small_gets get-1KiB-https-h1-c64 "$https_h1_url/1k" 64 "$small_requests" "B C" --ca-file "$work/tls/cert.pem"
+        small_gets get-1KiB-https-h2-c64 "$https_h2_url/1k" 64 "$small_requests" "B C" --ca-file "$work/tls/cert.pem"
+    else
+        echo "bench: no HTTPS rows without nginx" >&2
+    fi
+fi
+
+if [ -z "$only" ]; then
 
 # MARK: (2) download and (3) upload
 
@@ -355,7 +394,7 @@ echo "get-1KiB-c16 ratios (medians of 5): sandbox/no-sandbox rate=$(awk -v a="$(
     "renderer cpu=$(awk -v a="$(median "$work/get-sandbox" 2)" -v b="$(median "$work/get-no-sandbox" 2)" 'BEGIN { printf "%.2f", a / b }')"
 stop_browser
 
-fi  # sections (1) to (6)
+fi  # sections (2) to (6)
 
 # MARK: (7) Python
 
@@ -364,6 +403,7 @@ fi  # sections (1) to (6)
 # 64 sessions) and httpx (AsyncClient, 64 in flight). Three rounds, the clients in turns within
 # each, so that the machine's noise falls on all three; the rows are the medians. The CPU of P
 # counts the browser's too.
+[ -z "$only" ] || [ "$only" = python ] || { write_json; exit 0; }
 scripts/python-env.sh >/dev/null
 venv=.build/python-venv
 "$venv/bin/pip" install --quiet --disable-pip-version-check requests httpx
@@ -391,10 +431,5 @@ done
 echo "py-get-1KiB-c64 ratios (medians of $python_rounds rounds in turns): P/R=$(awk -v a="$(m P 1)" -v b="$(m R 1)" 'BEGIN { printf "%.2f", a / b }')" \
     "P/X=$(awk -v a="$(m P 1)" -v b="$(m X 1)" 'BEGIN { printf "%.2f", a / b }')"
 
-mkdir -p "$(dirname "$json")"
-{
-    echo "{\"server\":\"$server\",\"smoke\":$([ "$smoke" = 1 ] && echo true || echo false),\"cores\":$(nproc),\"rows\":["
-    (IFS=,; echo "${rows[*]}")
-    echo "]}"
-} >"$json"
-echo "bench: rows written to $json" >&2
+write_json
+

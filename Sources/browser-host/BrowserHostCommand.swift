@@ -58,8 +58,10 @@ struct Bench: AsyncParsableCommand {
 
     @OptionGroup var bench: BenchOptions
 
+    @OptionGroup var network: NetworkOptions
+
     func run() async throws {
-        BrowserProcess.initialize()
+        BrowserProcess.initialize(network.configuration)
         let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency, useCache: bench.cache)
         print(result.summary)
     }

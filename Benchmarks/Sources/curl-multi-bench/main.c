@@ -1,7 +1,7 @@
 /* Client C of scripts/bench.sh: a bare libcurl multi loop with no project layer, the floor for
  * this network stack. Prints the same key=value line as the project's `bench` commands.
  *
- *   curl-multi-bench small URL REQUESTS CONCURRENCY
+ *   curl-multi-bench small URL REQUESTS CONCURRENCY [CAFILE]   (https: trust CAFILE, wait to multiplex)
  *   curl-multi-bench download URL
  *   curl-multi-bench upload URL BYTES       (a PUT of BYTES zero bytes)
  */
@@ -42,7 +42,7 @@ static int compare(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static int small(const char *url, int requests, int concurrency) {
+static int small(const char *url, int requests, int concurrency, const char *ca_file) {
     CURLM *multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)concurrency);
     CURL **handles = calloc((size_t)concurrency, sizeof *handles);
@@ -57,6 +57,12 @@ static int small(const char *url, int requests, int concurrency) {
         curl_easy_setopt(handles[i], CURLOPT_WRITEFUNCTION, discard);
         curl_easy_setopt(handles[i], CURLOPT_WRITEDATA, &received);
         curl_easy_setopt(handles[i], CURLOPT_PRIVATE, (char *)(intptr_t)i);
+        if (ca_file) {
+            /* What the browser sets for https: its CA file, and one multiplexed HTTP/2 connection
+             * rather than a new connection per request while the first handshakes. */
+            curl_easy_setopt(handles[i], CURLOPT_CAINFO, ca_file);
+            curl_easy_setopt(handles[i], CURLOPT_PIPEWAIT, 1L);
+        }
         started[i] = now();
         curl_multi_add_handle(multi, handles[i]);
     }
@@ -140,10 +146,10 @@ static int transfer(const char *url, long long upload_bytes) {
 int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int status = 2;
-    if (argc == 5 && strcmp(argv[1], "small") == 0) status = small(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "small") == 0) status = small(argv[2], atoi(argv[3]), atoi(argv[4]), argc == 6 ? argv[5] : NULL);
     else if (argc == 3 && strcmp(argv[1], "download") == 0) status = transfer(argv[2], -1);
     else if (argc == 4 && strcmp(argv[1], "upload") == 0) status = transfer(argv[2], atoll(argv[3]));
-    else fprintf(stderr, "usage: curl-multi-bench small URL REQUESTS CONCURRENCY | download URL | upload URL BYTES\n");
+    else fprintf(stderr, "usage: curl-multi-bench small URL REQUESTS CONCURRENCY [CAFILE] | download URL | upload URL BYTES\n");
     curl_global_cleanup();
     return status;
 }
