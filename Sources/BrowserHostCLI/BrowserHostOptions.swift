@@ -57,6 +57,75 @@ public struct NetworkOptions: ParsableArguments, Sendable {
     }
 }
 
+/// `serve`'s settings for one declared context: `--context-ca-file NAME=FILE`,
+/// `--context-proxy NAME=URL`, `--context-no-proxy NAME=HOSTS`. What a context is not given
+/// comes from the browser-wide `--ca-file`, `--proxy` and `--no-proxy`, as a CEF request context
+/// made without its own settings takes the global one's.
+public struct ContextSettingsOptions: ParsableArguments, Sendable {
+    /// Options with their defaults, for the parser to fill in.
+    public init() {}
+
+    @Option(name: .customLong("context-ca-file"), help: ArgumentHelp("NAME=FILE: the CA file of context NAME instead of --ca-file. Repeatable.", valueName: "name=file"))
+    /// `--context-ca-file NAME=FILE`, in order.
+    public var caFiles: [String] = []
+
+    @Option(name: .customLong("context-proxy"), help: ArgumentHelp("NAME=URL: the proxy of context NAME instead of --proxy. Repeatable.", valueName: "name=url"))
+    /// `--context-proxy NAME=URL`, in order.
+    public var proxies: [String] = []
+
+    @Option(name: .customLong("context-no-proxy"), help: ArgumentHelp("NAME=HOSTS: the no-proxy list of context NAME instead of --no-proxy. Repeatable.", valueName: "name=hosts"))
+    /// `--context-no-proxy NAME=HOSTS`, in order.
+    public var noProxies: [String] = []
+
+    /// `declarations` with the settings these options give them over `defaults`.
+    ///
+    /// - Throws: `ValidationError` for an argument that is not `NAME=VALUE`, a name no
+    ///   `--context` declared (or `global`, which takes the browser-wide options), a no-proxy
+    ///   list for a context without a proxy, or settings that do not validate.
+    public func applied(to declarations: [ContextDeclaration], defaults: RequestContextSettings) throws -> [ContextDeclaration] {
+        var settings: [String: RequestContextSettings] = [:]
+        var bypasses: [String: [String]] = [:]
+        func each(_ arguments: [String], _ flag: String, _ body: (String, String) -> Void) throws {
+            for argument in arguments {
+                let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw ValidationError("\(flag) \(argument.debugDescription) is not NAME=VALUE")
+                }
+                let name = String(parts[0])
+                guard name != "global", declarations.contains(where: { $0.name == name }) else {
+                    throw ValidationError(name == "global"
+                        ? "\(flag) cannot set the global context: --ca-file, --proxy and --no-proxy do"
+                        : "\(flag) names context \(name.debugDescription), which no --context declares")
+                }
+                body(name, String(parts[1]))
+            }
+        }
+        try each(caFiles, "--context-ca-file") { settings[$0, default: defaults].caFile = $1 }
+        try each(proxies, "--context-proxy") { settings[$0, default: defaults].proxy = ProxySettings(url: $1) }
+        try each(noProxies, "--context-no-proxy") { name, hosts in
+            bypasses[name] = hosts.split(separator: ",").map { $0.trimmingSpaces() }
+        }
+        for (name, bypass) in bypasses {
+            guard (settings[name] ?? defaults).proxy != nil else {
+                throw ValidationError("--context-no-proxy \(name)=... needs a proxy for \(name) (--context-proxy or --proxy)")
+            }
+            settings[name, default: defaults].proxy?.bypass = bypass
+        }
+        for (name, contextSettings) in settings {
+            do {
+                try contextSettings.validate()
+            } catch {
+                throw ValidationError("context \(name): \(error.description)")
+            }
+        }
+        return declarations.map { declaration in
+            var declaration = declaration
+            declaration.settings = settings[declaration.name]
+            return declaration
+        }
+    }
+}
+
 /// `--browser ID=CONTEXT`.
 public struct BrowserBinding: Sendable, Equatable {
     /// The browser id.

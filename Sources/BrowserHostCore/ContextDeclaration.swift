@@ -7,6 +7,8 @@ public struct ContextDeclaration: Sendable, Hashable {
     public var name: String
     /// The directory of an on-disk context, or `nil`.
     public var directory: String?
+    /// The context's own CA file and proxy, or `nil` for the browser's (`--ca-file`, `--proxy`).
+    public var settings: RequestContextSettings?
 
     /// Parses `NAME` or `NAME=DIR`; `nil` when the name is empty.
     public init?(argument: String) {
@@ -21,6 +23,6 @@ public struct ContextDeclaration: Sendable, Hashable {
     /// directory) on first use.
     public func makeContext() throws -> BrowserRequestContext {
         if name == "global", directory == nil { return BrowserProcess.globalContext }
-        return try BrowserProcess.makeRequestContext(name: name, directory: directory)
+        return try BrowserProcess.makeRequestContext(name: name, directory: directory, settings: settings)
     }
 }

@@ -85,6 +85,8 @@ struct Serve: AsyncParsableCommand {
     )
     var contexts: [ContextDeclaration] = []
 
+    @OptionGroup var contextSettings: ContextSettingsOptions
+
     @Option(
         name: .customLong("browser"),
         help: "ID=CONTEXT: a browser id bound to a context ('global' names the global one). Repeatable.",
@@ -114,6 +116,10 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
+    func validate() throws {
+        _ = try contextSettings.applied(to: contexts, defaults: network.contextSettings)
+    }
+
     func run() async throws {
         log.bootstrap(process: "browser-host")
         let writer: TraceWriter?
@@ -126,7 +132,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = BrowserHost.Configuration(
             socketPath: socket,
             downloadsDirectory: downloads,
-            contexts: contexts,
+            contexts: try contextSettings.applied(to: contexts, defaults: network.contextSettings),
             browsers: Dictionary(browsers.map { ($0.id, $0.context) }) { _, last in last },
             spawnCommands: spawn,
             exitWhenIdle: exitWhenIdle,

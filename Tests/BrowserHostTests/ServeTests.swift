@@ -98,6 +98,23 @@ extension BlackBoxTests {
             }
         }
 
+        @Test func eachContextCanHaveItsOwnProxy() async throws {
+            try await TestWebServer.withServer { server in
+                try await TestProxy.withProxy(.http) { proxy in
+                    let browser = try await ServingBrowser([
+                        "--context", "proxied", "--context", "direct", "--browser", "tab1=proxied", "--browser", "tab2=direct",
+                        "--context-proxy", "proxied=" + proxy.url,
+                    ])
+                    #expect(try await browser.render([server.baseURL + "/hello", "--json"], browser: "tab1").status == 0)
+                    #expect(proxy.relayed == 1)
+                    #expect(try await browser.render([server.baseURL + "/hello", "--json"], browser: "tab2").status == 0)
+                    #expect(proxy.relayed == 1, "the other context connects directly")
+                    #expect(server.hits("/hello") == 2)
+                    #expect(browser.stop().status == 0)
+                }
+            }
+        }
+
         @Test func spawnedRenderersGetTheirChannelAsAnInheritedDescriptor() async throws {
             try await TestWebServer.withServer { server in
                 let client = ChildProcess.productsDirectory.appendingPathComponent("render-client").path
@@ -152,6 +169,12 @@ extension BlackBoxTests {
             (["--idle-timeout", "0"], "--idle-timeout must be a positive number of seconds"),
             (["--context", "=dir"], "is not NAME or NAME=DIR"),
             (["--browser", "tab"], "is not ID=CONTEXT"),
+            (["--context-proxy", "work=http://127.0.0.1:3128"], "names context \"work\", which no --context declares"),
+            (["--context", "global", "--context-proxy", "global=http://127.0.0.1:3128"], "cannot set the global context"),
+            (["--context", "work", "--context-proxy", "work=ftp://127.0.0.1"], "context work: the proxy ftp://127.0.0.1 is not"),
+            (["--context", "work", "--context-no-proxy", "work=localhost"], "needs a proxy for work"),
+            (["--context", "work", "--context-ca-file", "work=/nonexistent.pem"], "context work: the CA file /nonexistent.pem cannot be read"),
+            (["--context", "work", "--context-proxy", "work"], "is not NAME=VALUE"),
         ])
         func badServeOptionsAreRefusedWithTheReason(_ arguments: [String], _ reason: String) async throws {
             let result = try await ChildProcess.run("browser-host", ["serve", "--socket", "/nonexistent/b.sock"] + arguments)
