@@ -78,6 +78,9 @@ extension BlackBoxTests {
                     // so a renderer's tunnel fails as CEF's does.
                     try await TestProxy.withProxy(.http, credentials: .init(user: "pat", password: "open")) { proxy in
                         let browser = try await ServingBrowser(["--proxy", proxy.url, "--ca-file", tls.caPath!])
+                        // Forwarded, the proxy's 407 is the renderer's response: nobody is asked.
+                        let forwarded = try await browser.render([plain.baseURL + "/hello", "--json"], with: renderer)
+                        #expect(forwarded.response?["status"] as? Int == 407)
                         let refused = try await browser.render([tls.baseURL + "/hello", "--json"], with: renderer)
                         #expect(refused.status == 1)
                         #expect(refused.completion?["error"] as? String == "ERR_PROXY_AUTH_REQUESTED")
@@ -85,6 +88,7 @@ extension BlackBoxTests {
                         #expect(browser.stop().status == 0)
                     }
                     #expect(tls.hits("/hello") == 1)
+                    #expect(plain.hits("/hello") == 1, "the 407s never reached the server")
                 }
             }
         }
