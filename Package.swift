@@ -5,7 +5,7 @@
 // The module graph follows the process split:
 //   common:   WebRequestKit (public API, both processes), WebRequestCLI (the `fetch` commands' options and output)
 //   IPC:      WebRequestIPC (generated protobuf messages, framing, conversions), used by both sides
-//   browser:  CCurl -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore (no CLI)
+//   browser:  CCurl, CContentCoding -> BrowserNetwork (the only importer of libcurl) -> BrowserHostCore (no CLI)
 //             -> BrowserHostCLI (what the commands print) -> browser-host
 //   renderer: RendererCore (WebRequest over IPC; no libcurl in reach) -> render-client
 //             CProtobufC -> CWebRequest (the same protocol in C, on libprotobuf-c) -> render-client-c
@@ -65,6 +65,14 @@ let package = Package(
             providers: [.apt(["libseccomp-dev"])]
         ),
 
+        // HTTP's content codings, decoded by the browser in steps its flow control allows
+        // (zlib, libbrotlidec, libzstd from Debian).
+        .target(
+            name: "CContentCoding",
+            cSettings: [.unsafeFlags(strictC)],
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("brotlidec"), .linkedLibrary("zstd")]
+        ),
+
         // MARK: The sandbox
         // One policy for both renderers (Swift and C), and the browser's namespace spawner:
         // Chromium's sandbox/linux in miniature.
@@ -109,6 +117,7 @@ let package = Package(
         .target(
             name: "BrowserNetwork",
             dependencies: [
+                "CContentCoding",
                 "CCurl",
                 "WebRequestKit",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -218,9 +227,16 @@ let package = Package(
         ),
 
         // MARK: Test support
+        // The test server's br and zstd encoders and its bombs (zlib, libbrotlienc, libzstd).
+        .target(
+            name: "CTestCoding",
+            cSettings: [.unsafeFlags(strictC)],
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("brotlienc"), .linkedLibrary("zstd")]
+        ),
         .target(
             name: "TestWebServer",
             dependencies: [
+                "CTestCoding",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -275,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "BrowserNetworkTests",
             dependencies: [
-                "BrowserNetwork", "WebRequestKit", "TestWebServer",
+                "BrowserNetwork", "CTestCoding", "WebRequestKit", "TestWebServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -70,8 +70,10 @@ final class EasyHandle {
         }
         ccurl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 64 << 10)
         ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, Self.userAgent)
-        // Every coding libcurl decodes (gzip, deflate, br, zstd) is offered; bodies arrive decoded.
-        ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")
+        // The codings the browser undoes (ContentDecoder) are offered; libcurl passes bodies on
+        // as they came, so that the transfer decodes no more than its consumer has room for.
+        ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ContentDecoder.acceptEncoding)
+        ccurl_easy_setopt_long(easy, CURLOPT_HTTP_CONTENT_DECODING, 0)
         // HTTP/2 over TLS when ALPN agrees (libcurl's default, said aloud); HTTP/1.1 in the clear.
         ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         if setup.url.utf8.starts(with: "https:".utf8) {

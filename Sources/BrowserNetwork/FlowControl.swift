@@ -37,6 +37,13 @@ package final class FlowControl: Sendable {
         return true
     }
 
+    /// Whether the backlog is below ``highWater``; `false` marks the transfer paused, as a
+    /// refused ``admit(_:)`` does. A transfer that decodes asks this before each chunk, then
+    /// admits what it decoded: at most one chunk past the mark.
+    func hasRoom() -> Bool {
+        admit(0)
+    }
+
     /// Releases `bytes`; `true` means the transfer was paused and should resume now.
     func consume(_ bytes: Int) -> Bool {
         state.withLock { state in

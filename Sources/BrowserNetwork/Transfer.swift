@@ -60,6 +60,11 @@ final class Transfer {
     private var heldBody = Data()
     /// Paused because the consumer fell behind (not for want of upload data).
     private var pausedForFlow = false
+    /// Undoes the hop's Content-Encoding, when it has one the browser knows.
+    private var decoder: ContentDecoder?
+    /// A hop libcurl finished while the decoder still held some of its body: concluded once
+    /// the consumer has made room for the rest.
+    private var finishedHop: (result: CURLcode, failure: EasyHandle.Failure?)?
 
     private var flags: RequestFlags { spec.request.flags }
 
@@ -105,6 +110,12 @@ final class Transfer {
             pausedForFlow = false
             spec.sink.note(.resumed)
         }
+        guard decodeHeldBody() else { return finish(decidedOutcome ?? .failed(.contentDecodingFailed)) }
+        if decoder?.isHolding == true { return }  // paused again; the consumer resumes it
+        if let finishedHop {
+            self.finishedHop = nil
+            return conclude(result: finishedHop.result, failure: finishedHop.failure)
+        }
         easy?.unpause()
     }
 
@@ -128,6 +139,8 @@ final class Transfer {
         challengeBody = Data()
         decidedOutcome = nil
         lastUploadReport = nil
+        decoder = nil
+        finishedHop = nil
         switch cache.startHop(hop) {
         case .serve(let entry): return serve(entry)
         case .miss: return finish(.failed(.cacheMiss))
@@ -195,7 +208,16 @@ final class Transfer {
             context.persistCookies(using: easy.pointer)
         }
         releaseHop()
+        if result == CURLE_OK, decoder?.isHolding == true {
+            // The connection is free, the body is not all handed on: wait for the consumer.
+            finishedHop = (result, failure)
+            return
+        }
+        conclude(result: result, failure: failure)
+    }
 
+    /// Carries out what the finished hop means: the next hop, the client's turn, or the end.
+    private func conclude(result: CURLcode, failure: EasyHandle.Failure?) {
         if let decidedOutcome {
             return finish(decidedOutcome)
         }
@@ -354,8 +376,10 @@ final class Transfer {
             return false
         case .authenticate:
             challengeResponse = makeResponse(url: hop.url.absoluteString, isRedirect: false)
+            decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
             return true
         case .deliver:
+            decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             cache.responseArrived(response, hop: hop, flags: flags)
             spec.sink.send(.response(response))
@@ -372,30 +396,77 @@ final class Transfer {
         switch action {
         case .deliver?:
             guard !bytes.isEmpty else { return 0 }
-            guard spec.flow.admit(bytes.count) else {
-                releaseHeldBody()  // so that the consumer can drain and resume us
-                if !pausedForFlow {
-                    pausedForFlow = true
-                    spec.sink.note(.paused(backlogBytes: FlowControl.highWater))
-                }
-                return nil
+            if let decoder {
+                // libcurl offers this read again after a pause: at most one coded read waits.
+                guard !decoder.isHolding else { return pauseForFlow() }
+                decoder.take(bytes)
+                return decodeHeldBody() ? bytes.count : 0
             }
-            cache.append(bytes)
-            if heldBody.count + bytes.count > Self.heldBodyLimit { releaseHeldBody() }
-            if heldBody.isEmpty {
-                heldBody.reserveCapacity(max(Self.heldBodyLimit, bytes.count))
-                loop.holdsBody(self)
-            }
-            heldBody.append(contentsOf: bytes)
-            if heldBody.count >= Self.heldBodyLimit { releaseHeldBody() }
+            guard spec.flow.admit(bytes.count) else { return pauseForFlow() }
+            hold(bytes)
             return bytes.count
         case .authenticate?:
+            if let decoder {
+                // Decoded as far as the kept part goes; a challenge body is not flow-controlled.
+                guard !decoder.isHolding, challengeBody.count < Self.maximumChallengeBody else { return bytes.count }
+                decoder.take(bytes)
+                while decoder.isHolding, challengeBody.count < Self.maximumChallengeBody {
+                    guard let chunk = try? decoder.next() else { break }
+                    challengeBody.append(contentsOf: chunk.prefix(Self.maximumChallengeBody - challengeBody.count))
+                }
+                return bytes.count
+            }
             let room = Self.maximumChallengeBody - challengeBody.count
             if room > 0 { challengeBody.append(contentsOf: bytes.prefix(room)) }
             return bytes.count
         case nil, .redirect?, .stopAtRedirect?, .retry?, .revalidated?:
             return bytes.count
         }
+    }
+
+    /// Marks the transfer paused for its consumer and hands on what it holds, so that the
+    /// consumer can drain and resume it; `nil` is libcurl's pause.
+    private func pauseForFlow() -> Int? {
+        releaseHeldBody()
+        if !pausedForFlow {
+            pausedForFlow = true
+            spec.sink.note(.paused(backlogBytes: FlowControl.highWater))
+        }
+        return nil
+    }
+
+    /// Decodes what the decoder holds for as long as the consumer has room, a chunk at a time;
+    /// `false` when the body is not what its coding says (the outcome is decided then).
+    private func decodeHeldBody() -> Bool {
+        guard let decoder else { return true }
+        while decoder.isHolding {
+            guard spec.flow.hasRoom() else {
+                _ = pauseForFlow()
+                return true
+            }
+            do {
+                let chunk = try decoder.next()
+                guard !chunk.isEmpty else { continue }
+                _ = spec.flow.admit(chunk.count)  // there was room, and only this thread adds
+                hold(chunk)
+            } catch {
+                decidedOutcome = .failed(error)
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Keeps admitted body bytes to hand on as one chunk, and gives them to the cache.
+    private func hold(_ bytes: UnsafeRawBufferPointer) {
+        cache.append(bytes)
+        if heldBody.count + bytes.count > Self.heldBodyLimit { releaseHeldBody() }
+        if heldBody.isEmpty {
+            heldBody.reserveCapacity(max(Self.heldBodyLimit, bytes.count))
+            loop.holdsBody(self)
+        }
+        heldBody.append(contentsOf: bytes)
+        if heldBody.count >= Self.heldBodyLimit { releaseHeldBody() }
     }
 
     /// Hands on the body bytes held since the last chunk, if any.

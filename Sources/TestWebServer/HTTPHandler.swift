@@ -383,28 +383,45 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// `/encoded/...`: a body compressed whole, with its Content-Encoding and compressed length.
     private func encoded(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, coding: String, query: [String: String]) {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Encoding", value: coding == "deflate" ? "deflate" : "gzip")
         let body: ByteBuffer
         switch coding {
-        case "gzip", "deflate":
+        case "corrupt":
+            let plain = context.channel.allocator.buffer(repeating: UInt8(ascii: "a"), count: 10_000)
+            let name = query["coding"] ?? "gzip"
+            var compressed = Self.encode(plain, coding: name)
+            let half = compressed.readableBytes / 2
+            compressed.moveWriterIndex(to: compressed.readerIndex + half)
+            compressed.writeBytes((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) })
+            headers.add(name: "Content-Encoding", value: name)
+            body = compressed
+        case "bomb":
+            let name = query["coding"] ?? "gzip"
+            headers.add(name: "Content-Encoding", value: name)
+            body = state.bomb(coding: name, mebibytes: Int(query["mib"] ?? "") ?? 256)
+        default:
             let size = Int(query["size"] ?? "") ?? 100_000
             var plain = context.channel.allocator.buffer(capacity: size)
             while plain.readableBytes < size {
                 plain.writeImmutableBuffer(Self.pattern.getSlice(at: 0, length: min(Self.chunkSize, size - plain.readableBytes))!)
             }
-            // "deflate" in HTTP is the zlib format (RFC 9110).
-            body = (try? plain.compress(with: coding == "gzip" ? .gzip() : .zlib())) ?? plain
-        case "corrupt":
-            var plain = context.channel.allocator.buffer(repeating: UInt8(ascii: "a"), count: 10_000)
-            var compressed = (try? plain.compress(with: .gzip())) ?? plain
-            let half = compressed.readableBytes / 2
-            compressed.moveWriterIndex(to: compressed.readerIndex + half)
-            compressed.writeBytes((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) })
-            body = compressed
-        default:  // "bomb"
-            body = state.bomb(mebibytes: Int(query["mib"] ?? "") ?? 256)
+            // Codings in the order they are applied, as Content-Encoding lists them.
+            let codings = coding.split(separator: ",").map(String.init)
+            headers.add(name: "Content-Encoding", value: coding == "raw-deflate" ? "deflate" : codings.joined(separator: ", "))
+            body = codings.reduce(plain) { Self.encode($0, coding: $1) }
         }
         respond(context, request, contentType: query["type"] ?? "application/octet-stream", extraHeaders: headers, body: body)
+    }
+
+    /// `plain` in one coding; "deflate" in HTTP is the zlib format (RFC 9110), "raw-deflate" the
+    /// bare deflate stream some servers send for it.
+    private static func encode(_ plain: ByteBuffer, coding: String) -> ByteBuffer {
+        var plain = plain
+        switch coding {
+        case "gzip": return (try? plain.compress(with: .gzip())) ?? plain
+        case "deflate": return (try? plain.compress(with: .zlib())) ?? plain
+        case "raw-deflate": return (try? plain.compress(with: .deflate())) ?? plain
+        default: return ServerState.encode(plain, coding: coding)
+        }
     }
 
     private func json(_ object: [String: Any]) -> String {

@@ -246,5 +246,17 @@ extension BlackBoxTests {
                 #expect(result.maxRSSKiB < 256 << 10, "peak RSS \(result.maxRSSKiB) KiB for a 1 GiB body")
             }
         }
+
+        /// The browser decodes a bomb no faster than the body is taken: libcurl, decoding it
+        /// itself, kept every byte one paused read decoded to (all 1 GiB of a zstd bomb's few KiB).
+        @Test(arguments: ["gzip", "br", "zstd"])
+        func aDecompressionBombStaysInBoundedMemory(coding: String) async throws {
+            try await TestWebServer.withServer { server in
+                let result = try await fetch([server.baseURL + "/encoded/bomb?mib=1024&coding=\(coding)", "--output", "/dev/null", "--json"])
+                #expect(result.status == 0)
+                #expect(result.completion?["body_bytes"] as? Int == 1 << 30)
+                #expect(result.maxRSSKiB < 256 << 10, "peak RSS \(result.maxRSSKiB) KiB for 1 GiB decoded from \(coding)")
+            }
+        }
     }
 }

@@ -240,6 +240,10 @@ extension BlackBoxTests {
                 #expect(download.status == 0)
                 #expect(download.completion?["body_bytes"] as? Int == 1 << 30)
                 #expect(download.maxRSSKiB < 256 << 10, "renderer peak RSS \(download.maxRSSKiB) KiB for a 1 GiB download")
+                // A zstd bomb: a few KiB that the browser decodes to 1 GiB for the renderer.
+                let bomb = try await browser.render([server.baseURL + "/encoded/bomb?mib=1024&coding=zstd&type=text/plain", "--output", "/dev/null", "--json"])
+                #expect(bomb.status == 0)
+                #expect(bomb.completion?["body_bytes"] as? Int == 1 << 30)
 
                 let path = browser.directory + "/upload.bin"
                 #expect(FileManager.default.createFile(atPath: path, contents: Data(count: 256 << 20)))
