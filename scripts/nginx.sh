@@ -1,4 +1,4 @@
-# Sourced by the scripts that measure against nginx (bench.sh, profile.sh).
+# Sourced by the scripts that measure against nginx (bench.sh, profile/profile.sh).
 # start_nginx WORK BIG_BYTES: starts nginx (one worker, keep-alive without limit) on loopback with
 # its files under WORK: /1k (1 KiB of random bytes), /big (BIG_BYTES of zeros, sparse) and PUT
 # into /upload/, over HTTP, HTTPS and HTTPS with HTTP/2 (a certificate for 127.0.0.1 made for
