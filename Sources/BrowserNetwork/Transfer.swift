@@ -58,6 +58,9 @@ final class Transfer {
     /// network thread ends, before the transfer pauses, and before it completes. A quarter of
     /// the chunks means a quarter of the IPC frames, credits and thread hops downstream.
     private var heldBody = Data()
+    /// The capacity a new chunk starts with: ``heldBodyLimit``, or less for a body whose
+    /// Content-Length says it is smaller (a 64 KiB buffer for a 1 KiB body costs page faults).
+    private var chunkCapacity = Transfer.heldBodyLimit
     /// Paused because the consumer fell behind (not for want of upload data).
     private var pausedForFlow = false
     /// Undoes the hop's Content-Encoding, when it has one the browser knows.
@@ -377,9 +380,13 @@ final class Transfer {
         case .authenticate:
             challengeResponse = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
+            let length = decoder == nil ? head.headers["Content-Length"].flatMap { Int($0) } : nil
+            chunkCapacity = min(Self.heldBodyLimit, max(length ?? Self.heldBodyLimit, 1))
             return true
         case .deliver:
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
+            let length = decoder == nil ? head.headers["Content-Length"].flatMap { Int($0) } : nil
+            chunkCapacity = min(Self.heldBodyLimit, max(length ?? Self.heldBodyLimit, 1))
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             cache.responseArrived(response, hop: hop, flags: flags)
             spec.sink.send(.response(response))
@@ -462,7 +469,7 @@ final class Transfer {
         cache.append(bytes)
         if heldBody.count + bytes.count > Self.heldBodyLimit { releaseHeldBody() }
         if heldBody.isEmpty {
-            heldBody.reserveCapacity(max(Self.heldBodyLimit, bytes.count))
+            heldBody.reserveCapacity(max(chunkCapacity, bytes.count))
             loop.holdsBody(self)
         }
         heldBody.append(contentsOf: bytes)
