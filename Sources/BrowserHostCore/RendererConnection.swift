@@ -125,7 +125,7 @@ final class RendererConnection: ChannelInboundHandler {
         ) { last, routedToDownload in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
-            outbox.send(last) { bound.value.transferEnded(id) }
+            outbox.hold(last) { bound.value.transferEnded(id) }
         }
         let upload = streamedBytes.map { bytes in
             UploadStream(expectedBytes: bytes, window: IPCLimits.uploadWindowBytes) { consumed in

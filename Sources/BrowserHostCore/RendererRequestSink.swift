@@ -62,7 +62,13 @@ final class RendererRequestSink: TransferEventSink {
         state.withLock { $0.transfer = transfer }
     }
 
-    // Called on the network thread, one event at a time.
+    /// Messages wait in the outbox until the network thread's turn ends.
+    func flush() {
+        outbox.flush()
+    }
+
+    // Called on the network thread, one event at a time; what goes to the renderer is held in
+    // the outbox until `flush()`.
     func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
         switch event {
         case .uploadProgress(let current, let total):
@@ -71,7 +77,7 @@ final class RendererRequestSink: TransferEventSink {
             progress.requestID = requestID
             progress.current = current
             progress.total = total
-            outbox.send(IPCEnvelope(.uploadProgress(progress)))
+            outbox.hold(IPCEnvelope(.uploadProgress(progress)))
         case .response(let response):
             let decision = DownloadRules.decision(for: response)
             state.withLock { $0.responseArrived(response, decision: decision) }
@@ -108,7 +114,7 @@ final class RendererRequestSink: TransferEventSink {
 
     private func render(_ response: Response) {
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
-        outbox.send(IPCEnvelope(.responseHead(.init(requestID: requestID, response))))
+        outbox.hold(IPCEnvelope(.responseHead(.init(requestID: requestID, response))))
     }
 
     /// The sniff decides, then the chunks it held go where the response went.
@@ -146,7 +152,7 @@ final class RendererRequestSink: TransferEventSink {
             // libcurl's chunks fit one frame; only a larger one is cut (and copied).
             chunk.data = data.count <= IPCLimits.chunkBytes ? data : data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
             offset += chunk.data.count
-            outbox.send(IPCEnvelope(.bodyChunk(chunk)))
+            outbox.hold(IPCEnvelope(.bodyChunk(chunk)))
         } while offset < data.count
     }
 

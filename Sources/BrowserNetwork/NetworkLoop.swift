@@ -18,6 +18,9 @@ final class NetworkLoop {
     private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
     /// Transfers holding body bytes to hand on when libcurl's turn ends.
     private var holdingBody: [Transfer] = []
+    /// Sinks reported to during this turn, flushed when it ends: the events of every transfer
+    /// that libcurl moved in one turn leave the thread together.
+    private var reported: [any TransferEventSink] = []
     /// Each live context's libcurl state, by context id, made on first use.
     private var contexts: [UInt64: ContextState] = [:]
 
@@ -54,6 +57,7 @@ final class NetworkLoop {
                 else { continue }
                 transfer.hopFinished(result: message.pointee.data.result)
             }
+            flushReported()
             wake.revents = 0
             curl_multi_poll(multi, &wake, 1, 1000, nil)
             if wake.revents != 0 { inbox.acknowledgeWakeup() }
@@ -89,6 +93,7 @@ final class NetworkLoop {
             if case .start(let spec) = command {
                 service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
                 spec.sink.send(.complete(.shutDown))
+                reported(to: spec.sink)
             } else {
                 apply(command)
             }
@@ -97,6 +102,7 @@ final class NetworkLoop {
             transfer.abort(.shutDown)
         }
         holdingBody.removeAll()
+        flushReported()
         contexts.removeAll()
         curl_multi_cleanup(multi)
     }
@@ -124,6 +130,18 @@ final class NetworkLoop {
     /// `transfer` holds body bytes to hand on when libcurl's turn ends.
     func holdsBody(_ transfer: Transfer) {
         holdingBody.append(transfer)
+    }
+
+    /// `sink` was sent an event this turn.
+    func reported(to sink: any TransferEventSink) {
+        reported.append(sink)
+    }
+
+    private func flushReported() {
+        for sink in reported {
+            sink.flush()
+        }
+        reported.removeAll(keepingCapacity: true)
     }
 
     func retire(_ transfer: Transfer) {

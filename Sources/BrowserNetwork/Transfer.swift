@@ -292,18 +292,18 @@ final class Transfer {
     private func askForCredentials(_ challenge: AuthChallenge) {
         let (inbox, id) = (loop.inbox, self.id)
         let callback = AuthCallback { answer in inbox.post(.answerAuth(id, answer)) }
-        spec.sink.send(.authChallenge(challenge, callback))
+        report(.authChallenge(challenge, callback))
     }
 
     /// Completes the request with a stored response, without the network.
     private func serve(_ entry: CacheEntry, revalidated: Bool = false) {
         spec.sink.note(.fromCache(revalidated: revalidated))
-        spec.sink.send(.response(entry.response))
+        report(.response(entry.response))
         if !flags.contains(.noDownloadData) {
             var offset = 0
             while offset < entry.body.count {
                 let end = min(entry.body.count, offset + (64 << 10))
-                spec.sink.send(.data(entry.body.subdata(in: offset..<end)))
+                report(.data(entry.body.subdata(in: offset..<end)))
                 offset = end
             }
         }
@@ -328,16 +328,16 @@ final class Transfer {
         releaseHeldBody()
         isFinished = true
         releaseHop()
-        spec.sink.send(.complete(outcome))
+        report(.complete(outcome))
         loop.retire(self)
     }
 
     private func deliverChallengeResponse() {
         // A tunnel's 407 has no response to deliver: the request fails as Chromium's does.
         guard let challengeResponse else { return finish(.failed(.proxyAuthRequested)) }
-        spec.sink.send(.response(challengeResponse))
+        report(.response(challengeResponse))
         if !challengeBody.isEmpty, !flags.contains(.noDownloadData) {
-            spec.sink.send(.data(challengeBody))
+            report(.data(challengeBody))
         }
         finish(.success)
     }
@@ -380,8 +380,6 @@ final class Transfer {
         case .authenticate:
             challengeResponse = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
-            let length = decoder == nil ? head.headers["Content-Length"].flatMap { Int($0) } : nil
-            chunkCapacity = min(Self.heldBodyLimit, max(length ?? Self.heldBodyLimit, 1))
             return true
         case .deliver:
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
@@ -389,7 +387,7 @@ final class Transfer {
             chunkCapacity = min(Self.heldBodyLimit, max(length ?? Self.heldBodyLimit, 1))
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             cache.responseArrived(response, hop: hop, flags: flags)
-            spec.sink.send(.response(response))
+            report(.response(response))
             if flags.contains(.noDownloadData), hop.method != "HEAD" {
                 decidedOutcome = .success
                 return false
@@ -483,9 +481,16 @@ final class Transfer {
         heldBody = Data()
         let count = data.count
         let (flow, inbox, id) = (spec.flow, loop.inbox, self.id)
-        spec.sink.send(.data(data)) {
+        report(.data(data)) {
             if flow.consume(count) { inbox.post(.resume(id)) }
         }
+    }
+
+    /// Sends `event` to the transfer's sink, which may hold it until the network thread's turn
+    /// ends (``NetworkLoop`` flushes every sink reported to during the turn).
+    private func report(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)? = nil) {
+        spec.sink.send(event, delivered: delivered)
+        loop.reported(to: spec.sink)
     }
 
     func readBody(into buffer: UnsafeMutableRawBufferPointer) -> UploadRead {
@@ -499,6 +504,6 @@ final class Transfer {
         if !done, let last = lastUploadReport, now &- last < Self.uploadProgressInterval { return }
         lastUploadReport = now
         uploadReportFinished = done
-        spec.sink.send(.uploadProgress(current: sent, total: total))
+        report(.uploadProgress(current: sent, total: total))
     }
 }

@@ -20,29 +20,56 @@ package final class IPCOutbox: Sendable {
         self.channel = channel
     }
 
-    /// Queues `envelope` for the renderer. Callable from any thread; order is kept.
+    /// Queues `envelope` for the other end and has it written soon. Callable from any thread;
+    /// order is kept.
     package func send(_ envelope: IPCEnvelope) {
-        enqueue(.envelope(envelope))
+        enqueue(.envelope(envelope), schedule: true)
     }
 
     /// Runs `work` on the channel's loop once everything queued before it has been written.
     package func then(_ work: @escaping @Sendable () -> Void) {
-        enqueue(.then(work))
+        enqueue(.then(work), schedule: true)
     }
 
     /// Queues `envelope` and `work` together: `work` runs on the loop right after `envelope` is
     /// written and before the flush, so the other end cannot answer `envelope` before `work` ran.
     package func send(_ envelope: IPCEnvelope, then work: @escaping @Sendable () -> Void) {
-        enqueue(.envelope(envelope), .then(work))
+        enqueue(.envelope(envelope), .then(work), schedule: true)
     }
 
-    private func enqueue(_ items: Item...) {
+    /// Queues `envelope` without waking the channel's loop: it is written with the next batch
+    /// that ``flush()`` or a `send` starts. The browser's network thread holds what one turn
+    /// produced for a renderer and flushes once when the turn ends.
+    package func hold(_ envelope: IPCEnvelope) {
+        enqueue(.envelope(envelope), schedule: false)
+    }
+
+    /// ``send(_:then:)``, held until the next ``flush()`` or `send`.
+    package func hold(_ envelope: IPCEnvelope, then work: @escaping @Sendable () -> Void) {
+        enqueue(.envelope(envelope), .then(work), schedule: false)
+    }
+
+    /// Has what is queued written, if it is not about to be.
+    package func flush() {
         let schedule = queue.withLock { state in
-            state.items.append(contentsOf: items)
-            defer { state.scheduled = true }
-            return !state.scheduled
+            guard !state.items.isEmpty, !state.scheduled else { return false }
+            state.scheduled = true
+            return true
         }
         if schedule {
+            channel.eventLoop.execute { self.drain() }
+        }
+    }
+
+    private func enqueue(_ item: Item, _ next: Item? = nil, schedule: Bool) {
+        let scheduling = queue.withLock { state in
+            state.items.append(item)
+            if let next { state.items.append(next) }
+            guard schedule, !state.scheduled else { return false }
+            state.scheduled = true
+            return true
+        }
+        if scheduling {
             channel.eventLoop.execute { self.drain() }
         }
     }

@@ -60,8 +60,14 @@ package enum WebRequestProcess {
 /// for a renderer's request) the renderer's IPC channel.
 package protocol TransferEventSink: Sendable {
     /// Reports `event`. `delivered`, when given, runs once the consumer has taken the event in;
-    /// for body data that is what releases flow-control credit.
+    /// for body data that is what releases flow-control credit. A sink may hold events back
+    /// until ``flush()``, in order.
     func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?)
+
+    /// Passes on the events ``send(_:delivered:)`` held back. The network thread calls it at the
+    /// end of each turn for every sink it sent to, so that what one turn produced crosses to
+    /// the consumer's thread in one hop; any other caller of `send` calls it after.
+    func flush()
 
     /// Hears what happens on the way that no client callback reports (redirects, retries,
     /// flow-control pauses, cache answers). Called on the network thread.
@@ -75,6 +81,9 @@ extension TransferEventSink {
 
     /// Hears what happens on the way that no client callback reports; nothing by default.
     package func note(_ note: TransferNote) {}
+
+    /// Nothing by default: a sink that holds nothing back.
+    package func flush() {}
 }
 
 /// What happens to a transfer on the way that no client callback reports, for traces: in the

@@ -35,6 +35,7 @@ struct RendererRequestSinkTests {
         let sink = sink(on: channel, ends: ends)
         sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "text/plain", url: "http://127.0.0.1/")))
         sink.send(.complete(.success))
+        sink.flush()
         channel.embeddedEventLoop.run()
         var sent: [IPCEnvelope] = []
         while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { sent.append(envelope) }
@@ -45,6 +46,23 @@ struct RendererRequestSinkTests {
         #expect(complete.requestID == 7)
         #expect(complete.completion == .success)
         #expect(calls.first?.1 == false)
+        _ = try channel.finish()
+    }
+
+    /// The network thread's turn: what one turn produced for a renderer waits in the outbox and
+    /// leaves in one write when the loop flushes the sink, not a wake-up of the channel per event.
+    @Test func messagesWaitForTheFlush() throws {
+        let channel = EmbeddedChannel()
+        let sink = sink(on: channel, ends: Ends())
+        sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "text/plain", url: "http://127.0.0.1/")))
+        sink.send(.data(Data("hello".utf8)))
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: IPCEnvelope.self) == nil, "held until the turn ends")
+        sink.flush()
+        channel.embeddedEventLoop.run()
+        var sent: [IPCEnvelope] = []
+        while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { sent.append(envelope) }
+        #expect(sent.map(\.kind) == ["ResponseHead", "BodyChunk"])
         _ = try channel.finish()
     }
 
