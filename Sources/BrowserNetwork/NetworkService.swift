@@ -75,7 +75,7 @@ package final class NetworkService: WebRequestBackend, Sendable {
         } else {
             browserContext = globalContext
         }
-        return submit(request, context: browserContext, origin: .browser, sink: sink)
+        return submit(request, context: browserContext, origin: .browser, sink: TurnHeldEventSink(sink))
     }
 
     /// Starts a validated request for a process of kind `origin` (a renderer's requests are

@@ -113,18 +113,35 @@ package struct WebRequestEventSink: TransferEventSink {
         self.target = NIOLoopBound(WeakWebRequest(request), eventLoop: eventLoop)
     }
 
+    /// An event and what runs once it was taken in.
+    package typealias Delivery = (event: WebRequestEvent, delivered: (@Sendable () -> Void)?)
+
     /// Delivers `event` on the request's loop, then runs `delivered` there (whether or not the
     /// request still exists), which is how backends learn that data was consumed.
     package func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
         eventLoop.execute { [target] in
-            let actions = target.value.request?.receive(event) ?? []
-            // One strong reference per callback: a client that drops the last reference inside
-            // a callback frees the request before the next one, and hears nothing more.
-            for action in actions {
-                guard let request = target.value.request, request.perform(action) else { break }
-            }
-            delivered?()
+            Self.deliver(event, delivered, to: target.value)
         }
+    }
+
+    /// Delivers `deliveries` in order in one task on the request's loop: what the network
+    /// thread produced for a request in one turn crosses threads once.
+    package func send(_ deliveries: [Delivery]) {
+        eventLoop.execute { [target] in
+            for (event, delivered) in deliveries {
+                Self.deliver(event, delivered, to: target.value)
+            }
+        }
+    }
+
+    private static func deliver(_ event: WebRequestEvent, _ delivered: (@Sendable () -> Void)?, to target: WeakWebRequest) {
+        let actions = target.request?.receive(event) ?? []
+        // One strong reference per callback: a client that drops the last reference inside
+        // a callback frees the request before the next one, and hears nothing more.
+        for action in actions {
+            guard let request = target.request, request.perform(action) else { break }
+        }
+        delivered?()
     }
 }
 
