@@ -18,9 +18,9 @@ final class NetworkLoop {
     private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
     /// Transfers holding body bytes to hand on when libcurl's turn ends.
     private var holdingBody: [Transfer] = []
-    /// Sinks reported to during this turn, flushed when it ends: the events of every transfer
-    /// that libcurl moved in one turn leave the thread together.
-    private var reported: [any TransferEventSink] = []
+    /// Transfers that reported to their sinks this turn, flushed when it ends: the events of
+    /// every transfer that libcurl moved in one turn leave the thread together.
+    private var reporting: [Transfer] = []
     /// Each live context's libcurl state, by context id, made on first use.
     private var contexts: [UInt64: ContextState] = [:]
 
@@ -93,7 +93,7 @@ final class NetworkLoop {
             if case .start(let spec) = command {
                 service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
                 spec.sink.send(.complete(.shutDown))
-                reported(to: spec.sink)
+                spec.sink.flush()
             } else {
                 apply(command)
             }
@@ -132,16 +132,16 @@ final class NetworkLoop {
         holdingBody.append(transfer)
     }
 
-    /// `sink` was sent an event this turn.
-    func reported(to sink: any TransferEventSink) {
-        reported.append(sink)
+    /// `transfer` sent its sink events to pass on when the turn ends.
+    func reports(_ transfer: Transfer) {
+        reporting.append(transfer)
     }
 
     private func flushReported() {
-        for sink in reported {
-            sink.flush()
+        for transfer in reporting {
+            transfer.flushReports()
         }
-        reported.removeAll(keepingCapacity: true)
+        reporting.removeAll(keepingCapacity: true)
     }
 
     func retire(_ transfer: Transfer) {

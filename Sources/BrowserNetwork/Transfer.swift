@@ -61,6 +61,8 @@ final class Transfer {
     /// The capacity a new chunk starts with: ``heldBodyLimit``, or less for a body whose
     /// Content-Length says it is smaller (a 64 KiB buffer for a 1 KiB body costs page faults).
     private var chunkCapacity = Transfer.heldBodyLimit
+    /// The sink was sent events this turn; the loop has this transfer flush it when the turn ends.
+    private var awaitsFlush = false
     /// Paused because the consumer fell behind (not for want of upload data).
     private var pausedForFlow = false
     /// Undoes the hop's Content-Encoding, when it has one the browser knows.
@@ -383,9 +385,9 @@ final class Transfer {
             return true
         case .deliver:
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
-            let length = decoder == nil ? head.headers["Content-Length"].flatMap { Int($0) } : nil
-            chunkCapacity = min(Self.heldBodyLimit, max(length ?? Self.heldBodyLimit, 1))
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
+            let length = response.expectedContentLength ?? Int64(Self.heldBodyLimit)
+            chunkCapacity = Int(min(max(length, 1), Int64(Self.heldBodyLimit)))
             cache.responseArrived(response, hop: hop, flags: flags)
             report(.response(response))
             if flags.contains(.noDownloadData), hop.method != "HEAD" {
@@ -487,10 +489,19 @@ final class Transfer {
     }
 
     /// Sends `event` to the transfer's sink, which may hold it until the network thread's turn
-    /// ends (``NetworkLoop`` flushes every sink reported to during the turn).
+    /// ends and ``NetworkLoop`` has the transfer ``flushReports()``.
     private func report(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)? = nil) {
         spec.sink.send(event, delivered: delivered)
-        loop.reported(to: spec.sink)
+        if !awaitsFlush {
+            awaitsFlush = true
+            loop.reports(self)
+        }
+    }
+
+    /// The turn ended: what the sink holds goes on.
+    func flushReports() {
+        awaitsFlush = false
+        spec.sink.flush()
     }
 
     func readBody(into buffer: UnsafeMutableRawBufferPointer) -> UploadRead {

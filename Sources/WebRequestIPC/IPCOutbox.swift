@@ -14,7 +14,8 @@ package final class IPCOutbox: Sendable {
     }
 
     private let channel: any Channel
-    private let queue = Mutex<(items: [Item], scheduled: Bool)>(([], false))
+    private typealias Queue = (items: [Item], scheduled: Bool)
+    private let queue = Mutex<Queue>(([], false))
 
     package init(channel: any Channel) {
         self.channel = channel
@@ -51,27 +52,27 @@ package final class IPCOutbox: Sendable {
 
     /// Has what is queued written, if it is not about to be.
     package func flush() {
-        let schedule = queue.withLock { state in
-            guard !state.items.isEmpty, !state.scheduled else { return false }
-            state.scheduled = true
-            return true
-        }
-        if schedule {
+        if queue.withLock({ Self.claimDrain(&$0) }) {
             channel.eventLoop.execute { self.drain() }
         }
     }
 
     private func enqueue(_ item: Item, _ next: Item? = nil, schedule: Bool) {
-        let scheduling = queue.withLock { state in
+        let drains = queue.withLock { state in
             state.items.append(item)
             if let next { state.items.append(next) }
-            guard schedule, !state.scheduled else { return false }
-            state.scheduled = true
-            return true
+            return schedule && Self.claimDrain(&state)
         }
-        if scheduling {
+        if drains {
             channel.eventLoop.execute { self.drain() }
         }
+    }
+
+    /// Marks a drain as scheduled; `false` when one already is or nothing waits.
+    private static func claimDrain(_ state: inout Queue) -> Bool {
+        guard !state.items.isEmpty, !state.scheduled else { return false }
+        state.scheduled = true
+        return true
     }
 
     private func drain() {

@@ -8,13 +8,23 @@ import WebRequestKit
 /// A stack of its own (not the process's), shut down while requests are in flight.
 @Suite("The network thread shuts down")
 struct ShutdownTests {
-    /// Collects a transfer's events from whatever thread sends them.
+    /// Collects a transfer's events from whatever thread sends them. Like the real sinks it
+    /// holds them until `flush()`: a shutdown path that forgot to flush loses its completion.
     final class Sink: TransferEventSink {
         let events = Mutex<[WebRequestEvent]>([])
+        private let held = Mutex<[WebRequestEvent]>([])
 
         func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
-            events.withLock { $0.append(event) }
+            held.withLock { $0.append(event) }
             delivered?()
+        }
+
+        func flush() {
+            let flushed = held.withLock { held in
+                defer { held.removeAll() }
+                return held
+            }
+            events.withLock { $0.append(contentsOf: flushed) }
         }
 
         var completion: WebRequestCompletion? {
