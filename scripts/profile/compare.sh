@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Two builds in turns, same nginx, same run: for each round and each build, 1 KiB GETs at 16 in
+# flight through one renderer (A: render-client bench against browser-host serve) and in the
+# browser process (B: browser-host bench); prints each run's rate, CPU per request (renderer,
+# browser; B's process) and voluntary context switches per request, then each build's medians.
+# A build is a directory of release products (browser-host, render-client), for instance
+#   git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)
+#   scripts/profile/compare.sh base=/tmp/base/.build/release new=.build/release
+# Usage: scripts/profile/compare.sh [--requests N] [--rounds R] NAME=DIR NAME=DIR...
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+usage="usage: scripts/profile/compare.sh [--requests N] [--rounds R] NAME=DIR NAME=DIR..."
+requests=20000 rounds=3 builds=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --requests) requests=${2:-}; shift ;;
+        --rounds) rounds=${2:-}; shift ;;
+        *=*) builds+=("$1") ;;
+        *) echo "compare: unknown argument '$1'; $usage" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $requests =~ ^[0-9]+$ && $requests -ge 100 ]] || { echo "compare: --requests takes a number of at least 100" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare: --rounds takes a positive number" >&2; exit 2; }
+((${#builds[@]})) || { echo "compare: name at least one build; $usage" >&2; exit 2; }
+for build in "${builds[@]}"; do
+    for product in browser-host render-client; do
+        [ -x "${build#*=}/$product" ] || { echo "compare: ${build#*=}/$product is not an executable" >&2; exit 2; }
+    done
+done
+
+PATH=$PATH:/usr/sbin
+command -v nginx >/dev/null && [ -x /usr/bin/time ] || { echo "compare: needs nginx and /usr/bin/time (scripts/profile/profile.sh installs them)" >&2; exit 2; }
+work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/compare.XXXXXX")
+browser="" nginx=""
+cleanup() {
+    [ -z "$browser" ] || kill "$browser" 2>/dev/null || true
+    [ -z "$nginx" ] || kill "$nginx" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+source scripts/nginx.sh
+start_nginx "$work" 1024
+
+hz=$(getconf CLK_TCK)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
+# timed COMMAND...: its output in $work/out, "user system switches" in $work/time.
+timed() {
+    /usr/bin/time -o "$work/time" -f "%U %S %w" "$@" >"$work/out" 2>&1 || { echo "compare: failed: $* $(cat "$work/out")" >&2; exit 1; }
+    grep -q 'failures=0' "$work/out" || { echo "compare: requests failed: $* $(cat "$work/out")" >&2; exit 1; }
+}
+rate() { sed -n 's/.*requests_per_second=\([0-9]*\).*/\1/p' "$work/out"; }
+
+for round in $(seq "$rounds"); do
+    for build in "${builds[@]}"; do
+        name=${build%%=*} bin=${build#*=}
+        rm -f "$work/browser.sock"
+        "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
+        browser=$!
+        for _ in $(seq 500); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
+        before=$(ticks "$browser")
+        timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency 16
+        browser_seconds=$(awk -v a="$before" -v b="$(ticks "$browser")" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
+        browser_switches=$(switches "$browser")
+        kill "$browser"; wait "$browser" 2>/dev/null || true; browser=""
+        read -r user system renderer_switches <"$work/time"
+        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" \
+            'BEGIN { printf "A %s rate=%d renderer_us=%.1f browser_us=%.1f both_us=%.1f renderer_switches=%.2f browser_switches=%.2f\n", n, r, (u + s) * 1e6 / q, b * 1e6 / q, (u + s + b) * 1e6 / q, rs / q, bs / q }' |
+            tee -a "$work/rows"
+        timed "$bin/browser-host" bench "$small_url" --requests "$requests" --concurrency 16
+        read -r user system switched <"$work/time"
+        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v w="$switched" \
+            'BEGIN { printf "B %s rate=%d cpu_us=%.1f switches=%.2f\n", n, r, (u + s) * 1e6 / q, w / q }' | tee -a "$work/rows"
+    done
+done
+
+echo "medians of $rounds rounds of $requests requests:"
+for build in "${builds[@]}"; do
+    name=${build%%=*}
+    for path in A B; do
+        awk -v p="$path" -v n="$name" '$1 == p && $2 == n' "$work/rows" | python3 -c '
+import statistics, sys
+rows = [dict(f.split("=") for f in line.split()[2:]) for line in sys.stdin]
+print(" ".join([sys.argv[1], sys.argv[2]] + ["%s=%s" % (k, statistics.median(float(r[k]) for r in rows)) for k in rows[0]]))' "$path" "$name"
+    done
+done
