@@ -32,19 +32,9 @@ done
 
 PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null && [ -x /usr/bin/time ] || { echo "compare: needs nginx and /usr/bin/time (scripts/profile/profile.sh installs them)" >&2; exit 2; }
-work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/compare.XXXXXX")
-browser="" nginx=""
-cleanup() {
-    [ -z "$browser" ] || kill "$browser" 2>/dev/null || true
-    [ -z "$nginx" ] || kill "$nginx" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-source scripts/nginx.sh
-start_nginx "$work" 1024
+source scripts/profile/common.sh compare
 
 hz=$(getconf CLK_TCK)
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
 # timed COMMAND...: its output in $work/out, "user system switches" in $work/time.
 timed() {

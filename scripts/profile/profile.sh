@@ -47,16 +47,7 @@ bin=$(swift build -c release --show-bin-path)
 bench_bin=$(cd Benchmarks && swift build -c release --show-bin-path)
 
 mkdir -p "$out"
-work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/profile.XXXXXX")
-browser="" nginx=""
-cleanup() {
-    [ -z "$browser" ] || kill "$browser" 2>/dev/null || true
-    [ -z "$nginx" ] || kill "$nginx" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-source scripts/nginx.sh
-start_nginx "$work" 1024
+source scripts/profile/common.sh profile
 concurrency=16
 
 # start_browser [WRAPPER...]: browser-host serve on $work/browser.sock, run by WRAPPER if given.
@@ -68,7 +59,6 @@ start_browser() {
     echo "profile: browser-host serve did not start: $(cat "$work/serve.log")" >&2; exit 1
 }
 stop_browser() { kill -TERM "$browser" 2>/dev/null; wait "$browser" 2>/dev/null || true; browser=""; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # timed COMMAND...: runs it under /usr/bin/time; prints its user+system seconds.
 timed() {
     /usr/bin/time -o "$work/time" -f "%U %S" "$@" >"$work/out" 2>"$work/err" || { echo "profile: failed: $* $(cat "$work/err")" >&2; exit 1; }
