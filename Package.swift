@@ -158,7 +158,11 @@ let package = Package(
                 "WebRequestCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // mimalloc replaces glibc's malloc in the browser process: with a network thread
+            // and NIO's threads freeing what the others allocated, glibc's arena locks and
+            // trims took 10-15% of a small request's CPU (docs/performance.md, "Round two").
+            linkerSettings: [.linkedLibrary("mimalloc")]
         ),
         // The demo: the embedded web server, a browser process and its renderers, drawn live.
         .target(

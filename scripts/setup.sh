@@ -2,11 +2,12 @@
 # Installs what WebRequestKit needs from Debian, if it is missing: libcurl's headers (the
 # browser's network stack) and OpenSSL's (which names the TLS version libcurl negotiated),
 # zlib's, Brotli's and Zstandard's (the browser decodes content codings itself; the test server
-# encodes them), libprotobuf-c's (the C renderer), pkg-config (which SwiftPM uses to find them),
-# and valgrind (the tests run the C renderer under it). Safe to run twice.
+# encodes them), libprotobuf-c's (the C renderer), mimalloc (the browser process's allocator),
+# pkg-config (which SwiftPM uses to find them), and valgrind (the tests run the C renderer under
+# it). Safe to run twice.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libprotobuf-c-dev libseccomp-dev pkg-config valgrind)
+packages=(libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libprotobuf-c-dev libseccomp-dev libmimalloc-dev pkg-config valgrind)
 
 missing=()
 for package in "${packages[@]}"; do
