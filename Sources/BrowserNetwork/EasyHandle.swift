@@ -1,9 +1,10 @@
 import CCurl
 import WebRequestKit
 
-/// One hop of a ``Transfer`` as libcurl runs it: an easy handle set up option by option, its
-/// header list, and the C callbacks that find the transfer through their userdata pointer.
-/// Owned by the transfer on the network thread; ``release()`` frees both handles.
+/// One hop of a ``Transfer`` as libcurl runs it: an easy handle from the context's
+/// ``EasyHandlePool`` set up option by option, its header list, and the C callbacks that find
+/// the transfer through their userdata pointer. Owned by the transfer on the network thread;
+/// ``release()`` gives the handle back.
 final class EasyHandle {
     /// What libcurl needs to know of the hop's method and body.
     enum Body {
@@ -16,9 +17,9 @@ final class EasyHandle {
     /// Everything about the hop that becomes an option.
     struct Setup {
         var url: String
-        /// The context's share handle: connections, DNS and TLS sessions, and with
+        /// The context's handles on one share: connections, DNS and TLS sessions, and with
         /// ``sendsCookies`` its cookie jar.
-        var share: UnsafeMutableRawPointer
+        var pool: EasyHandlePool
         /// Turn libcurl's cookie engine on (`ALLOW_STORED_CREDENTIALS`).
         var sendsCookies: Bool
         /// Credentials for the origin server, answered by the client or cached for the origin.
@@ -47,21 +48,24 @@ final class EasyHandle {
 
     /// The `CURL *`.
     let pointer: UnsafeMutableRawPointer
+    /// Where the handle came from and goes back to.
+    private let pool: EasyHandlePool
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl's words for the hop's failure (`CURLOPT_ERRORBUFFER`).
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
 
     /// A handle for `setup`, calling back into `transfer`; `nil` when libcurl has no memory.
     init?(_ setup: Setup, for transfer: Transfer) {
-        guard let easy = curl_easy_init() else { return nil }
+        guard let easy = setup.pool.take() else { return nil }
         pointer = easy
+        pool = setup.pool
         let me = Unmanaged.passUnretained(transfer).toOpaque()
         errorBuffer.initialize(to: 0)
         ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_easy_setopt_string(easy, CURLOPT_URL, setup.url)
         ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        // Redirects are the transfer's to follow, each hop on a fresh handle.
+        // Redirects are the transfer's to follow, each hop on a handle of its own.
         ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, 30_000)
         if let idle = setup.idleTimeout {
@@ -108,7 +112,6 @@ final class EasyHandle {
         ccurl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, writeCallback)
         ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
 
-        ccurl_easy_setopt_share(easy, setup.share)
         if setup.sendsCookies {
             ccurl_easy_setopt_string(easy, CURLOPT_COOKIEFILE, "")
         }
@@ -198,9 +201,10 @@ final class EasyHandle {
         ccurl_easy_unpause(pointer)
     }
 
-    /// Frees the handle and its header list; the caller has taken it off the multi handle.
+    /// Gives the handle back to its pool and frees its header list; the caller has taken it
+    /// off the multi handle.
     func release() {
-        curl_easy_cleanup(pointer)
+        pool.give(pointer)
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
         errorBuffer.deallocate()

@@ -100,8 +100,10 @@ final class ContextState {
     let settings: RequestContextSettings
     /// The proxy's URL, parsed once for every transfer's challenges (validated with the settings).
     let proxyURL: URL?
-    let credentialedShare: UnsafeMutableRawPointer
-    let anonymousShare: UnsafeMutableRawPointer
+    /// Requests that send and store cookies (`ALLOW_STORED_CREDENTIALS`) share the jar with
+    /// each other, and their connections; the others share connections without a jar.
+    let credentialed: EasyHandlePool
+    let anonymous: EasyHandlePool
     let cache: HTTPCache
     /// What `cookies.txt` holds now.
     private var savedCookies: [String]
@@ -114,43 +116,26 @@ final class ContextState {
         directory = context.directory
         settings = context.settings
         proxyURL = context.settings.proxy.flatMap { URL(string: $0.url) }
-        credentialedShare = Self.makeShare(cookies: true)
-        anonymousShare = Self.makeShare(cookies: false)
+        credentialed = EasyHandlePool(cookies: true)
+        anonymous = EasyHandlePool(cookies: false)
         cache = HTTPCache(directory: context.directory?.appendingPathComponent("cache"), existing: context.cacheIndex)
         savedCookies = context.savedCookies
         loadCookies(savedCookies)
     }
 
-    deinit {
-        curl_share_cleanup(credentialedShare)
-        curl_share_cleanup(anonymousShare)
-    }
-
     func clear(_ data: BrowserRequestContext.ClearedData) {
         if data.contains(.cache) { cache.removeAll() }
         if data.contains(.credentials) { authCache.removeAll() }
-        if data.contains(.cookies), let easy = curl_easy_init() {
-            defer { curl_easy_cleanup(easy) }
-            ccurl_easy_setopt_share(easy, credentialedShare)
+        if data.contains(.cookies), let easy = credentialed.take() {
+            defer { credentialed.give(easy) }
             ccurl_easy_setopt_string(easy, CURLOPT_COOKIELIST, "ALL")
             persistCookies(using: easy)
         }
     }
 
-    private static func makeShare(cookies: Bool) -> UnsafeMutableRawPointer {
-        guard let share = curl_share_init() else { fatalError("curl_share_init failed: out of memory") }
-        var kinds = [CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION, CURL_LOCK_DATA_CONNECT]
-        if cookies { kinds.append(CURL_LOCK_DATA_COOKIE) }
-        for kind in kinds {
-            ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(kind.rawValue))
-        }
-        return share
-    }
-
     private func loadCookies(_ lines: [String]) {
-        guard !lines.isEmpty, let easy = curl_easy_init() else { return }
-        defer { curl_easy_cleanup(easy) }
-        ccurl_easy_setopt_share(easy, credentialedShare)
+        guard !lines.isEmpty, let easy = credentialed.take() else { return }
+        defer { credentialed.give(easy) }
         for line in lines {
             ccurl_easy_setopt_string(easy, CURLOPT_COOKIELIST, line)
         }

@@ -189,7 +189,7 @@ final class Transfer {
         let sendsCookies = flags.contains(.allowStoredCredentials)
         let setup = EasyHandle.Setup(
             url: hop.url.absoluteString,
-            share: sendsCookies ? context.credentialedShare : context.anonymousShare,
+            pool: sendsCookies ? context.credentialed : context.anonymous,
             sendsCookies: sendsCookies,
             credentials: answer,
             proxyCredentials: proxyAnswer,

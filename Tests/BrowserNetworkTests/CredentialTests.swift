@@ -104,6 +104,37 @@ struct CredentialTests {
         }
     }
 
+    /// A context keeps the easy handles of finished hops for its next ones (EasyHandlePool):
+    /// a kept handle must forget its last request's method, body, headers and credentials.
+    @Test(arguments: [RequestFlags(), .allowStoredCredentials])
+    func aKeptHandleForgetsItsLastRequest(flags: RequestFlags) async throws {
+        try await TestWebServer.withServer { server in
+            let context = try BrowserProcess.makeRequestContext(name: "reuse-\(UUID().uuidString)")
+            let digest = try await Harness.run(Request(url: server.baseURL + "/auth/digest?user=ann&pass=secret", flags: flags), context: context) { client in
+                client.onAuth = { _, callback in
+                    callback.continue(username: "ann", password: "secret")
+                    return true
+                }
+            }
+            // Without ALLOW_STORED_CREDENTIALS the client is not asked: the 401 is the response.
+            #expect(digest.response?.status == (flags.contains(.allowStoredCredentials) ? 200 : 401))
+            let put = try await Harness.run(
+                Request(url: server.baseURL + "/echo", method: "PUT", headers: [("X-Last", "1")], postData: .string("abc"), flags: flags),
+                context: context
+            )
+            #expect(put.echo["method"] as? String == "PUT")
+            let head = try await Harness.run(Request(url: server.baseURL + "/echo", method: "HEAD", flags: flags), context: context)
+            #expect(head.response?.status == 200)
+
+            let get = try await Harness.run(Request(url: server.baseURL + "/echo", flags: flags), context: context)
+            #expect(get.echo["method"] as? String == "GET", "neither PUT nor HEAD carried over")
+            #expect(get.echo["body_bytes"] as? Int == 0)
+            #expect(get.echoHeader("X-Last") == nil)
+            #expect(get.echoHeader("Content-Type") == nil)
+            #expect(get.echoHeader("Authorization") == nil, "the digest answer was for its own request")
+        }
+    }
+
     @Test func clearingCookiesEmptiesTheJarAndItsFile() async throws {
         try await TestWebServer.withServer { server in
             let directory = NSTemporaryDirectory() + "clear-\(UUID().uuidString)"

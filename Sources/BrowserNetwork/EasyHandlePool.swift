@@ -1,0 +1,54 @@
+import CCurl
+
+/// A libcurl share handle and the easy handles that ran hops on it, reset and kept for the next
+/// hop. Making a handle costs libcurl a dozen allocations and its 64 KiB receive buffer; a reset
+/// handle keeps those and forgets every option (`curl_easy_reset`), so a hop on a kept handle
+/// starts as clean as on a new one. The connections, DNS entries, TLS sessions and cookies live
+/// in the share, not the handle.
+///
+/// One pool per share, so that a handle never moves between shares (the credentialed share's
+/// cookie jar stays with the credentialed share's handles). The pool owns the share: its handles
+/// are freed before it, as libcurl requires. Confined to the network thread.
+final class EasyHandlePool {
+    /// Handles kept at most; a burst beyond it frees what it made.
+    static let capacity = 64
+
+    /// The `CURLSH *`.
+    let share: UnsafeMutableRawPointer
+    private var idle: [UnsafeMutableRawPointer] = []
+
+    /// A pool on a new share of DNS, TLS sessions and connections, and with `cookies` the jar.
+    init(cookies: Bool) {
+        guard let share = curl_share_init() else { fatalError("curl_share_init failed: out of memory") }
+        var kinds = [CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION, CURL_LOCK_DATA_CONNECT]
+        if cookies { kinds.append(CURL_LOCK_DATA_COOKIE) }
+        for kind in kinds {
+            ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(kind.rawValue))
+        }
+        self.share = share
+    }
+
+    deinit {
+        for easy in idle { curl_easy_cleanup(easy) }
+        curl_share_cleanup(share)
+    }
+
+    /// How many reset handles wait for a hop.
+    var idleCount: Int { idle.count }
+
+    /// A handle with no options set, on the share; `nil` when libcurl has no memory.
+    func take() -> UnsafeMutableRawPointer? {
+        if let easy = idle.popLast() { return easy }
+        guard let easy = curl_easy_init() else { return nil }
+        ccurl_easy_setopt_share(easy, share)
+        return easy
+    }
+
+    /// Takes back a handle that is off the multi handle: reset and kept, or freed if the pool
+    /// is full.
+    func give(_ easy: UnsafeMutableRawPointer) {
+        guard idle.count < Self.capacity else { return curl_easy_cleanup(easy) }
+        curl_easy_reset(easy)
+        idle.append(easy)
+    }
+}
