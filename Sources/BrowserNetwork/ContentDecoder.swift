@@ -21,7 +21,8 @@ package final class ContentDecoder {
     static let acceptEncoding = "gzip, deflate, br, zstd"
 
     private let decoder: OpaquePointer
-    private let output = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)
+    /// Allocated once the decoder exists: a failed `init?` frees no pointer it already made.
+    private let output: UnsafeMutableRawBufferPointer
     /// Coded bytes taken and not yet decoded, from `inputStart` on.
     private var input: [UInt8] = []
     private var inputStart = 0
@@ -48,6 +49,7 @@ package final class ContentDecoder {
             let decoder = wrk_decoder_create(codings, codings.count)
         else { return nil }
         self.decoder = decoder
+        output = .allocate(byteCount: Self.chunkSize, alignment: 1)
     }
 
     deinit {

@@ -52,7 +52,7 @@ final class EasyHandle {
     private let pool: EasyHandlePool
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl's words for the hop's failure (`CURLOPT_ERRORBUFFER`).
-    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
     /// A handle for `setup`, calling back into `transfer`; `nil` when libcurl has no memory.
     init?(_ setup: Setup, for transfer: Transfer) {
@@ -60,6 +60,8 @@ final class EasyHandle {
         pointer = easy
         pool = setup.pool
         let me = Unmanaged.passUnretained(transfer).toOpaque()
+        // Made after the guard: a failed `init?` frees no pointer it already made.
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
         ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_easy_setopt_string(easy, CURLOPT_URL, setup.url)
