@@ -15,6 +15,9 @@ public enum RequestLoopBenchmark {
         public var seconds: Double
         /// Each request's time from create to completion, in microseconds, sorted.
         public var latencies: [Double] = []
+        /// This process's peak resident set size (`VmHWM`) when the run ended, in KiB; `nil`
+        /// where `/proc` does not say (a sandboxed renderer).
+        public var peakRSSKiB: Int?
         public var requestsPerSecond: Double { Double(requests) / seconds }
 
         /// The latency below which `fraction` of the requests completed.
@@ -32,10 +35,24 @@ public enum RequestLoopBenchmark {
         return try await onClientEventLoop { (done: EventLoopPromise<Result>) in
             let driver = Driver(request: Request(url: url, flags: useCache ? [] : .disableCache), total: requests) { failures, latencies in
                 let seconds = (ContinuousClock.now - start).seconds
-                done.succeed(Result(requests: requests, concurrency: concurrency, failures: failures, seconds: seconds, latencies: latencies.sorted()))
+                done.succeed(
+                    Result(
+                        requests: requests, concurrency: concurrency, failures: failures, seconds: seconds,
+                        latencies: latencies.sorted(), peakRSSKiB: ownPeakRSSKiB()
+                    )
+                )
             }
             for _ in 0..<min(concurrency, requests) { driver.startOne() }
         }
+    }
+
+    /// `VmHWM` from `/proc/self/status`: the peak of this process alone, which a parent's
+    /// `ru_maxrss` is not (it counts what the process had before its `exec`).
+    private static func ownPeakRSSKiB() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
+        return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }
 
     /// Starts a request whenever one completes, until `total` have completed.
@@ -93,6 +110,7 @@ extension RequestLoopBenchmark.Result {
             + "seconds=\(String(format: "%.3f", seconds)) "
             + "requests_per_second=\(String(format: "%.0f", requestsPerSecond)) "
             + "p50_us=\(String(format: "%.0f", latency(percentile: 0.5))) p99_us=\(String(format: "%.0f", latency(percentile: 0.99)))"
+            + (peakRSSKiB.map { " peak_rss_kib=\($0)" } ?? "")
     }
 }
 
