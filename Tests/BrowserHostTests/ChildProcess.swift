@@ -47,6 +47,9 @@ final class ChildProcess {
     }()
 
     let pid: pid_t
+    /// `/proc/PID/status`, opened once at the spawn: each reading is a `pread`, which cannot fail
+    /// for want of a descriptor while other suites hold many.
+    private let statusDescriptor: Int32
     private let stdoutPath: String
     private let stderrPath: String
 
@@ -90,6 +93,11 @@ final class ChildProcess {
         let result = posix_spawn(&child, command[0], &actions, nil, argv, envp)
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
         pid = child
+        statusDescriptor = open("/proc/\(child)/status", O_RDONLY | O_CLOEXEC)
+    }
+
+    deinit {
+        if statusDescriptor >= 0 { close(statusDescriptor) }
     }
 
     /// What the child has written to standard output so far.
@@ -105,7 +113,7 @@ final class ChildProcess {
         while true {
             let reaped = wait4(pid, &status, WNOHANG, &usage)
             if reaped == pid || (reaped < 0 && errno != EINTR) { break }
-            highWaterKiB = max(highWaterKiB, Self.highWaterKiB(of: pid) ?? 0)
+            highWaterKiB = max(highWaterKiB, highWaterKiBNow() ?? 0)
             usleep(10_000)
         }
         let exited = status & 0x7F == 0
@@ -118,11 +126,13 @@ final class ChildProcess {
         )
     }
 
-    /// `VmHWM` of a running process, from /proc.
-    private static func highWaterKiB(of pid: pid_t) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return nil }
+    /// The child's `VmHWM` now, from /proc; `nil` once it has exited.
+    private func highWaterKiBNow() -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let count = pread(statusDescriptor, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        let status = String(decoding: buffer[..<count], as: UTF8.self)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
         return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }
 
