@@ -87,7 +87,8 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Writes each ``IPCEnvelope`` as one length-prefixed frame.
+/// Writes each ``IPCEnvelope`` as one length-prefixed frame: body and upload chunks and
+/// response heads by hand (HandEncoding.swift), the rest through SwiftProtobuf.
 package struct EnvelopeEncoder: MessageToByteEncoder {
     package typealias OutboundIn = IPCEnvelope
 
@@ -99,50 +100,13 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
             Self.writeChunk(field: 18, requestID: chunk.requestID, data: chunk.data, to: &out)
         case .uploadChunk(let chunk):
             Self.writeChunk(field: 3, requestID: chunk.requestID, data: chunk.data, to: &out)
+        case .responseHead(let head) where Self.writesByHand(head):
+            Self.writeResponseHead(head, to: &out)
         default:
             let bytes: [UInt8] = try data.serializedBytes()
             out.writeInteger(UInt32(bytes.count))
             out.writeBytes(bytes)
         }
-    }
-
-    /// A `BodyChunk` or `UploadChunk` envelope written by hand: the bytes SwiftProtobuf would
-    /// write, with the data copied once, straight into the frame (its serializer would copy it
-    /// into an array first). Chunks are nearly all the bytes a download or upload moves.
-    static func writeChunk(field: UInt64, requestID: UInt64, data: Data, to out: inout ByteBuffer) {
-        // Both messages are field 1 (request_id, varint) and field 2 (data, length-delimited);
-        // proto3 leaves out fields that hold their default.
-        var inner = 0
-        if requestID != 0 { inner += 1 + varintLength(requestID) }
-        if !data.isEmpty { inner += 1 + varintLength(UInt64(data.count)) + data.count }
-        let tag = field << 3 | 2  // the envelope's field, length-delimited
-        let envelope = varintLength(tag) + varintLength(UInt64(inner)) + inner
-        out.reserveCapacity(minimumWritableBytes: 4 + envelope)
-        out.writeInteger(UInt32(envelope))
-        writeVarint(tag, to: &out)
-        writeVarint(UInt64(inner), to: &out)
-        if requestID != 0 {
-            out.writeInteger(UInt8(1 << 3 | 0))
-            writeVarint(requestID, to: &out)
-        }
-        if !data.isEmpty {
-            out.writeInteger(UInt8(2 << 3 | 2))
-            writeVarint(UInt64(data.count), to: &out)
-            out.writeBytes(data)
-        }
-    }
-
-    private static func varintLength(_ value: UInt64) -> Int {
-        value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
-    }
-
-    private static func writeVarint(_ value: UInt64, to out: inout ByteBuffer) {
-        var value = value
-        while value >= 0x80 {
-            out.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        out.writeInteger(UInt8(value))
     }
 }
 

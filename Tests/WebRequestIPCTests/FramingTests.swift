@@ -45,6 +45,46 @@ struct FramingTests {
         _ = try receiver.finish()
     }
 
+    /// The envelopes written by hand (HandEncoding.swift) are SwiftProtobuf's bytes exactly.
+    @Test func handWrittenEnvelopesAreSwiftProtobufsBytes() throws {
+        var full = Webrequestkit_Ipc_V1_ResponseHead()
+        full.requestID = 1 << 40
+        full.status = -1  // int32: ten bytes, sign-extended
+        full.statusText = "Not Found"
+        full.mimeType = "text/html"
+        full.charset = "utf-8"
+        full.url = "http://127.0.0.1:8080/pfad/ü?q=1"
+        func header(_ name: String, _ value: String) -> Webrequestkit_Ipc_V1_Header {
+            var header = Webrequestkit_Ipc_V1_Header()
+            header.name = name
+            header.value = value
+            return header
+        }
+        full.headers = [
+            header("Content-Type", "text/html; charset=utf-8"), header("X-Empty", ""), header("", ""),
+            header("X-Long", String(repeating: "é", count: 200)),
+        ]
+        full.httpVersion = "h2"
+        full.tlsVersion = "TLSv1.3"
+        var sparse = Webrequestkit_Ipc_V1_ResponseHead()
+        sparse.status = 200
+        var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+        chunk.data = Data([1, 2, 3])
+        var upload = Webrequestkit_Ipc_V1_UploadChunk()
+        upload.requestID = 127
+        let envelopes = [
+            IPCEnvelope(.responseHead(full)), IPCEnvelope(.responseHead(sparse)),
+            IPCEnvelope(.responseHead(Webrequestkit_Ipc_V1_ResponseHead())), IPCEnvelope(.bodyChunk(chunk)),
+            IPCEnvelope(.uploadChunk(upload)),
+        ] + Self.envelopes()
+        for envelope in envelopes {
+            var out = ByteBuffer()
+            try EnvelopeEncoder().encode(data: envelope, out: &out)
+            #expect(Array(out.readableBytesView) == (try envelope.framed()), "\(envelope.kind)")
+        }
+        #expect(EnvelopeEncoder.writesByHand(full))
+    }
+
     @Test func aFrameArrivingByteByByteIsReadOnceWhole() throws {
         let channel = try Self.framingChannel()
         let frame = try Self.envelopes()[0].framed()
