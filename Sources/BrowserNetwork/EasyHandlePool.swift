@@ -33,9 +33,6 @@ final class EasyHandlePool {
         curl_share_cleanup(share)
     }
 
-    /// How many reset handles wait for a hop.
-    var idleCount: Int { idle.count }
-
     /// A handle with no options set, on the share; `nil` when libcurl has no memory.
     func take() -> UnsafeMutableRawPointer? {
         if let easy = idle.popLast() { return easy }

@@ -92,8 +92,7 @@ final class NetworkLoop {
         for command in leftOver {
             if case .start(let spec) = command {
                 service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
-                spec.sink.send(.complete(.shutDown))
-                spec.sink.flush()
+                spec.sink.sendNow(.complete(.shutDown))
             } else {
                 apply(command)
             }

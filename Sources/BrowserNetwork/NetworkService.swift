@@ -105,8 +105,7 @@ package final class NetworkService: WebRequestBackend, Sendable {
         )
         if !inbox.post(.start(spec)) {
             liveTransfers.wrappingSubtract(1, ordering: .relaxed)
-            sink.send(.complete(.shutDown))
-            sink.flush()
+            sink.sendNow(.complete(.shutDown))
         }
         return handle
     }

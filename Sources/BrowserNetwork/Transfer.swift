@@ -58,8 +58,8 @@ final class Transfer {
     /// network thread ends, before the transfer pauses, and before it completes. A quarter of
     /// the chunks means a quarter of the IPC frames, credits and thread hops downstream.
     private var heldBody = Data()
-    /// The capacity a new chunk starts with: ``heldBodyLimit``, or less for a body whose
-    /// Content-Length says it is smaller (a 64 KiB buffer for a 1 KiB body costs page faults).
+    /// The capacity a new chunk starts with: ``heldBodyLimit``, or less for an undecoded body
+    /// whose Content-Length says it is smaller (a 64 KiB buffer for a 1 KiB body costs page faults).
     private var chunkCapacity = Transfer.heldBodyLimit
     /// The sink was sent events this turn; the loop has this transfer flush it when the turn ends.
     private var awaitsFlush = false
@@ -386,7 +386,8 @@ final class Transfer {
         case .deliver:
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
-            let length = response.expectedContentLength ?? Int64(Self.heldBodyLimit)
+            // A coded body's length says nothing of what it decodes to.
+            let length = decoder == nil ? response.expectedContentLength ?? Int64(Self.heldBodyLimit) : Int64(Self.heldBodyLimit)
             chunkCapacity = Int(min(max(length, 1), Int64(Self.heldBodyLimit)))
             cache.responseArrived(response, hop: hop, flags: flags)
             report(.response(response))

@@ -84,6 +84,12 @@ extension TransferEventSink {
 
     /// Nothing by default: a sink that holds nothing back.
     package func flush() {}
+
+    /// Sends `event` and flushes: for a caller outside the network thread's turns.
+    package func sendNow(_ event: WebRequestEvent) {
+        send(event, delivered: nil)
+        flush()
+    }
 }
 
 /// What happens to a transfer on the way that no client callback reports, for traces: in the
