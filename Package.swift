@@ -303,7 +303,7 @@ let package = Package(
         .testTarget(
             name: "BrowserHostTests",
             dependencies: [
-                "BrowserHostCore", "BrowserHostCLI", "TestWebServer", "WebRequestIPC", "CWebRequest", "browser-host",
+                "BrowserHostCore", "BrowserHostCLI", "TestWebServer", "WebRequestCLI", "WebRequestIPC", "CWebRequest", "browser-host",
                 "browser-demo", "render-client", "render-client-c", "hello-renderer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -38,21 +38,12 @@ public enum RequestLoopBenchmark {
                 done.succeed(
                     Result(
                         requests: requests, concurrency: concurrency, failures: failures, seconds: seconds,
-                        latencies: latencies.sorted(), peakRSSKiB: ownPeakRSSKiB()
+                        latencies: latencies.sorted(), peakRSSKiB: PeakMemory.ownKiB()
                     )
                 )
             }
             for _ in 0..<min(concurrency, requests) { driver.startOne() }
         }
-    }
-
-    /// `VmHWM` from `/proc/self/status`: the peak of this process alone, which a parent's
-    /// `ru_maxrss` is not (it counts what the process had before its `exec`).
-    private static func ownPeakRSSKiB() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return nil }
-        return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }
 
     /// Starts a request whenever one completes, until `total` have completed.

@@ -1,9 +1,10 @@
 import Foundation
 import BrowserHostCore
 import Glibc
+import WebRequestCLI
 
 /// A program of this package run as a real child process, with its output in files and its
-/// peak memory from `wait4`.
+/// peak memory from `/proc`.
 final class ChildProcess {
     struct Result {
         var status: Int32
@@ -131,9 +132,7 @@ final class ChildProcess {
         var buffer = [UInt8](repeating: 0, count: 8192)
         let count = pread(statusDescriptor, &buffer, buffer.count, 0)
         guard count > 0 else { return nil }
-        let status = String(decoding: buffer[..<count], as: UTF8.self)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
-        return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        return PeakMemory.kiB(inStatus: String(decoding: buffer[..<count], as: UTF8.self))
     }
 
     /// Runs `executable` to completion off the cooperative pool.
