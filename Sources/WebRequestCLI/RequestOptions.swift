@@ -62,22 +62,6 @@ public struct RequestOptions: ParsableArguments, Sendable {
         if let dropAfterBytes, dropAfterBytes < 0 { throw ValidationError("--drop-after-bytes must be 0 or more") }
     }
 
-    /// A `--data-file`'s bytes. A regular file is mapped, not read: its pages are the page
-    /// cache's own, where reading would fill as much fresh memory (on this project's machine,
-    /// zeroing a 256 MiB body's new pages took longer than uploading it). Anything else (an empty
-    /// file, what is not a regular file) is read whole. As with any mapped file, a file cut
-    /// shorter while its request runs ends this process with `SIGBUS`; the browser only sees a
-    /// renderer go.
-    static func dataFile(_ path: String) -> Data? {
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
-            let mapped = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        {
-            return mapped
-        }
-        return FileManager.default.contents(atPath: path)
-    }
-
     /// The request these options describe. Files named by `--data-file` are read here, by this
     /// process; files named by `--upload-file` are not.
     ///
@@ -85,7 +69,7 @@ public struct RequestOptions: ParsableArguments, Sendable {
     public func makeRequest(url: String) throws -> Request {
         var elements: [PostDataElement] = data.map { .bytes(Data($0.utf8)) }
         for path in dataFiles {
-            guard let contents = Self.dataFile(path) else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
                 throw ValidationError("--data-file \(path.debugDescription) cannot be read")
             }
             elements.append(.bytes(contents))

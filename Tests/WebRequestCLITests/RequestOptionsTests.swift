@@ -39,23 +39,6 @@ struct RequestOptionsTests {
         }
     }
 
-    /// A regular file is mapped, an empty one read; a directory is not a data file.
-    @Test func dataFileIsTheFilesBytesMappedOrRead() throws {
-        let directory = NSTemporaryDirectory() + "data-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let large = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
-        try large.write(to: URL(fileURLWithPath: directory + "/large"))
-        try Data().write(to: URL(fileURLWithPath: directory + "/empty"))
-
-        let request = try RequestOptions.parse(["--data-file", directory + "/large", "--data-file", directory + "/empty"])
-            .makeRequest(url: "http://127.0.0.1/")
-        #expect(request.postData?.elements == [.bytes(large), .bytes(Data())])
-        #expect(throws: ValidationError.self) {
-            try RequestOptions.parse(["--data-file", directory]).makeRequest(url: "http://127.0.0.1/")
-        }
-    }
-
     @Test(arguments: [
         (["--flag", "no-such-flag"], "unknown --flag \"no-such-flag\""),
         (["--referrer-policy", "sometimes"], "unknown --referrer-policy \"sometimes\""),
