@@ -82,6 +82,12 @@ let package = Package(
             cSettings: [.unsafeFlags(strictC)]
         ),
 
+        // Shared memory and descriptor passing: the body ring between browser and renderer.
+        .target(
+            name: "CSharedMemory",
+            cSettings: [.unsafeFlags(strictC)]
+        ),
+
         // MARK: Common (both processes)
         .target(
             name: "WebRequestKit",
@@ -107,6 +113,7 @@ let package = Package(
             name: "WebRequestIPC",
             dependencies: [
                 "WebRequestKit",
+                "CSharedMemory",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

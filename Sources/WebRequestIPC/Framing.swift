@@ -20,6 +20,11 @@ package enum IPCLimits {
     package static let maxRequestsInFlight = 64
     /// The largest body a renderer may upload; a larger one fails with `ERR_FILE_TOO_BIG`.
     package static let maxUploadBytes: Int64 = 1 << 30
+    /// The body ring the browser passes to a renderer that asks for one: two body windows.
+    package static let bodyRingBytes = 2 << 20
+    /// Body chunks at least this large go through the ring; smaller ones ride in their frame,
+    /// where one copy costs less than a release message.
+    package static let ringChunkMinimumBytes = 8 << 10
     /// The protocol version this build speaks.
     package static let protocolVersion: UInt32 = 1
 }
@@ -157,6 +162,7 @@ extension IPCEnvelope {
         case .cancelRequest: "CancelRequest"
         case .bodyCredit: "BodyCredit"
         case .statusQuery: "StatusQuery"
+        case .ringRelease: "RingRelease"
         case .welcome: "Welcome"
         case .responseHead: "ResponseHead"
         case .bodyChunk: "BodyChunk"
@@ -164,6 +170,7 @@ extension IPCEnvelope {
         case .uploadCredit: "UploadCredit"
         case .requestComplete: "RequestComplete"
         case .statusReply: "StatusReply"
+        case .ringChunk: "RingChunk"
         case nil: "nothing"
         }
     }

@@ -170,6 +170,14 @@ package nonisolated struct Webrequestkit_Ipc_V1_Envelope: Sendable {
     set {message = .statusQuery(newValue)}
   }
 
+  package var ringRelease: Webrequestkit_Ipc_V1_RingRelease {
+    get {
+      if case .ringRelease(let v)? = message {return v}
+      return Webrequestkit_Ipc_V1_RingRelease()
+    }
+    set {message = .ringRelease(newValue)}
+  }
+
   /// browser -> renderer
   package var welcome: Webrequestkit_Ipc_V1_Welcome {
     get {
@@ -227,6 +235,14 @@ package nonisolated struct Webrequestkit_Ipc_V1_Envelope: Sendable {
     set {message = .statusReply(newValue)}
   }
 
+  package var ringChunk: Webrequestkit_Ipc_V1_RingChunk {
+    get {
+      if case .ringChunk(let v)? = message {return v}
+      return Webrequestkit_Ipc_V1_RingChunk()
+    }
+    set {message = .ringChunk(newValue)}
+  }
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package nonisolated enum OneOf_Message: Equatable, Sendable {
@@ -237,6 +253,7 @@ package nonisolated struct Webrequestkit_Ipc_V1_Envelope: Sendable {
     case cancelRequest(Webrequestkit_Ipc_V1_CancelRequest)
     case bodyCredit(Webrequestkit_Ipc_V1_BodyCredit)
     case statusQuery(Webrequestkit_Ipc_V1_StatusQuery)
+    case ringRelease(Webrequestkit_Ipc_V1_RingRelease)
     /// browser -> renderer
     case welcome(Webrequestkit_Ipc_V1_Welcome)
     case responseHead(Webrequestkit_Ipc_V1_ResponseHead)
@@ -245,6 +262,7 @@ package nonisolated struct Webrequestkit_Ipc_V1_Envelope: Sendable {
     case uploadCredit(Webrequestkit_Ipc_V1_UploadCredit)
     case requestComplete(Webrequestkit_Ipc_V1_RequestComplete)
     case statusReply(Webrequestkit_Ipc_V1_StatusReply)
+    case ringChunk(Webrequestkit_Ipc_V1_RingChunk)
 
   }
 
@@ -268,6 +286,10 @@ package nonisolated struct Webrequestkit_Ipc_V1_Hello: Sendable {
   /// The browser adds the namespaces it spawned the renderer in, and checks what it can see in
   /// /proc for renderers it spawned (docs/security.md).
   package var sandbox: [Webrequestkit_Ipc_V1_SandboxLayer] = []
+
+  /// The renderer can take body chunks through a shared-memory ring (RingChunk): the browser may
+  /// pass one with Welcome.
+  package var bodyRing: Bool = false
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -296,6 +318,10 @@ package nonisolated struct Webrequestkit_Ipc_V1_Welcome: Sendable {
 
   /// Requests one renderer may have in flight.
   package var maxRequestsInFlight: UInt32 = 0
+
+  /// Nonzero when this frame carries, as SCM_RIGHTS, a sealed memfd of this many bytes: the body
+  /// ring. Only for a renderer whose Hello set body_ring.
+  package var bodyRingBytes: UInt32 = 0
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -517,6 +543,39 @@ package nonisolated struct Webrequestkit_Ipc_V1_BodyChunk: Sendable {
   package init() {}
 }
 
+/// A body chunk the browser wrote into the body ring instead of the frame: `length` bytes at ring
+/// position `position` (a byte count since the ring began; offset `position % body_ring_bytes`,
+/// never wrapping). It counts against the request's body window like a BodyChunk.
+package nonisolated struct Webrequestkit_Ipc_V1_RingChunk: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var requestID: UInt64 = 0
+
+  package var position: UInt64 = 0
+
+  package var length: UInt32 = 0
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+/// The renderer copied out every ring chunk that ends at or before `position`: the browser may
+/// write over them. Positions only grow and never pass what the browser wrote.
+package nonisolated struct Webrequestkit_Ipc_V1_RingRelease: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var position: UInt64 = 0
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
 package nonisolated struct Webrequestkit_Ipc_V1_UploadProgress: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -692,7 +751,7 @@ nonisolated extension Webrequestkit_Ipc_V1_SandboxLayer: SwiftProtobuf._ProtoNam
 
 nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Envelope"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{3}start_request\0\u{3}upload_chunk\0\u{3}cancel_request\0\u{3}body_credit\0\u{3}status_query\0\u{2}\u{a}welcome\0\u{3}response_head\0\u{3}body_chunk\0\u{3}upload_progress\0\u{3}upload_credit\0\u{3}request_complete\0\u{3}status_reply\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{3}start_request\0\u{3}upload_chunk\0\u{3}cancel_request\0\u{3}body_credit\0\u{3}status_query\0\u{3}ring_release\0\u{2}\u{9}welcome\0\u{3}response_head\0\u{3}body_chunk\0\u{3}upload_progress\0\u{3}upload_credit\0\u{3}request_complete\0\u{3}status_reply\0\u{3}ring_chunk\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -776,6 +835,19 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
         if let v = v {
           if hadOneofValue {try decoder.handleConflictingOneOf()}
           self.message = .statusQuery(v)
+        }
+      }()
+      case 7: try {
+        var v: Webrequestkit_Ipc_V1_RingRelease?
+        var hadOneofValue = false
+        if let current = self.message {
+          hadOneofValue = true
+          if case .ringRelease(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.message = .ringRelease(v)
         }
       }()
       case 16: try {
@@ -869,6 +941,19 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
           self.message = .statusReply(v)
         }
       }()
+      case 23: try {
+        var v: Webrequestkit_Ipc_V1_RingChunk?
+        var hadOneofValue = false
+        if let current = self.message {
+          hadOneofValue = true
+          if case .ringChunk(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.message = .ringChunk(v)
+        }
+      }()
       default: break
       }
     }
@@ -904,6 +989,10 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
       guard case .statusQuery(let v)? = self.message else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
+    case .ringRelease?: try {
+      guard case .ringRelease(let v)? = self.message else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
     case .welcome?: try {
       guard case .welcome(let v)? = self.message else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
@@ -932,6 +1021,10 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
       guard case .statusReply(let v)? = self.message else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
     }()
+    case .ringChunk?: try {
+      guard case .ringChunk(let v)? = self.message else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -946,7 +1039,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
 
 nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Hello"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0\u{3}body_ring\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -958,6 +1051,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.pid) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.browserID) }()
       case 4: try { try decoder.decodeRepeatedEnumField(value: &self.sandbox) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.bodyRing) }()
       default: break
       }
     }
@@ -976,6 +1070,9 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if !self.sandbox.isEmpty {
       try visitor.visitPackedEnumField(value: self.sandbox, fieldNumber: 4)
     }
+    if self.bodyRing != false {
+      try visitor.visitSingularBoolField(value: self.bodyRing, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -984,6 +1081,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if lhs.pid != rhs.pid {return false}
     if lhs.browserID != rhs.browserID {return false}
     if lhs.sandbox != rhs.sandbox {return false}
+    if lhs.bodyRing != rhs.bodyRing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -991,7 +1089,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Welcome"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}renderer_id\0\u{3}browser_id\0\u{3}max_frame_bytes\0\u{3}body_window_bytes\0\u{3}upload_window_bytes\0\u{3}max_requests_in_flight\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}renderer_id\0\u{3}browser_id\0\u{3}max_frame_bytes\0\u{3}body_window_bytes\0\u{3}upload_window_bytes\0\u{3}max_requests_in_flight\0\u{3}body_ring_bytes\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1006,6 +1104,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, Swift
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.bodyWindowBytes) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.uploadWindowBytes) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxRequestsInFlight) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.bodyRingBytes) }()
       default: break
       }
     }
@@ -1033,6 +1132,9 @@ nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, Swift
     if self.maxRequestsInFlight != 0 {
       try visitor.visitSingularUInt32Field(value: self.maxRequestsInFlight, fieldNumber: 7)
     }
+    if self.bodyRingBytes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.bodyRingBytes, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1044,6 +1146,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, Swift
     if lhs.bodyWindowBytes != rhs.bodyWindowBytes {return false}
     if lhs.uploadWindowBytes != rhs.uploadWindowBytes {return false}
     if lhs.maxRequestsInFlight != rhs.maxRequestsInFlight {return false}
+    if lhs.bodyRingBytes != rhs.bodyRingBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1452,6 +1555,76 @@ nonisolated extension Webrequestkit_Ipc_V1_BodyChunk: SwiftProtobuf.Message, Swi
   package static func ==(lhs: Webrequestkit_Ipc_V1_BodyChunk, rhs: Webrequestkit_Ipc_V1_BodyChunk) -> Bool {
     if lhs.requestID != rhs.requestID {return false}
     if lhs.data != rhs.data {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Webrequestkit_Ipc_V1_RingChunk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".RingChunk"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}position\0\u{1}length\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.position) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.length) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.requestID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requestID, fieldNumber: 1)
+    }
+    if self.position != 0 {
+      try visitor.visitSingularUInt64Field(value: self.position, fieldNumber: 2)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularUInt32Field(value: self.length, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Webrequestkit_Ipc_V1_RingChunk, rhs: Webrequestkit_Ipc_V1_RingChunk) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.position != rhs.position {return false}
+    if lhs.length != rhs.length {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Webrequestkit_Ipc_V1_RingRelease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".RingRelease"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.position) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.position != 0 {
+      try visitor.visitSingularUInt64Field(value: self.position, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Webrequestkit_Ipc_V1_RingRelease, rhs: Webrequestkit_Ipc_V1_RingRelease) -> Bool {
+    if lhs.position != rhs.position {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -36,13 +36,15 @@ class CancelRequest(_message.Message):
     def __init__(self, request_id: _Optional[int] = ...) -> None: ...
 
 class Envelope(_message.Message):
-    __slots__ = ["body_chunk", "body_credit", "cancel_request", "hello", "request_complete", "response_head", "start_request", "status_query", "status_reply", "upload_chunk", "upload_credit", "upload_progress", "welcome"]
+    __slots__ = ["body_chunk", "body_credit", "cancel_request", "hello", "request_complete", "response_head", "ring_chunk", "ring_release", "start_request", "status_query", "status_reply", "upload_chunk", "upload_credit", "upload_progress", "welcome"]
     BODY_CHUNK_FIELD_NUMBER: _ClassVar[int]
     BODY_CREDIT_FIELD_NUMBER: _ClassVar[int]
     CANCEL_REQUEST_FIELD_NUMBER: _ClassVar[int]
     HELLO_FIELD_NUMBER: _ClassVar[int]
     REQUEST_COMPLETE_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_HEAD_FIELD_NUMBER: _ClassVar[int]
+    RING_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    RING_RELEASE_FIELD_NUMBER: _ClassVar[int]
     START_REQUEST_FIELD_NUMBER: _ClassVar[int]
     STATUS_QUERY_FIELD_NUMBER: _ClassVar[int]
     STATUS_REPLY_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +58,8 @@ class Envelope(_message.Message):
     hello: Hello
     request_complete: RequestComplete
     response_head: ResponseHead
+    ring_chunk: RingChunk
+    ring_release: RingRelease
     start_request: StartRequest
     status_query: StatusQuery
     status_reply: StatusReply
@@ -63,7 +67,7 @@ class Envelope(_message.Message):
     upload_credit: UploadCredit
     upload_progress: UploadProgress
     welcome: Welcome
-    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., start_request: _Optional[_Union[StartRequest, _Mapping]] = ..., upload_chunk: _Optional[_Union[UploadChunk, _Mapping]] = ..., cancel_request: _Optional[_Union[CancelRequest, _Mapping]] = ..., body_credit: _Optional[_Union[BodyCredit, _Mapping]] = ..., status_query: _Optional[_Union[StatusQuery, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., response_head: _Optional[_Union[ResponseHead, _Mapping]] = ..., body_chunk: _Optional[_Union[BodyChunk, _Mapping]] = ..., upload_progress: _Optional[_Union[UploadProgress, _Mapping]] = ..., upload_credit: _Optional[_Union[UploadCredit, _Mapping]] = ..., request_complete: _Optional[_Union[RequestComplete, _Mapping]] = ..., status_reply: _Optional[_Union[StatusReply, _Mapping]] = ...) -> None: ...
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., start_request: _Optional[_Union[StartRequest, _Mapping]] = ..., upload_chunk: _Optional[_Union[UploadChunk, _Mapping]] = ..., cancel_request: _Optional[_Union[CancelRequest, _Mapping]] = ..., body_credit: _Optional[_Union[BodyCredit, _Mapping]] = ..., status_query: _Optional[_Union[StatusQuery, _Mapping]] = ..., ring_release: _Optional[_Union[RingRelease, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., response_head: _Optional[_Union[ResponseHead, _Mapping]] = ..., body_chunk: _Optional[_Union[BodyChunk, _Mapping]] = ..., upload_progress: _Optional[_Union[UploadProgress, _Mapping]] = ..., upload_credit: _Optional[_Union[UploadCredit, _Mapping]] = ..., request_complete: _Optional[_Union[RequestComplete, _Mapping]] = ..., status_reply: _Optional[_Union[StatusReply, _Mapping]] = ..., ring_chunk: _Optional[_Union[RingChunk, _Mapping]] = ...) -> None: ...
 
 class Header(_message.Message):
     __slots__ = ["name", "value"]
@@ -74,16 +78,18 @@ class Header(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Hello(_message.Message):
-    __slots__ = ["browser_id", "pid", "protocol_version", "sandbox"]
+    __slots__ = ["body_ring", "browser_id", "pid", "protocol_version", "sandbox"]
+    BODY_RING_FIELD_NUMBER: _ClassVar[int]
     BROWSER_ID_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SANDBOX_FIELD_NUMBER: _ClassVar[int]
+    body_ring: bool
     browser_id: str
     pid: int
     protocol_version: int
     sandbox: _containers.RepeatedScalarFieldContainer[SandboxLayer]
-    def __init__(self, protocol_version: _Optional[int] = ..., pid: _Optional[int] = ..., browser_id: _Optional[str] = ..., sandbox: _Optional[_Iterable[_Union[SandboxLayer, str]]] = ...) -> None: ...
+    def __init__(self, protocol_version: _Optional[int] = ..., pid: _Optional[int] = ..., browser_id: _Optional[str] = ..., sandbox: _Optional[_Iterable[_Union[SandboxLayer, str]]] = ..., body_ring: bool = ...) -> None: ...
 
 class PostDataElement(_message.Message):
     __slots__ = ["file_path", "inline", "length", "type"]
@@ -185,6 +191,22 @@ class ResponseHead(_message.Message):
     url: str
     def __init__(self, request_id: _Optional[int] = ..., status: _Optional[int] = ..., status_text: _Optional[str] = ..., mime_type: _Optional[str] = ..., charset: _Optional[str] = ..., url: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[Header, _Mapping]]] = ..., http_version: _Optional[str] = ..., tls_version: _Optional[str] = ...) -> None: ...
 
+class RingChunk(_message.Message):
+    __slots__ = ["length", "position", "request_id"]
+    LENGTH_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    length: int
+    position: int
+    request_id: int
+    def __init__(self, request_id: _Optional[int] = ..., position: _Optional[int] = ..., length: _Optional[int] = ...) -> None: ...
+
+class RingRelease(_message.Message):
+    __slots__ = ["position"]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    def __init__(self, position: _Optional[int] = ...) -> None: ...
+
 class StartRequest(_message.Message):
     __slots__ = ["request", "request_id"]
     REQUEST_FIELD_NUMBER: _ClassVar[int]
@@ -240,7 +262,8 @@ class UploadProgress(_message.Message):
     def __init__(self, request_id: _Optional[int] = ..., current: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ["body_window_bytes", "browser_id", "max_frame_bytes", "max_requests_in_flight", "protocol_version", "renderer_id", "upload_window_bytes"]
+    __slots__ = ["body_ring_bytes", "body_window_bytes", "browser_id", "max_frame_bytes", "max_requests_in_flight", "protocol_version", "renderer_id", "upload_window_bytes"]
+    BODY_RING_BYTES_FIELD_NUMBER: _ClassVar[int]
     BODY_WINDOW_BYTES_FIELD_NUMBER: _ClassVar[int]
     BROWSER_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_FRAME_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +271,7 @@ class Welcome(_message.Message):
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     RENDERER_ID_FIELD_NUMBER: _ClassVar[int]
     UPLOAD_WINDOW_BYTES_FIELD_NUMBER: _ClassVar[int]
+    body_ring_bytes: int
     body_window_bytes: int
     browser_id: str
     max_frame_bytes: int
@@ -255,7 +279,7 @@ class Welcome(_message.Message):
     protocol_version: int
     renderer_id: int
     upload_window_bytes: int
-    def __init__(self, protocol_version: _Optional[int] = ..., renderer_id: _Optional[int] = ..., browser_id: _Optional[str] = ..., max_frame_bytes: _Optional[int] = ..., body_window_bytes: _Optional[int] = ..., upload_window_bytes: _Optional[int] = ..., max_requests_in_flight: _Optional[int] = ...) -> None: ...
+    def __init__(self, protocol_version: _Optional[int] = ..., renderer_id: _Optional[int] = ..., browser_id: _Optional[str] = ..., max_frame_bytes: _Optional[int] = ..., body_window_bytes: _Optional[int] = ..., upload_window_bytes: _Optional[int] = ..., max_requests_in_flight: _Optional[int] = ..., body_ring_bytes: _Optional[int] = ...) -> None: ...
 
 class ProtocolVersion(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -547,6 +547,96 @@ void   webrequestkit__ipc__v1__body_chunk__free_unpacked
   assert(message->base.descriptor == &webrequestkit__ipc__v1__body_chunk__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   webrequestkit__ipc__v1__ring_chunk__init
+                     (Webrequestkit__Ipc__V1__RingChunk         *message)
+{
+  static const Webrequestkit__Ipc__V1__RingChunk init_value = WEBREQUESTKIT__IPC__V1__RING_CHUNK__INIT;
+  *message = init_value;
+}
+size_t webrequestkit__ipc__v1__ring_chunk__get_packed_size
+                     (const Webrequestkit__Ipc__V1__RingChunk *message)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t webrequestkit__ipc__v1__ring_chunk__pack
+                     (const Webrequestkit__Ipc__V1__RingChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t webrequestkit__ipc__v1__ring_chunk__pack_to_buffer
+                     (const Webrequestkit__Ipc__V1__RingChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Webrequestkit__Ipc__V1__RingChunk *
+       webrequestkit__ipc__v1__ring_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Webrequestkit__Ipc__V1__RingChunk *)
+     protobuf_c_message_unpack (&webrequestkit__ipc__v1__ring_chunk__descriptor,
+                                allocator, len, data);
+}
+void   webrequestkit__ipc__v1__ring_chunk__free_unpacked
+                     (Webrequestkit__Ipc__V1__RingChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   webrequestkit__ipc__v1__ring_release__init
+                     (Webrequestkit__Ipc__V1__RingRelease         *message)
+{
+  static const Webrequestkit__Ipc__V1__RingRelease init_value = WEBREQUESTKIT__IPC__V1__RING_RELEASE__INIT;
+  *message = init_value;
+}
+size_t webrequestkit__ipc__v1__ring_release__get_packed_size
+                     (const Webrequestkit__Ipc__V1__RingRelease *message)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_release__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t webrequestkit__ipc__v1__ring_release__pack
+                     (const Webrequestkit__Ipc__V1__RingRelease *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_release__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t webrequestkit__ipc__v1__ring_release__pack_to_buffer
+                     (const Webrequestkit__Ipc__V1__RingRelease *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_release__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Webrequestkit__Ipc__V1__RingRelease *
+       webrequestkit__ipc__v1__ring_release__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Webrequestkit__Ipc__V1__RingRelease *)
+     protobuf_c_message_unpack (&webrequestkit__ipc__v1__ring_release__descriptor,
+                                allocator, len, data);
+}
+void   webrequestkit__ipc__v1__ring_release__free_unpacked
+                     (Webrequestkit__Ipc__V1__RingRelease *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &webrequestkit__ipc__v1__ring_release__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   webrequestkit__ipc__v1__upload_progress__init
                      (Webrequestkit__Ipc__V1__UploadProgress         *message)
 {
@@ -817,7 +907,7 @@ void   webrequestkit__ipc__v1__renderer_status__free_unpacked
   assert(message->base.descriptor == &webrequestkit__ipc__v1__renderer_status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__envelope__field_descriptors[13] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__envelope__field_descriptors[15] =
 {
   {
     "hello",
@@ -887,6 +977,18 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__envelope__field_de
     offsetof(Webrequestkit__Ipc__V1__Envelope, message_case),
     offsetof(Webrequestkit__Ipc__V1__Envelope, status_query),
     &webrequestkit__ipc__v1__status_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ring_release",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Webrequestkit__Ipc__V1__Envelope, message_case),
+    offsetof(Webrequestkit__Ipc__V1__Envelope, ring_release),
+    &webrequestkit__ipc__v1__ring_release__descriptor,
     NULL,
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -975,27 +1077,41 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__envelope__field_de
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ring_chunk",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Webrequestkit__Ipc__V1__Envelope, message_case),
+    offsetof(Webrequestkit__Ipc__V1__Envelope, ring_chunk),
+    &webrequestkit__ipc__v1__ring_chunk__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__envelope__field_indices_by_name[] = {
-  8,   /* field[8] = body_chunk */
+  9,   /* field[9] = body_chunk */
   4,   /* field[4] = body_credit */
   3,   /* field[3] = cancel_request */
   0,   /* field[0] = hello */
-  11,   /* field[11] = request_complete */
-  7,   /* field[7] = response_head */
+  12,   /* field[12] = request_complete */
+  8,   /* field[8] = response_head */
+  14,   /* field[14] = ring_chunk */
+  6,   /* field[6] = ring_release */
   1,   /* field[1] = start_request */
   5,   /* field[5] = status_query */
-  12,   /* field[12] = status_reply */
+  13,   /* field[13] = status_reply */
   2,   /* field[2] = upload_chunk */
-  10,   /* field[10] = upload_credit */
-  9,   /* field[9] = upload_progress */
-  6,   /* field[6] = welcome */
+  11,   /* field[11] = upload_credit */
+  10,   /* field[10] = upload_progress */
+  7,   /* field[7] = welcome */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 16, 6 },
-  { 0, 13 }
+  { 16, 7 },
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__envelope__descriptor =
 {
@@ -1005,14 +1121,14 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__envelope__descriptor =
   "Webrequestkit__Ipc__V1__Envelope",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Envelope),
-  13,
+  15,
   webrequestkit__ipc__v1__envelope__field_descriptors,
   webrequestkit__ipc__v1__envelope__field_indices_by_name,
   2,  webrequestkit__ipc__v1__envelope__number_ranges,
   (ProtobufCMessageInit) webrequestkit__ipc__v1__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[4] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[5] =
 {
   {
     "protocol_version",
@@ -1062,8 +1178,21 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descr
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_ring",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__Hello, body_ring),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
+  4,   /* field[4] = body_ring */
   2,   /* field[2] = browser_id */
   1,   /* field[1] = pid */
   0,   /* field[0] = protocol_version */
@@ -1072,7 +1201,7 @@ static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
 static const ProtobufCIntRange webrequestkit__ipc__v1__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
 {
@@ -1082,14 +1211,14 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
   "Webrequestkit__Ipc__V1__Hello",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Hello),
-  4,
+  5,
   webrequestkit__ipc__v1__hello__field_descriptors,
   webrequestkit__ipc__v1__hello__field_indices_by_name,
   1,  webrequestkit__ipc__v1__hello__number_ranges,
   (ProtobufCMessageInit) webrequestkit__ipc__v1__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__welcome__field_descriptors[7] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__welcome__field_descriptors[8] =
 {
   {
     "protocol_version",
@@ -1175,8 +1304,21 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__welcome__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "body_ring_bytes",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__Welcome, body_ring_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__welcome__field_indices_by_name[] = {
+  7,   /* field[7] = body_ring_bytes */
   4,   /* field[4] = body_window_bytes */
   2,   /* field[2] = browser_id */
   3,   /* field[3] = max_frame_bytes */
@@ -1188,7 +1330,7 @@ static const unsigned webrequestkit__ipc__v1__welcome__field_indices_by_name[] =
 static const ProtobufCIntRange webrequestkit__ipc__v1__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__welcome__descriptor =
 {
@@ -1198,7 +1340,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__welcome__descriptor =
   "Webrequestkit__Ipc__V1__Welcome",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Welcome),
-  7,
+  8,
   webrequestkit__ipc__v1__welcome__field_descriptors,
   webrequestkit__ipc__v1__welcome__field_indices_by_name,
   1,  webrequestkit__ipc__v1__welcome__number_ranges,
@@ -1913,6 +2055,108 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__body_chunk__descriptor 
   webrequestkit__ipc__v1__body_chunk__field_indices_by_name,
   1,  webrequestkit__ipc__v1__body_chunk__number_ranges,
   (ProtobufCMessageInit) webrequestkit__ipc__v1__body_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__ring_chunk__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RingChunk, request_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "position",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RingChunk, position),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "length",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RingChunk, length),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned webrequestkit__ipc__v1__ring_chunk__field_indices_by_name[] = {
+  2,   /* field[2] = length */
+  1,   /* field[1] = position */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange webrequestkit__ipc__v1__ring_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor webrequestkit__ipc__v1__ring_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "webrequestkit.ipc.v1.RingChunk",
+  "RingChunk",
+  "Webrequestkit__Ipc__V1__RingChunk",
+  "webrequestkit.ipc.v1",
+  sizeof(Webrequestkit__Ipc__V1__RingChunk),
+  3,
+  webrequestkit__ipc__v1__ring_chunk__field_descriptors,
+  webrequestkit__ipc__v1__ring_chunk__field_indices_by_name,
+  1,  webrequestkit__ipc__v1__ring_chunk__number_ranges,
+  (ProtobufCMessageInit) webrequestkit__ipc__v1__ring_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__ring_release__field_descriptors[1] =
+{
+  {
+    "position",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RingRelease, position),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned webrequestkit__ipc__v1__ring_release__field_indices_by_name[] = {
+  0,   /* field[0] = position */
+};
+static const ProtobufCIntRange webrequestkit__ipc__v1__ring_release__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor webrequestkit__ipc__v1__ring_release__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "webrequestkit.ipc.v1.RingRelease",
+  "RingRelease",
+  "Webrequestkit__Ipc__V1__RingRelease",
+  "webrequestkit.ipc.v1",
+  sizeof(Webrequestkit__Ipc__V1__RingRelease),
+  1,
+  webrequestkit__ipc__v1__ring_release__field_descriptors,
+  webrequestkit__ipc__v1__ring_release__field_indices_by_name,
+  1,  webrequestkit__ipc__v1__ring_release__number_ranges,
+  (ProtobufCMessageInit) webrequestkit__ipc__v1__ring_release__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__upload_progress__field_descriptors[3] =

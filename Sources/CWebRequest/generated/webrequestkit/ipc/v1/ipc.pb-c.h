@@ -27,6 +27,8 @@ typedef struct Webrequestkit__Ipc__V1__CancelRequest Webrequestkit__Ipc__V1__Can
 typedef struct Webrequestkit__Ipc__V1__BodyCredit Webrequestkit__Ipc__V1__BodyCredit;
 typedef struct Webrequestkit__Ipc__V1__ResponseHead Webrequestkit__Ipc__V1__ResponseHead;
 typedef struct Webrequestkit__Ipc__V1__BodyChunk Webrequestkit__Ipc__V1__BodyChunk;
+typedef struct Webrequestkit__Ipc__V1__RingChunk Webrequestkit__Ipc__V1__RingChunk;
+typedef struct Webrequestkit__Ipc__V1__RingRelease Webrequestkit__Ipc__V1__RingRelease;
 typedef struct Webrequestkit__Ipc__V1__UploadProgress Webrequestkit__Ipc__V1__UploadProgress;
 typedef struct Webrequestkit__Ipc__V1__UploadCredit Webrequestkit__Ipc__V1__UploadCredit;
 typedef struct Webrequestkit__Ipc__V1__RequestComplete Webrequestkit__Ipc__V1__RequestComplete;
@@ -85,13 +87,15 @@ typedef enum {
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_CANCEL_REQUEST = 4,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_BODY_CREDIT = 5,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_STATUS_QUERY = 6,
+  WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_RING_RELEASE = 7,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_WELCOME = 16,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_RESPONSE_HEAD = 17,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_BODY_CHUNK = 18,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_UPLOAD_PROGRESS = 19,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_UPLOAD_CREDIT = 20,
   WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_REQUEST_COMPLETE = 21,
-  WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_STATUS_REPLY = 22
+  WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_STATUS_REPLY = 22,
+  WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_RING_CHUNK = 23
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE__CASE)
 } Webrequestkit__Ipc__V1__Envelope__MessageCase;
 
@@ -109,6 +113,7 @@ struct  Webrequestkit__Ipc__V1__Envelope
     Webrequestkit__Ipc__V1__CancelRequest *cancel_request;
     Webrequestkit__Ipc__V1__BodyCredit *body_credit;
     Webrequestkit__Ipc__V1__StatusQuery *status_query;
+    Webrequestkit__Ipc__V1__RingRelease *ring_release;
     /*
      * browser -> renderer
      */
@@ -119,6 +124,7 @@ struct  Webrequestkit__Ipc__V1__Envelope
     Webrequestkit__Ipc__V1__UploadCredit *upload_credit;
     Webrequestkit__Ipc__V1__RequestComplete *request_complete;
     Webrequestkit__Ipc__V1__StatusReply *status_reply;
+    Webrequestkit__Ipc__V1__RingChunk *ring_chunk;
   };
 };
 #define WEBREQUESTKIT__IPC__V1__ENVELOPE__INIT \
@@ -143,10 +149,15 @@ struct  Webrequestkit__Ipc__V1__Hello
    */
   size_t n_sandbox;
   Webrequestkit__Ipc__V1__SandboxLayer *sandbox;
+  /*
+   * The renderer can take body chunks through a shared-memory ring (RingChunk): the browser may
+   * pass one with Welcome.
+   */
+  protobuf_c_boolean body_ring;
 };
 #define WEBREQUESTKIT__IPC__V1__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__hello__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 /*
@@ -171,10 +182,15 @@ struct  Webrequestkit__Ipc__V1__Welcome
    * Requests one renderer may have in flight.
    */
   uint32_t max_requests_in_flight;
+  /*
+   * Nonzero when this frame carries, as SCM_RIGHTS, a sealed memfd of this many bytes: the body
+   * ring. Only for a renderer whose Hello set body_ring.
+   */
+  uint32_t body_ring_bytes;
 };
 #define WEBREQUESTKIT__IPC__V1__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__welcome__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 struct  Webrequestkit__Ipc__V1__Header
@@ -310,6 +326,37 @@ struct  Webrequestkit__Ipc__V1__BodyChunk
 #define WEBREQUESTKIT__IPC__V1__BODY_CHUNK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__body_chunk__descriptor) \
     , 0, {0,NULL} }
+
+
+/*
+ * A body chunk the browser wrote into the body ring instead of the frame: `length` bytes at ring
+ * position `position` (a byte count since the ring began; offset `position % body_ring_bytes`,
+ * never wrapping). It counts against the request's body window like a BodyChunk.
+ */
+struct  Webrequestkit__Ipc__V1__RingChunk
+{
+  ProtobufCMessage base;
+  uint64_t request_id;
+  uint64_t position;
+  uint32_t length;
+};
+#define WEBREQUESTKIT__IPC__V1__RING_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__ring_chunk__descriptor) \
+    , 0, 0, 0 }
+
+
+/*
+ * The renderer copied out every ring chunk that ends at or before `position`: the browser may
+ * write over them. Positions only grow and never pass what the browser wrote.
+ */
+struct  Webrequestkit__Ipc__V1__RingRelease
+{
+  ProtobufCMessage base;
+  uint64_t position;
+};
+#define WEBREQUESTKIT__IPC__V1__RING_RELEASE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__ring_release__descriptor) \
+    , 0 }
 
 
 struct  Webrequestkit__Ipc__V1__UploadProgress
@@ -629,6 +676,44 @@ Webrequestkit__Ipc__V1__BodyChunk *
 void   webrequestkit__ipc__v1__body_chunk__free_unpacked
                      (Webrequestkit__Ipc__V1__BodyChunk *message,
                       ProtobufCAllocator *allocator);
+/* Webrequestkit__Ipc__V1__RingChunk methods */
+void   webrequestkit__ipc__v1__ring_chunk__init
+                     (Webrequestkit__Ipc__V1__RingChunk         *message);
+size_t webrequestkit__ipc__v1__ring_chunk__get_packed_size
+                     (const Webrequestkit__Ipc__V1__RingChunk   *message);
+size_t webrequestkit__ipc__v1__ring_chunk__pack
+                     (const Webrequestkit__Ipc__V1__RingChunk   *message,
+                      uint8_t             *out);
+size_t webrequestkit__ipc__v1__ring_chunk__pack_to_buffer
+                     (const Webrequestkit__Ipc__V1__RingChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Webrequestkit__Ipc__V1__RingChunk *
+       webrequestkit__ipc__v1__ring_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   webrequestkit__ipc__v1__ring_chunk__free_unpacked
+                     (Webrequestkit__Ipc__V1__RingChunk *message,
+                      ProtobufCAllocator *allocator);
+/* Webrequestkit__Ipc__V1__RingRelease methods */
+void   webrequestkit__ipc__v1__ring_release__init
+                     (Webrequestkit__Ipc__V1__RingRelease         *message);
+size_t webrequestkit__ipc__v1__ring_release__get_packed_size
+                     (const Webrequestkit__Ipc__V1__RingRelease   *message);
+size_t webrequestkit__ipc__v1__ring_release__pack
+                     (const Webrequestkit__Ipc__V1__RingRelease   *message,
+                      uint8_t             *out);
+size_t webrequestkit__ipc__v1__ring_release__pack_to_buffer
+                     (const Webrequestkit__Ipc__V1__RingRelease   *message,
+                      ProtobufCBuffer     *buffer);
+Webrequestkit__Ipc__V1__RingRelease *
+       webrequestkit__ipc__v1__ring_release__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   webrequestkit__ipc__v1__ring_release__free_unpacked
+                     (Webrequestkit__Ipc__V1__RingRelease *message,
+                      ProtobufCAllocator *allocator);
 /* Webrequestkit__Ipc__V1__UploadProgress methods */
 void   webrequestkit__ipc__v1__upload_progress__init
                      (Webrequestkit__Ipc__V1__UploadProgress         *message);
@@ -781,6 +866,12 @@ typedef void (*Webrequestkit__Ipc__V1__ResponseHead_Closure)
 typedef void (*Webrequestkit__Ipc__V1__BodyChunk_Closure)
                  (const Webrequestkit__Ipc__V1__BodyChunk *message,
                   void *closure_data);
+typedef void (*Webrequestkit__Ipc__V1__RingChunk_Closure)
+                 (const Webrequestkit__Ipc__V1__RingChunk *message,
+                  void *closure_data);
+typedef void (*Webrequestkit__Ipc__V1__RingRelease_Closure)
+                 (const Webrequestkit__Ipc__V1__RingRelease *message,
+                  void *closure_data);
 typedef void (*Webrequestkit__Ipc__V1__UploadProgress_Closure)
                  (const Webrequestkit__Ipc__V1__UploadProgress *message,
                   void *closure_data);
@@ -820,6 +911,8 @@ extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__cancel_request__
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__body_credit__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__response_head__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__body_chunk__descriptor;
+extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__ring_chunk__descriptor;
+extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__ring_release__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__upload_progress__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__upload_credit__descriptor;
 extern const ProtobufCMessageDescriptor webrequestkit__ipc__v1__request_complete__descriptor;

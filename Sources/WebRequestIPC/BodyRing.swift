@@ -1,0 +1,126 @@
+import CSharedMemory
+import Foundation
+import Synchronization
+
+/// Which bytes of a body ring are in use: a plain value the browser's writer keeps and tests
+/// drive directly.
+///
+/// Positions count bytes since the ring began and only grow; a position's offset in the ring is
+/// `position % size`. A chunk never wraps: one that does not fit before the end starts at the
+/// next lap, and the bytes it skipped are freed with it. The renderer releases by position, in
+/// the order chunks reached it.
+package struct BodyRingSpace: Sendable, Equatable {
+    package let size: UInt64
+    /// Where the next chunk may start.
+    package private(set) var written: UInt64 = 0
+    /// Everything before this the renderer has copied out.
+    package private(set) var released: UInt64 = 0
+
+    package init(size: Int) {
+        self.size = UInt64(size)
+    }
+
+    /// Claims `count` contiguous bytes; returns where they start, or `nil` when the ring has no
+    /// room for them now.
+    package mutating func reserve(_ count: Int) -> UInt64? {
+        let count = UInt64(count)
+        guard count > 0, count <= size else { return nil }
+        var start = written
+        if start % size + count > size { start += size - start % size }  // skip to the next lap
+        guard start + count - released <= size else { return nil }
+        written = start + count
+        return start
+    }
+
+    /// The renderer copied out everything before `position`. `false` when that goes backwards or
+    /// past what was written: a bad message.
+    package mutating func release(upTo position: UInt64) -> Bool {
+        guard position >= released, position <= written else { return false }
+        released = position
+        return true
+    }
+}
+
+/// The browser's end of one renderer's body ring: a sealed memfd mapped read-write, handed to
+/// the renderer with its Welcome. The network thread copies large body chunks in and sends
+/// only a `RingChunk` naming them; the renderer copies them out and releases by position.
+/// The browser never reads the ring back, so what a renderer writes into it harms only itself.
+package final class BodyRingWriter: Sendable {
+    /// The memfd to pass; the writer closes it when it goes, so pass it before then.
+    package let descriptor: Int32
+    nonisolated(unsafe) private let base: UnsafeMutableRawPointer
+    private let space: Mutex<BodyRingSpace>
+
+    /// Makes a ring of `bytes` bytes.
+    package init(bytes: Int) throws(IPCRingError) {
+        let descriptor = wrk_sealed_memfd("webrequestkit-body-ring", bytes)
+        guard descriptor >= 0 else { throw IPCRingError("memfd_create: \(String(cString: strerror(errno)))") }
+        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw IPCRingError("mmap of the body ring: \(reason)")
+        }
+        self.descriptor = descriptor
+        self.base = mapped
+        self.space = Mutex(BodyRingSpace(size: bytes))
+    }
+
+    deinit {
+        munmap(base, Int(space.withLock { $0.size }))
+        close(descriptor)
+    }
+
+    package var size: Int { Int(space.withLock { $0.size }) }
+
+    /// Copies `data` into the ring; returns its position, or `nil` when the ring is full (the
+    /// chunk then goes in its frame). Called by one thread at a time.
+    package func write(_ data: Data) -> UInt64? {
+        guard let position = space.withLock({ $0.reserve(data.count) }) else { return nil }
+        let offset = Int(position % UInt64(size))
+        data.withUnsafeBytes { base.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return position
+    }
+
+    /// The renderer released the ring up to `position`; `false` for a bad message.
+    package func release(upTo position: UInt64) -> Bool {
+        space.withLock { $0.release(upTo: position) }
+    }
+}
+
+/// The renderer's end of the body ring: the browser's memfd mapped read-only.
+package final class BodyRingReader: Sendable {
+    nonisolated(unsafe) private let base: UnsafeRawPointer
+    private let size: Int
+
+    /// Maps the ring the browser passed; takes the descriptor and closes it.
+    package init(descriptor: Int32, bytes: Int) throws(IPCRingError) {
+        defer { close(descriptor) }
+        guard wrk_memfd_is_sealed(descriptor) != 0 else { throw IPCRingError("the body ring is not a sealed memfd") }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, Int(status.st_size) == bytes, bytes > 0 else {
+            throw IPCRingError("the body ring is not the \(bytes) bytes Welcome says")
+        }
+        guard let mapped = mmap(nil, bytes, PROT_READ, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
+            throw IPCRingError("mmap of the body ring: \(String(cString: strerror(errno)))")
+        }
+        self.base = UnsafeRawPointer(mapped)
+        self.size = bytes
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), size)
+    }
+
+    /// A copy of the chunk at `position`, or `nil` when it lies outside the ring.
+    package func read(position: UInt64, length: Int) -> Data? {
+        let offset = Int(position % UInt64(size))
+        guard length > 0, offset + length <= size else { return nil }
+        return Data(bytes: base.advanced(by: offset), count: length)
+    }
+}
+
+/// The body ring could not be made or mapped.
+package struct IPCRingError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+}
