@@ -116,7 +116,7 @@ public final class BrowserHost: Sendable {
     let group: MultiThreadedEventLoopGroup
     private let state = Mutex(State())
     private let finished: EventLoopPromise<Int32>
-    private let server = Mutex<(any Channel)?>(nil)
+    private let server = Mutex<RendererListener?>(nil)
     let logger = Logger(label: "browser-host")
     /// The configured observer.
     let observer: (@Sendable (HostEvent) -> Void)?
@@ -176,18 +176,24 @@ public final class BrowserHost: Sendable {
 
     private func listen() async throws {
         try FileManager.default.createDirectory(atPath: configuration.downloadsDirectory, withIntermediateDirectories: true)
-        unlink(configuration.socketPath)
-        let channel = try await ServerBootstrap(group: group)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.addIPCHandlers()
-                    try channel.pipeline.syncOperations.addHandler(RendererConnection(host: self, spawned: nil))
-                    self.track(channel)
+        let listener = try RendererListener(path: configuration.socketPath)
+        listener.run { [self] descriptor in
+            ClientBootstrap(group: group)
+                .channelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.addIPCHandlers()
+                        try channel.pipeline.syncOperations.addHandler(RendererConnection(host: self, spawned: nil, descriptor: descriptor))
+                    }
                 }
-            }
-            .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
-            .get()
-        server.withLock { $0 = channel }
+                .withConnectedSocket(descriptor)
+                .whenComplete { [self] result in
+                    switch result {
+                    case .success(let channel): track(channel)
+                    case .failure(let error): logger.error("could not take a renderer's connection: \(error)")
+                    }
+                }
+        }
+        server.withLock { $0 = listener }
     }
 
     /// Spawns the configured renderers and serves until SIGINT or SIGTERM (exit status 0) or,
@@ -215,7 +221,7 @@ public final class BrowserHost: Sendable {
         checkIdle()
 
         let status = try await finished.futureResult.get()
-        try? await server.withLock({ $0 })?.close()
+        server.withLock({ $0 })?.stop()
         let (channels, running) = state.withLock { ($0.channels, $0.running) }
         for channel in channels { try? await channel.close() }
         for pid in running { kill(pid, SIGTERM) }
@@ -255,7 +261,7 @@ public final class BrowserHost: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.addIPCHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID, sandboxed))
+                        RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID, sandboxed), descriptor: descriptor)
                     )
                 }
             }

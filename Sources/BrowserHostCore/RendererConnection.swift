@@ -30,9 +30,14 @@ final class RendererConnection: ChannelInboundHandler {
     /// What the network thread sends this renderer, batched per loop turn.
     private var outbox: IPCOutbox?
     private var isClosed = false
+    /// The socket's descriptor (NIO's; used only to pass the body ring with Welcome), if known.
+    private let descriptor: Int32?
+    /// The body ring this renderer was given, if it asked for one.
+    private var ring: BodyRingWriter?
 
-    init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String, sandboxed: Bool)?) {
+    init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String, sandboxed: Bool)?, descriptor: Int32? = nil) {
         self.host = host
+        self.descriptor = descriptor
         self.rendererID = spawned?.rendererID
         self.spawnedPID = spawned?.pid
         self.machine = RendererConnectionStateMachine(
@@ -50,7 +55,7 @@ final class RendererConnection: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         switch machine.receive(envelope) {
-        case .welcome(let browserID, let sandbox):
+        case .welcome(let browserID, let sandbox, let bodyRing):
             // The kernel's word on a renderer the browser spawned: its filter shows in /proc.
             if let spawnedPID, sandbox.contains(.seccompBPF), let mode = Self.seccompMode(of: spawnedPID), mode != 2 {
                 badMessage("renderer said it engaged seccomp-bpf, but /proc/\(spawnedPID)/status says Seccomp: \(mode)", context: context)
@@ -68,7 +73,18 @@ final class RendererConnection: ChannelInboundHandler {
             welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
             welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
             welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
-            context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.welcome(welcome))), promise: nil)
+            if bodyRing, let descriptor, let ring = try? BodyRingWriter(bytes: IPCLimits.bodyRingBytes) {
+                welcome.bodyRingBytes = UInt32(ring.size)
+                // The first frame the browser sends: nothing of NIO's is queued before it.
+                guard IPCEnvelope(.welcome(welcome)).send(on: descriptor, passing: ring.descriptor) else {
+                    context.close(promise: nil)
+                    return
+                }
+                self.ring = ring
+                machine.ringPassed()
+            } else {
+                context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.welcome(welcome))), promise: nil)
+            }
             host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid, sandbox: sandbox)
         case .answerStatus:
             let channel = context.channel
@@ -101,6 +117,10 @@ final class RendererConnection: ChannelInboundHandler {
             if let live = requests[id], !live.sink.credit(bytes) {
                 badMessage("BodyCredit of \(bytes) bytes for request \(id) is more than was sent", context: context)
             }
+        case .releaseRing(let position):
+            if ring?.release(upTo: position) != true {
+                badMessage("RingRelease to position \(position) goes back or past what the browser wrote", context: context)
+            }
         case .ignore:
             break
         case .badMessage(let reason):
@@ -121,6 +141,7 @@ final class RendererConnection: ChannelInboundHandler {
             outbox: outbox,
             reportsUpload: request.flags.contains(.reportUploadProgress),
             downloads: host.downloads,
+            ring: ring,
             observer: observer
         ) { last, routedToDownload in
             // A routed transfer lives on as the browser's download; the renderer is done with it.

@@ -7,8 +7,9 @@ package import WebRequestKit
 /// carries out its actions. Anything it calls a bad message ends the renderer.
 package struct RendererConnectionStateMachine {
     package enum Action: Equatable {
-        /// Answer the Hello: this renderer belongs to `browserID`, confined by `sandbox`.
-        case welcome(browserID: String, sandbox: [SandboxLayer])
+        /// Answer the Hello: this renderer belongs to `browserID`, confined by `sandbox`; it
+        /// can take a body ring when `bodyRing` (``ringPassed()`` says whether it got one).
+        case welcome(browserID: String, sandbox: [SandboxLayer], bodyRing: Bool)
         /// Answer a status query and close.
         case answerStatus
         /// Start the request; `streamedUploadBytes` when its body follows in chunks.
@@ -18,6 +19,8 @@ package struct RendererConnectionStateMachine {
         case upload(id: UInt64, Data)
         case cancel(id: UInt64)
         case credit(id: UInt64, bytes: UInt64)
+        /// The renderer copied the body ring out up to this position.
+        case releaseRing(upTo: UInt64)
         /// A late message about a request that already ended: nothing to do.
         case ignore
         /// The renderer broke the protocol.
@@ -44,6 +47,7 @@ package struct RendererConnectionStateMachine {
     private let knownBrowserIDs: Set<String>
     private let spawnedInSandbox: Bool
     private let maxRequestsInFlight: Int
+    private var hasRing = false
 
     /// - Parameters:
     ///   - fixedBrowserID: the browser a spawning browser assigned; `nil` for a renderer that
@@ -72,6 +76,11 @@ package struct RendererConnectionStateMachine {
         let action = decide(envelope)
         if case .badMessage = action { state = .closed }
         return action
+    }
+
+    /// The browser passed this renderer a body ring with its Welcome.
+    package mutating func ringPassed() {
+        hasRing = true
     }
 
     /// The request ended (completed, rejected or canceled by the browser).
@@ -108,7 +117,7 @@ package struct RendererConnectionStateMachine {
                 return .badMessage("renderer spawned in the sandbox did not engage seccomp-bpf (a renderer that must run without it needs --no-sandbox)")
             }
             state = .ready
-            return .welcome(browserID: browserID, sandbox: sandbox.sorted())
+            return .welcome(browserID: browserID, sandbox: sandbox.sorted(), bodyRing: hello.bodyRing)
         case (.awaitingHello, .statusQuery):
             state = .closed
             return .answerStatus
@@ -144,6 +153,9 @@ package struct RendererConnectionStateMachine {
                 return used.contains(credit.requestID) ? .ignore : .badMessage("BodyCredit for unknown request \(credit.requestID)")
             }
             return .credit(id: credit.requestID, bytes: credit.bytes)
+        case (.ready, .ringRelease(let release)):
+            guard hasRing else { return .badMessage("RingRelease from a renderer that was given no body ring") }
+            return .releaseRing(upTo: release.position)
         case (.ready, nil):
             return .badMessage("a frame with no message")
         case (.ready, .some):

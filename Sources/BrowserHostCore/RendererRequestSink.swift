@@ -17,6 +17,8 @@ final class RendererRequestSink: TransferEventSink {
     private let outbox: IPCOutbox
     private let reportsUpload: Bool
     private let downloads: DownloadManager
+    /// The renderer's body ring: large chunks go through it, only their position on the socket.
+    private let ring: BodyRingWriter?
     /// Sends the request's last message to the renderer and, in the same outbox batch, ends
     /// the request's accounting: the renderer cannot hear of the end (and start another) before
     /// the browser counts the request out.
@@ -30,6 +32,7 @@ final class RendererRequestSink: TransferEventSink {
         outbox: IPCOutbox,
         reportsUpload: Bool,
         downloads: DownloadManager,
+        ring: BodyRingWriter? = nil,
         observer: (@Sendable (HostEvent) -> Void)? = nil,
         ended: @escaping @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool) -> Void
     ) {
@@ -38,6 +41,7 @@ final class RendererRequestSink: TransferEventSink {
         self.outbox = outbox
         self.reportsUpload = reportsUpload
         self.downloads = downloads
+        self.ring = ring
         self.ended = ended
         self.observer = observer
     }
@@ -145,6 +149,14 @@ final class RendererRequestSink: TransferEventSink {
     }
 
     private func forward(_ data: Data) {
+        if let ring, data.count >= IPCLimits.ringChunkMinimumBytes, let position = ring.write(data) {
+            var chunk = Webrequestkit_Ipc_V1_RingChunk()
+            chunk.requestID = requestID
+            chunk.position = position
+            chunk.length = UInt32(data.count)
+            outbox.hold(IPCEnvelope(.ringChunk(chunk)))
+            return
+        }
         var offset = 0
         repeat {
             var chunk = Webrequestkit_Ipc_V1_BodyChunk()

@@ -20,23 +20,25 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         var uploadLedger: CreditLedger<Never>
     }
 
-    private(set) var welcome: EventLoopPromise<Webrequestkit_Ipc_V1_Welcome>!
     private var pending: [UInt64: Pending] = [:]
     /// Everything this renderer sends, batched: one write and one flush per turn of the loop
     /// however many requests start, cancel, upload or return credit in it.
     private var outbox: IPCOutbox?
     private var isOpen = true
+    /// The body ring the browser passed with Welcome, if it passed one.
+    private let ring: BodyRingReader?
+    /// How far this renderer has copied the ring out, and how far it has told the browser.
+    private var ringCopied: UInt64 = 0
+    private var ringReleased: UInt64 = 0
     /// Carries this renderer's id as metadata once the browser has welcomed it.
     var logger = Logger(label: "renderer")
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        outbox = IPCOutbox(channel: context.channel)
-        welcome = context.eventLoop.makePromise()
+    init(ring: BodyRingReader?) {
+        self.ring = ring
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        // A channel that never became active (the connect failed) must not leak the promise.
-        welcome.fail(RendererProcess.ConnectError(description: "the channel to the browser closed"))
+    func handlerAdded(context: ChannelHandlerContext) {
+        outbox = IPCOutbox(channel: context.channel)
     }
 
     func start(id: UInt64, request: Request, sink: any TransferEventSink, uploadWindow: Int) {
@@ -84,20 +86,18 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         switch envelope.message {
-        case .welcome(let welcome):
-            self.welcome.succeed(welcome)
         case .responseHead(let head):
             pending[head.requestID]?.sink.send(.response(head.response))
         case .bodyChunk(let chunk):
-            guard let entry = pending[chunk.requestID], let outbox else { return }
-            let id = chunk.requestID
-            let count = UInt64(chunk.data.count)
-            entry.sink.send(.data(chunk.data)) {
-                var credit = Webrequestkit_Ipc_V1_BodyCredit()
-                credit.requestID = id
-                credit.bytes = count
-                outbox.send(IPCEnvelope(.bodyCredit(credit)))
+            deliver(chunk.data, for: chunk.requestID)
+        case .ringChunk(let chunk):
+            // Copied out at once, whoever it is for: the ring is released in the order chunks came.
+            guard let data = ring?.read(position: chunk.position, length: Int(chunk.length)) else {
+                context.fireErrorCaught(IPCProtocolError("RingChunk outside the body ring"))
+                return
             }
+            ringCopied = chunk.position + UInt64(chunk.length)
+            deliver(data, for: chunk.requestID)
         case .uploadProgress(let progress):
             pending[progress.requestID]?.sink.send(.uploadProgress(current: progress.current, total: progress.total))
         case .uploadCredit(let credit):
@@ -116,13 +116,35 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         }
     }
 
+    /// Hands a body chunk to its request; the browser gets credit for it once the client took it.
+    private func deliver(_ data: Data, for id: UInt64) {
+        guard let entry = pending[id], let outbox else { return }
+        let count = UInt64(data.count)
+        entry.sink.send(.data(data)) {
+            var credit = Webrequestkit_Ipc_V1_BodyCredit()
+            credit.requestID = id
+            credit.bytes = count
+            outbox.send(IPCEnvelope(.bodyCredit(credit)))
+        }
+    }
+
+    /// One release for everything this read copied out of the ring.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if ringCopied > ringReleased, let outbox {
+            ringReleased = ringCopied
+            var release = Webrequestkit_Ipc_V1_RingRelease()
+            release.position = ringCopied
+            outbox.send(IPCEnvelope(.ringRelease(release)))
+        }
+        context.fireChannelReadComplete()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         isOpen = false
-        welcome.fail(RendererProcess.ConnectError(description: "the browser closed the channel before welcoming this renderer"))
         let orphans = pending
         pending.removeAll()
         for (_, entry) in orphans {

@@ -37,7 +37,7 @@ public enum RendererProcess {
     /// - Throws: ``ConnectError``, or ``RendererSandbox/Refused`` when the kernel refused a layer.
     public static func connect(socketPath: String, browserID: String? = nil, sandbox: Bool = false) async throws -> Connection {
         try await become(browserID: browserID, sandbox: sandbox, failure: "cannot connect to the browser at \(socketPath)") {
-            try await $0.connect(unixDomainSocketPath: socketPath).get()
+            try connectedSocket(path: socketPath)
         }
     }
 
@@ -53,82 +53,135 @@ public enum RendererProcess {
     /// - Throws: ``ConnectError``, or ``RendererSandbox/Refused`` when the kernel refused a layer.
     public static func adopt(descriptor: Int32, browserID: String? = nil, sandbox: Bool = true) async throws -> Connection {
         try await become(browserID: browserID, sandbox: sandbox, failure: "cannot use descriptor \(descriptor) as the browser channel") {
-            try await $0.withConnectedSocket(descriptor).get()
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK else {
+                throw ConnectError(description: "it is not an open socket")
+            }
+            return descriptor
         }
     }
 
+    /// Opens the socket, engages the sandbox, then shakes hands outside NIO (the Welcome may
+    /// carry the body ring's descriptor, which only `recvmsg` receives) and hands the socket to
+    /// NIO once the browser has welcomed this renderer.
     private static func become(
         browserID: String?,
         sandbox: Bool,
         failure: String,
-        _ connect: (ClientBootstrap) async throws -> any Channel
+        _ open: () throws -> Int32
     ) async throws -> Connection {
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        let (channel, handler): (any Channel, NIOLoopBound<BrowserChannelHandler>)
+        // The event loop runs before the sandbox: its threads and what they read are in place.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let socket: Int32
         do {
-            (channel, handler) = try await open(bootstrap, connect)
+            socket = try open()
         } catch {
             throw ConnectError(description: "\(failure): \(error)")
         }
-        // Engage after init: the channel is open, the runtime has what it needs, no request yet.
         let layers: [SandboxLayer]
         do {
             layers = sandbox ? try RendererSandbox.engage() : []
         } catch {
-            try? await channel.close()
+            close(socket)
             throw error
         }
+        let (welcome, ring): (Webrequestkit_Ipc_V1_Welcome, BodyRingReader?)
         do {
-            return try await handshake(channel: channel, handler: handler, browserID: browserID, sandbox: layers)
-        } catch let error as ConnectError {
+            (welcome, ring) = try await handshake(socket: socket, browserID: browserID, sandbox: layers)
+        } catch {
+            close(socket)
             throw error
+        }
+        let handler: NIOLoopBound<BrowserChannelHandler>
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.addIPCHandlers()
+                        try channel.pipeline.syncOperations.addHandler(BrowserChannelHandler(ring: ring))
+                    }
+                }
+                .withConnectedSocket(socket)
+                .get()
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: BrowserChannelHandler.self), eventLoop: channel.eventLoop)
+            }.get()
         } catch {
             throw ConnectError(description: "\(failure): \(error)")
         }
-    }
-
-    private static func open(
-        _ bootstrap: ClientBootstrap,
-        _ connect: (ClientBootstrap) async throws -> any Channel
-    ) async throws -> (any Channel, NIOLoopBound<BrowserChannelHandler>) {
-        let channel = try await connect(
-            bootstrap.channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.addIPCHandlers()
-                    try channel.pipeline.syncOperations.addHandler(BrowserChannelHandler())
-                }
-            }
-        )
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: BrowserChannelHandler.self), eventLoop: channel.eventLoop)
-        }.get()
-        return (channel, handler)
-    }
-
-    private static func handshake(
-        channel: any Channel,
-        handler: NIOLoopBound<BrowserChannelHandler>,
-        browserID: String?,
-        sandbox: [SandboxLayer]
-    ) async throws -> Connection {
-        let hello = {
-            var hello = Webrequestkit_Ipc_V1_Hello()
-            hello.protocolVersion = IPCLimits.protocolVersion
-            hello.pid = getpid()
-            hello.browserID = browserID ?? ""
-            hello.sandbox = sandbox.map(\.wire)
-            return hello
-        }()
-        let welcome = try await channel.eventLoop.flatSubmit {
-            channel.writeAndFlush(IPCEnvelope(.hello(hello)), promise: nil)
-            return handler.value.welcome.futureResult
-        }.get()
         WebRequestProcess.install(RendererBackend(channel: channel, handler: handler, uploadWindow: Int(welcome.uploadWindowBytes)))
         var logger = Logger(label: "renderer")
         logger[metadataKey: "renderer"] = "\(welcome.rendererID)"
-        logger.debug("welcomed by the browser", metadata: ["browser": "\(welcome.browserID)"])
+        logger.debug("welcomed by the browser", metadata: ["browser": "\(welcome.browserID)", "body_ring_bytes": "\(welcome.bodyRingBytes)"])
         let welcomed = logger
         try await channel.eventLoop.submit { handler.value.logger = welcomed }.get()
-        return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID, sandbox: sandbox)
+        return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID, sandbox: layers)
+    }
+
+    private static func connectedSocket(path: String) throws -> Int32 {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else {
+            throw ConnectError(description: "the path is longer than the \(capacity - 1) bytes a Unix socket's name can hold")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw ConnectError(description: "socket: \(String(cString: strerror(errno)))") }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw ConnectError(description: reason)
+        }
+        return descriptor
+    }
+
+    /// Hello out, Welcome (and the body ring, when the browser passes one) in, blocking, on a
+    /// thread of NIO's pool.
+    private static func handshake(
+        socket: Int32,
+        browserID: String?,
+        sandbox: [SandboxLayer]
+    ) async throws -> (Webrequestkit_Ipc_V1_Welcome, BodyRingReader?) {
+        var hello = Webrequestkit_Ipc_V1_Hello()
+        hello.protocolVersion = IPCLimits.protocolVersion
+        hello.pid = getpid()
+        hello.browserID = browserID ?? ""
+        hello.sandbox = sandbox.map(\.wire)
+        hello.bodyRing = true
+        let sent = hello
+        return try await NIOThreadPool.singleton.runIfActive {
+            let flags = fcntl(socket, F_GETFL)
+            if flags >= 0, flags & O_NONBLOCK != 0 { _ = fcntl(socket, F_SETFL, flags & ~O_NONBLOCK) }
+            let (envelope, descriptor): (IPCEnvelope, Int32?)
+            do throws(IPCProtocolError) {
+                try IPCEnvelope(.hello(sent)).write(to: socket)
+                (envelope, descriptor) = try IPCEnvelope.read(from: socket)
+            } catch {
+                throw ConnectError(description: error == .channelClosed ? "the browser closed the channel before welcoming this renderer" : "the handshake with the browser failed: \(error.reason)")
+            }
+            guard case .welcome(let welcome) = envelope.message else {
+                if let descriptor { close(descriptor) }
+                throw ConnectError(description: "the browser answered Hello with \(envelope.kind)")
+            }
+            guard let descriptor, welcome.bodyRingBytes > 0 else {
+                if let descriptor { close(descriptor) }
+                return (welcome, nil)
+            }
+            // The browser sends large chunks through the ring from the first response on: a
+            // renderer that cannot map it could not read them.
+            do {
+                return (welcome, try BodyRingReader(descriptor: descriptor, bytes: Int(welcome.bodyRingBytes)))
+            } catch {
+                throw ConnectError(description: "the body ring the browser passed: \(error)")
+            }
+        }
     }
 }

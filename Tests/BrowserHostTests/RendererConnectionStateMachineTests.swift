@@ -56,9 +56,9 @@ struct RendererConnectionStateMachineTests {
 
     @Test func helloFixesTheBrowser() {
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default", "tab"])
-        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: []))
+        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: [], bodyRing: false))
         var unnamed = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: []))
+        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: [], bodyRing: false))
         var unknown = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
         #expect(isBad(unknown.receive(hello(browser: "other"))))
         var spawned = RendererConnectionStateMachine(fixedBrowserID: "tab", knownBrowserIDs: ["default", "tab"])
@@ -77,16 +77,16 @@ struct RendererConnectionStateMachineTests {
         #expect(isBad(landlockOnly.receive(hello(sandbox: [.landlock]))))
         var filtered = spawned(true)
         #expect(
-            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases),
+            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases, bodyRing: false),
             "the namespaces are the spawner's to add, in order"
         )
         var boasting = spawned(false)
         #expect(
-            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF]),
+            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF], bodyRing: false),
             "a spawned renderer cannot claim namespaces the browser did not make"
         )
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF]))
+        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF], bodyRing: false))
     }
 
     @Test func orderIsEnforced() {
@@ -189,5 +189,21 @@ struct RendererConnectionStateMachineTests {
         #expect(machine.receive(credit(3)) == .ignore)
         machine.requestEnded(1)
         if case .start(4, _, _) = machine.receive(start(4)) {} else { Issue.record("room again after one ended") }
+    }
+
+    @Test func aRingReleaseNeedsARing() {
+        var release = Webrequestkit_Ipc_V1_RingRelease()
+        release.position = 10
+        var withoutRing = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
+        _ = withoutRing.receive(hello())
+        guard case .badMessage(let reason) = withoutRing.receive(IPCEnvelope(.ringRelease(release))) else {
+            Issue.record("a RingRelease without a ring is a bad message")
+            return
+        }
+        #expect(reason.contains("no body ring"))
+        var withRing = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
+        _ = withRing.receive(hello())
+        withRing.ringPassed()
+        #expect(withRing.receive(IPCEnvelope(.ringRelease(release))) == .releaseRing(upTo: 10))
     }
 }

@@ -399,5 +399,42 @@ extension BlackBoxTests {
                 #expect(browser.stop().status == 0)
             }
         }
+
+        @Test func theBodyRingGoesOnlyToWhoAsksAndAWrongReleaseEndsTheRenderer() async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                var hello = Webrequestkit_Ipc_V1_Hello()
+                hello.protocolVersion = 1
+                hello.pid = 1
+                // A renderer that does not ask (the C and Python ones) gets no ring.
+                let plain = try RawRenderer(socket: browser.socket)
+                plain.write(try IPCEnvelope(.hello(hello)).framed())
+                let (plainWelcome, none) = try IPCEnvelope.read(from: plain.fd)
+                #expect(plainWelcome.welcome.bodyRingBytes == 0)
+                #expect(none == nil)
+                // One that asks gets a sealed ring with its Welcome.
+                hello.bodyRing = true
+                let asking = try RawRenderer(socket: browser.socket)
+                asking.write(try IPCEnvelope(.hello(hello)).framed())
+                let (welcome, passed) = try IPCEnvelope.read(from: asking.fd)
+                let descriptor = try #require(passed, "the Welcome carries the ring's descriptor")
+                defer { close(descriptor) }
+                #expect(welcome.welcome.bodyRingBytes == 2 << 20)
+                #expect(ftruncate(descriptor, 0) != 0, "the renderer cannot shrink the browser's ring")
+                // Releasing what was never written is a bad message: that renderer ends, no other.
+                var release = Webrequestkit_Ipc_V1_RingRelease()
+                release.position = 1 << 40
+                asking.write(try IPCEnvelope(.ringRelease(release)).framed())
+                #expect(asking.readUntilClosed().closed)
+                for _ in 0..<100 where browser.events("bad_message").isEmpty {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect((browser.events("bad_message").first?["reason"] as? String)?.contains("RingRelease") == true)
+                let healthy = try await browser.render([server.baseURL + "/hello", "--json"])
+                #expect(healthy.status == 0)
+                #expect(try await browser.status()["bad_messages"] == 1)
+                #expect(browser.stop().status == 0)
+            }
+        }
     }
 }

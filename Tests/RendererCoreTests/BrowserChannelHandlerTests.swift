@@ -37,7 +37,7 @@ final class BrowserChannelHandlerTests {
     }
 
     let channel = EmbeddedChannel()
-    let handler = BrowserChannelHandler()
+    let handler = BrowserChannelHandler(ring: nil)
 
     init() throws {
         try channel.pipeline.syncOperations.addHandler(handler)

@@ -8,6 +8,8 @@ message loop (cefpython's ``MessageLoopWork``) or from an asyncio reader.
 
 from __future__ import annotations
 
+import fcntl
+import mmap
 import os
 import socket
 import struct
@@ -24,6 +26,30 @@ INLINE_UPLOAD_BYTES = 64 << 10
 CHUNK_BYTES = 64 << 10
 
 _LENGTH = struct.Struct(">I")
+_INT = struct.Struct("i")
+_SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
+
+
+def _descriptors(ancillary: list) -> list:
+    """The descriptors an ``SCM_RIGHTS`` message carried."""
+    found = []
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            usable = len(data) - len(data) % _INT.size
+            found += [value for (value,) in _INT.iter_unpack(data[:usable])]
+    return found
+
+
+def _map_ring(descriptor: int, size: int) -> mmap.mmap:
+    """Maps the browser's sealed memfd read-only and closes the descriptor."""
+    try:
+        if fcntl.fcntl(descriptor, fcntl.F_GET_SEALS) & _SEALS != _SEALS:
+            raise ChannelError("the body ring is not a sealed memfd")
+        if os.fstat(descriptor).st_size != size:
+            raise ChannelError(f"the body ring is not the {size} bytes Welcome says")
+        return mmap.mmap(descriptor, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
+    finally:
+        os.close(descriptor)
 
 
 class ChannelError(Exception):
@@ -40,6 +66,10 @@ class Channel:
         self._outgoing = bytearray()
         self.max_frame_bytes = DEFAULT_MAX_FRAME_BYTES
         self.closed = False
+        #: The body ring the browser passed with Welcome (docs/ipc-protocol.md), if it did.
+        self._ring: mmap.mmap | None = None
+        self._ring_copied = 0
+        self._ring_released = 0
 
     @classmethod
     def connect(cls, path: str) -> "Channel":
@@ -69,12 +99,15 @@ class Channel:
 
     def handshake(self, browser_id: str = "") -> "wire.Welcome":
         """Says Hello and waits for the browser's Welcome (blocking); the channel is then
-        non-blocking. A browser that closes instead has refused this renderer."""
+        non-blocking. A browser that closes instead has refused this renderer. The Welcome may
+        carry the body ring's descriptor, so it is read with ``recvmsg``."""
         hello = wire.Envelope()
         hello.hello.protocol_version = PROTOCOL_VERSION
         hello.hello.pid = os.getpid()
         hello.hello.browser_id = browser_id
+        hello.hello.body_ring = True
         self._socket.setblocking(True)
+        passed: list = []
         try:
             self._socket.sendall(self._frame(hello))
             while True:
@@ -82,14 +115,44 @@ class Channel:
                     if envelope.WhichOneof("message") == "welcome":
                         welcome = envelope.welcome
                         self.max_frame_bytes = welcome.max_frame_bytes or DEFAULT_MAX_FRAME_BYTES
+                        if welcome.body_ring_bytes and passed:
+                            self._ring = _map_ring(passed.pop(0), welcome.body_ring_bytes)
                         self._socket.setblocking(False)
                         return welcome
-                data = self._socket.recv(64 << 10)
+                data, ancillary, _, _ = self._socket.recvmsg(64 << 10, socket.CMSG_SPACE(4 * _INT.size))
+                passed += _descriptors(ancillary)
                 if not data:
                     raise ChannelError("the browser closed the channel before welcoming this renderer")
                 self._incoming += data
         except OSError as error:
             raise ChannelError(f"the handshake failed: {error.strerror or error}") from None
+        finally:
+            for descriptor in passed:
+                os.close(descriptor)
+
+    @property
+    def body_ring_bytes(self) -> int:
+        """The size of the body ring this channel mapped, 0 without one."""
+        return len(self._ring) if self._ring is not None else 0
+
+    def read_ring(self, position: int, length: int) -> bytes:
+        """A copy of the ring chunk at ``position``; the ring is released up to its end with the
+        next :meth:`release_ring`. A chunk outside the ring breaks the channel."""
+        size = len(self._ring) if self._ring is not None else 0
+        offset = position % size if size else 0
+        if self._ring is None or length <= 0 or offset + length > size:
+            self._close()
+            raise ChannelError("RingChunk outside the body ring")
+        self._ring_copied = position + length
+        return self._ring[offset : offset + length]
+
+    def release_ring(self) -> None:
+        """Queues one ``RingRelease`` for every ring chunk copied out since the last."""
+        if self._ring_copied > self._ring_released:
+            self._ring_released = self._ring_copied
+            release = wire.Envelope()
+            release.ring_release.position = self._ring_copied
+            self.send(release)
 
     def send(self, envelope: "wire.Envelope") -> None:
         """Queues ``envelope``; :meth:`flush` writes it."""
@@ -140,6 +203,9 @@ class Channel:
         if not self.closed:
             self.closed = True
             self._outgoing.clear()
+            if self._ring is not None:
+                self._ring.close()
+                self._ring = None
             try:
                 self._socket.close()
             except OSError:
