@@ -25,6 +25,8 @@ final class RendererRequestSink: TransferEventSink {
     private let ended: @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool) -> Void
     private let observer: (@Sendable (HostEvent) -> Void)?
     private let state = Mutex(RendererRequestSinkState())
+    /// Body bytes held in the outbox since the last flush. Touched only on the network thread.
+    private let heldBytes = Atomic<Int>(0)
 
     init(
         requestID: UInt64,
@@ -68,8 +70,14 @@ final class RendererRequestSink: TransferEventSink {
 
     /// Messages wait in the outbox until the network thread's turn ends.
     func flush() {
+        heldBytes.store(0, ordering: .relaxed)
         outbox.flush()
     }
+
+    /// Body held past this much goes out before the turn ends: one turn can read a whole window
+    /// of a fast download, and a renderer that saw none of it until then would return no credit
+    /// meanwhile, so the transfer would stop and go a window at a time.
+    private static let flushEarlyBytes = 256 << 10
 
     // Called on the network thread, one event at a time; what goes to the renderer is held in
     // the outbox until `flush()`.
@@ -155,6 +163,7 @@ final class RendererRequestSink: TransferEventSink {
             chunk.position = position
             chunk.length = UInt32(data.count)
             outbox.hold(IPCEnvelope(.ringChunk(chunk)))
+            heldBody(data.count)
             return
         }
         var offset = 0
@@ -166,6 +175,11 @@ final class RendererRequestSink: TransferEventSink {
             offset += chunk.data.count
             outbox.hold(IPCEnvelope(.bodyChunk(chunk)))
         } while offset < data.count
+        heldBody(data.count)
+    }
+
+    private func heldBody(_ count: Int) {
+        if heldBytes.add(count, ordering: .relaxed).newValue >= Self.flushEarlyBytes { flush() }
     }
 
     /// The renderer consumed `bytes`. Returns `false` when it credits more than it was sent.
