@@ -227,7 +227,7 @@ let package = Package(
         // The renderer again, in C: a second implementation of the protocol from the same proto/.
         .target(
             name: "CWebRequest",
-            dependencies: ["CProtobufC", "CSandbox"],
+            dependencies: ["CProtobufC", "CSandbox", "CSharedMemory"],
             exclude: ["internal.h"],
             cSettings: [.headerSearchPath("generated"), .unsafeFlags(strictC)]
         ),

@@ -4,6 +4,7 @@
  * upload progress closed at (total, total); nothing after completion or cancel). */
 #include "internal.h"
 #include "sandbox.h"
+#include "shared_memory.h"
 #include "webrequestkit/ipc/v1/ipc.pb-c.h"
 
 #include <errno.h>
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +89,12 @@ struct wrk_renderer {
     buffer in;
     wrk_request *requests;
     wrk_request *deferred;
+    /* The body ring the browser passed with Welcome (docs/ipc-protocol.md), mapped read-only;
+     * NULL without one. Ring chunks reach the client straight from it. */
+    const uint8_t *ring;
+    size_t ring_size;
+    uint64_t ring_copied;
+    uint64_t ring_released;
 };
 
 /* MARK: small things */
@@ -398,6 +407,20 @@ static void dispatch(wrk_renderer *renderer, const Envelope *envelope) {
             free_if_unreferenced(request);
         }
         break;
+    case WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_RING_CHUNK: {
+        /* read_in checked that it lies in the ring; the ring is released after this read. */
+        const Webrequestkit__Ipc__V1__RingChunk *chunk = envelope->ring_chunk;
+        ProtobufCBinaryData data = {.len = chunk->length, .data = (uint8_t *)renderer->ring + chunk->position % renderer->ring_size};
+        renderer->ring_copied = chunk->position + chunk->length;
+        if ((request = find_in_flight(renderer, chunk->request_id))) {
+            request->delivering++;
+            on_body_chunk(request, &data);
+            request->delivering--;
+            if (request->in_flight) send_body_credit(renderer, request->id, chunk->length);
+            free_if_unreferenced(request);
+        }
+        break;
+    }
     case WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_UPLOAD_PROGRESS:
         if ((request = find_in_flight(renderer, envelope->upload_progress->request_id))) {
             request->delivering++;
@@ -463,6 +486,25 @@ static void run_deferred(wrk_renderer *renderer) {
     }
 }
 
+/* Whether a RingChunk lies inside the ring (anything else fits trivially). */
+static int ring_chunk_fits(const wrk_renderer *renderer, const Envelope *envelope) {
+    if (envelope->message_case != WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_RING_CHUNK) return 1;
+    const Webrequestkit__Ipc__V1__RingChunk *chunk = envelope->ring_chunk;
+    return renderer->ring && chunk->length > 0 && chunk->position % renderer->ring_size + chunk->length <= renderer->ring_size;
+}
+
+/* One RingRelease for every ring chunk this read handed to clients. */
+static void release_ring(wrk_renderer *renderer) {
+    if (renderer->ring_copied <= renderer->ring_released || !renderer->open) return;
+    renderer->ring_released = renderer->ring_copied;
+    Webrequestkit__Ipc__V1__RingRelease release = WEBREQUESTKIT__IPC__V1__RING_RELEASE__INIT;
+    release.position = renderer->ring_copied;
+    Envelope envelope = WEBREQUESTKIT__IPC__V1__ENVELOPE__INIT;
+    envelope.message_case = WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_RING_RELEASE;
+    envelope.ring_release = &release;
+    queue_envelope(renderer, &envelope);
+}
+
 /* Reads what arrived and dispatches every whole frame. */
 static int read_in(wrk_renderer *renderer) {
     for (;;) {
@@ -485,26 +527,54 @@ static int read_in(wrk_renderer *renderer) {
         if (renderer->in.length - offset - 4 < size) break;
         Envelope *envelope = webrequestkit__ipc__v1__envelope__unpack(NULL, size, frame + 4);
         if (!envelope) return -1;
+        if (!ring_chunk_fits(renderer, envelope)) {
+            webrequestkit__ipc__v1__envelope__free_unpacked(envelope, NULL);
+            return -1;
+        }
         offset += 4 + size;
         dispatch(renderer, envelope);
         webrequestkit__ipc__v1__envelope__free_unpacked(envelope, NULL);
         if (!renderer->open) break;
     }
     buffer_consume(&renderer->in, offset);
+    release_ring(renderer);
     return 0;
 }
 
 /* MARK: the connection */
 
-/* Reads exactly `count` bytes, blocking: only for the handshake. */
-static int read_exactly(int fd, uint8_t *bytes, size_t count) {
+/* Reads exactly `count` bytes, blocking: only for the handshake. A descriptor that comes with
+ * them (the body ring, with Welcome) is stored in `*passed` when `passed` is not NULL, and closed
+ * otherwise or when one already was. */
+static int read_exactly(int fd, uint8_t *bytes, size_t count, int *passed) {
     while (count > 0) {
-        ssize_t got = recv(fd, bytes, count, 0);
-        if (got < 0 && errno == EINTR) continue;
+        int descriptor = -1;
+        ssize_t got = wrk_receive_with_descriptor(fd, bytes, count, &descriptor);
+        if (descriptor >= 0) {
+            if (passed && *passed < 0) {
+                *passed = descriptor;
+            } else {
+                close(descriptor);
+            }
+        }
         if (got <= 0) return -1;
         bytes += got;
         count -= (size_t)got;
     }
+    return 0;
+}
+
+/* Maps the sealed memfd the browser passed as the body ring and closes it; 0 on success. */
+static int map_ring(wrk_renderer *renderer, int descriptor, uint32_t size) {
+    struct stat status;
+    void *mapped = MAP_FAILED;
+    if (size > 0 && wrk_memfd_is_sealed(descriptor) && fstat(descriptor, &status) == 0 && status.st_size == (off_t)size) {
+        mapped = mmap(NULL, size, PROT_READ, MAP_SHARED, descriptor, 0);
+    }
+    close(descriptor);
+    if (mapped == MAP_FAILED) return -1;
+    renderer->ring = mapped;
+    renderer->ring_size = size;
     return 0;
 }
 
@@ -557,25 +627,34 @@ static wrk_renderer *handshake(int fd, wrk_connect_options *options) {
         if (layers & wire_layers[i].bit) sandbox[hello.n_sandbox++] = wire_layers[i].wire;
     }
     hello.sandbox = sandbox;
+    hello.body_ring = 1;
     Envelope envelope = WEBREQUESTKIT__IPC__V1__ENVELOPE__INIT;
     envelope.message_case = WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_HELLO;
     envelope.hello = &hello;
     uint8_t header[4];
     Envelope *welcome = NULL;
-    if (queue_envelope(renderer, &envelope) != 0 || flush_out(renderer) != 0 || read_exactly(fd, header, 4) != 0) {
+    int ring = -1;
+    if (queue_envelope(renderer, &envelope) != 0 || flush_out(renderer) != 0 || read_exactly(fd, header, 4, &ring) != 0) {
+        if (ring >= 0) close(ring);
         wrk_renderer_free(renderer);
         return unreachable(options, "%s", "the browser closed the channel before welcoming this renderer");
     }
     uint32_t size = (uint32_t)header[0] << 24 | (uint32_t)header[1] << 16 | (uint32_t)header[2] << 8 | header[3];
     uint8_t *payload = size <= DEFAULT_MAX_FRAME ? malloc(size ? size : 1) : NULL;
-    if (payload && read_exactly(fd, payload, size) == 0) {
+    if (payload && read_exactly(fd, payload, size, NULL) == 0) {
         welcome = webrequestkit__ipc__v1__envelope__unpack(NULL, size, payload);
     }
     free(payload);
     if (!welcome || welcome->message_case != WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_WELCOME) {
         if (welcome) webrequestkit__ipc__v1__envelope__free_unpacked(welcome, NULL);
+        if (ring >= 0) close(ring);
         wrk_renderer_free(renderer);
         return unreachable(options, "%s", "the browser did not welcome this renderer");
+    }
+    if (ring >= 0 && map_ring(renderer, ring, welcome->welcome->body_ring_bytes) != 0) {
+        webrequestkit__ipc__v1__envelope__free_unpacked(welcome, NULL);
+        wrk_renderer_free(renderer);
+        return unreachable(options, "%s", "the body ring the browser passed is not a sealed memfd of the size Welcome says");
     }
     renderer->renderer_id = welcome->welcome->renderer_id;
     if (welcome->welcome->max_frame_bytes) renderer->max_frame = welcome->welcome->max_frame_bytes;
@@ -658,6 +737,7 @@ uint64_t wrk_renderer_id(const wrk_renderer *renderer) {
 void wrk_renderer_free(wrk_renderer *renderer) {
     if (!renderer) return;
     close(renderer->fd);
+    if (renderer->ring) munmap((void *)renderer->ring, renderer->ring_size);
     while (renderer->requests) {
         wrk_request *request = renderer->requests;
         renderer->requests = request->next;
