@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+internal import WebRequestIPC
 
 /// The browser's listening socket, accepting on a thread of its own rather than through NIO's
 /// server bootstrap: the browser needs each connection's descriptor to pass a body ring over it
@@ -18,27 +19,17 @@ final class RendererListener: Sendable {
 
     /// Binds `path` (replacing a stale socket file) and listens.
     init(path: String) throws(Failure) {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
-            throw Failure(description: "socket path \(path) is longer than the \(capacity - 1) bytes a Unix socket's name can hold")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        unlink(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        let descriptor: Int32
+        do {
+            descriptor = try IPCSocket.listening(at: path)
+        } catch {
+            throw Failure(description: "cannot listen on \(path): \(error)")
         }
         var pipeEnds: [Int32] = [0, 0]
-        guard bound == 0, listen(descriptor, SOMAXCONN) == 0, pipe(&pipeEnds) == 0 else {
+        guard pipe(&pipeEnds) == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw Failure(description: "cannot listen on \(path): \(reason)")
+            throw Failure(description: "pipe: \(reason)")
         }
         // glibc's accept4 and pipe2 are not visible from Swift; the spawner closes every
         // descriptor past the child's own anyway (SpawnActions), so none of these can leak.

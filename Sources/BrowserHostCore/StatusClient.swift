@@ -52,68 +52,26 @@ public enum StatusClient {
         )
     }
 
-    private static func ask(socketPath: String) throws -> Webrequestkit_Ipc_V1_StatusReply {
-        let fd = try UnixSocket.connect(path: socketPath)
+    private static func ask(socketPath: String) throws(Unreachable) -> Webrequestkit_Ipc_V1_StatusReply {
+        let fd: Int32
+        do {
+            fd = try IPCSocket.connected(to: socketPath)
+        } catch {
+            throw Unreachable(description: "cannot connect to \(socketPath): \(error)")
+        }
         defer { close(fd) }
-        guard UnixSocket.writeAll(fd, try IPCEnvelope(.statusQuery(.init())).framed()) else { throw Unreachable(description: "could not write to \(socketPath)") }
-        guard let header = UnixSocket.read(fd, count: 4) else { throw Unreachable(description: "\(socketPath) closed without answering") }
-        let length = header.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
-        guard length <= IPCLimits.maxFrameBytes, let payload = UnixSocket.read(fd, count: Int(length)),
-            case .statusReply(let reply)? = try IPCEnvelope(payload: payload).message
-        else { throw Unreachable(description: "\(socketPath) did not answer with a status") }
+        let answer: IPCEnvelope
+        do {
+            try IPCEnvelope(.statusQuery(.init())).write(to: fd)
+            let (envelope, passed) = try IPCEnvelope.read(from: fd)
+            if let passed { close(passed) }
+            answer = envelope
+        } catch {
+            throw Unreachable(description: error == .channelClosed ? "\(socketPath) closed without answering" : "\(socketPath): \(error.reason)")
+        }
+        guard case .statusReply(let reply)? = answer.message else {
+            throw Unreachable(description: "\(socketPath) did not answer with a status")
+        }
         return reply
-    }
-}
-
-/// Blocking Unix-domain socket calls for one-shot clients.
-enum UnixSocket {
-    static func connect(path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw StatusClient.Unreachable(description: "socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw StatusClient.Unreachable(description: "socket path too long: \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: bytes)
-            buffer[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw StatusClient.Unreachable(description: "cannot connect to \(path): \(reason)")
-        }
-        return fd
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else { return false }
-            offset += written
-        }
-        return true
-    }
-
-    static func read(_ fd: Int32, count: Int) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
-            let got = bytes[offset...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else { return nil }
-            offset += got
-        }
-        return bytes
     }
 }

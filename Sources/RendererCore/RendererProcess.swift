@@ -37,7 +37,7 @@ public enum RendererProcess {
     /// - Throws: ``ConnectError``, or ``RendererSandbox/Refused`` when the kernel refused a layer.
     public static func connect(socketPath: String, browserID: String? = nil, sandbox: Bool = false) async throws -> Connection {
         try await become(browserID: browserID, sandbox: sandbox, failure: "cannot connect to the browser at \(socketPath)") {
-            try connectedSocket(path: socketPath)
+            try IPCSocket.connected(to: socketPath)
         }
     }
 
@@ -117,30 +117,6 @@ public enum RendererProcess {
         let welcomed = logger
         try await channel.eventLoop.submit { handler.value.logger = welcomed }.get()
         return Connection(rendererID: welcome.rendererID, browserID: welcome.browserID, sandbox: layers)
-    }
-
-    private static func connectedSocket(path: String) throws -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
-            throw ConnectError(description: "the path is longer than the \(capacity - 1) bytes a Unix socket's name can hold")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ConnectError(description: "socket: \(String(cString: strerror(errno)))") }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw ConnectError(description: reason)
-        }
-        return descriptor
     }
 
     /// Hello out, Welcome (and the body ring, when the browser passes one) in, blocking, on a
