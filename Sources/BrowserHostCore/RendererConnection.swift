@@ -1,5 +1,6 @@
 import BrowserNetwork
 import Foundation
+import Logging
 import NIOCore
 internal import WebRequestIPC
 internal import WebRequestKit
@@ -73,7 +74,7 @@ final class RendererConnection: ChannelInboundHandler {
             welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
             welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
             welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
-            if bodyRing, let descriptor, let ring = try? BodyRingWriter(bytes: IPCLimits.bodyRingBytes) {
+            if bodyRing, let descriptor, let ring = makeRing() {
                 welcome.bodyRingBytes = UInt32(ring.size)
                 // The first frame the browser sends: nothing of NIO's is queued before it.
                 guard IPCEnvelope(.welcome(welcome)).send(on: descriptor, passing: ring.descriptor) else {
@@ -125,6 +126,17 @@ final class RendererConnection: ChannelInboundHandler {
             break
         case .badMessage(let reason):
             badMessage(reason, context: context)
+        }
+    }
+
+    /// A body ring for this renderer, or `nil` (logged) when the system will not make one: the
+    /// renderer then gets its bodies in frames, as one that did not ask.
+    private func makeRing() -> BodyRingWriter? {
+        do {
+            return try BodyRingWriter(bytes: IPCLimits.bodyRingBytes)
+        } catch {
+            host.logger.warning("no body ring for this renderer: \(error)")
+            return nil
         }
     }
 

@@ -48,6 +48,8 @@ package struct BodyRingSpace: Sendable, Equatable {
 package final class BodyRingWriter: Sendable {
     /// The memfd to pass; the writer closes it when it goes, so pass it before then.
     package let descriptor: Int32
+    /// The ring's size in bytes.
+    package let size: Int
     nonisolated(unsafe) private let base: UnsafeMutableRawPointer
     private let space: Mutex<BodyRingSpace>
 
@@ -61,22 +63,21 @@ package final class BodyRingWriter: Sendable {
             throw IPCRingError("mmap of the body ring: \(reason)")
         }
         self.descriptor = descriptor
+        self.size = bytes
         self.base = mapped
         self.space = Mutex(BodyRingSpace(size: bytes))
     }
 
     deinit {
-        munmap(base, Int(space.withLock { $0.size }))
+        munmap(base, size)
         close(descriptor)
     }
-
-    package var size: Int { Int(space.withLock { $0.size }) }
 
     /// Copies `data` into the ring; returns its position, or `nil` when the ring is full (the
     /// chunk then goes in its frame). Called by one thread at a time.
     package func write(_ data: Data) -> UInt64? {
         guard let position = space.withLock({ $0.reserve(data.count) }) else { return nil }
-        let offset = Int(position % UInt64(size))
+        let offset = Int(position % UInt64(size))  // one lock per chunk, for the reservation only
         data.withUnsafeBytes { base.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         return position
     }
