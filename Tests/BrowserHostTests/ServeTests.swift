@@ -188,6 +188,20 @@ extension BlackBoxTests {
             #expect(result.stderr.contains("cannot connect"))
         }
 
+        /// The sockets `serve` and `status` open themselves (IPCSocket), failing with the reason.
+        @Test func aSocketThatCannotBeOpenedIsSaidSo() async throws {
+            let status = try await ChildProcess.run("browser-host", ["status", "--socket", "/nonexistent/browser.sock"])
+            #expect(status.status == 3)
+            #expect(status.stderr.contains("cannot connect to /nonexistent/browser.sock: No such file or directory"), "\(status.stderr)")
+            let serve = try await ChildProcess.run("browser-host", ["serve", "--socket", "/nonexistent/dir/b.sock", "--downloads", NSTemporaryDirectory() + "dl-\(getpid())"])
+            #expect(serve.status != 0)
+            #expect(serve.stderr.contains("cannot listen on /nonexistent/dir/b.sock"), "\(serve.stderr)")
+            let long = "/tmp/" + String(repeating: "x", count: 120) + ".sock"
+            let tooLong = try await ChildProcess.run("render-client", ["--socket", long, "fetch", "http://127.0.0.1:1/"])
+            #expect(tooLong.status == 3)
+            #expect(tooLong.stderr.contains("longer than the 107 bytes"), "\(tooLong.stderr)")
+        }
+
         @Test func killedRenderersLeaveNothingInFlight() async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()
