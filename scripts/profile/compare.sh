@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Two builds in turns, same nginx, same run: for each round and each build, 1 KiB GETs at 16 in
-# flight through one renderer (A: render-client bench against browser-host serve) and in the
+# Two builds in turns, same nginx, same run: for each round and each build, 1 KiB GETs at 16 (or
+# --concurrency) in flight through one renderer (A: render-client bench against browser-host serve) and in the
 # browser process (B: browser-host bench); prints each run's rate, CPU per request (renderer,
-# browser; B's process) and voluntary context switches per request, then each build's medians.
+# browser; B's process), voluntary context switches per request and TCP connections opened (to
+# nginx: more than the requests in flight means keep-alive connections were closed), then each
+# build's medians.
 # A build is a directory of release products (browser-host, render-client), for instance
 #   git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)
 #   scripts/profile/compare.sh base=/tmp/base/.build/release new=.build/release
-# Usage: scripts/profile/compare.sh [--requests N] [--rounds R] NAME=DIR NAME=DIR...
+# Usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] NAME=DIR NAME=DIR...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: scripts/profile/compare.sh [--requests N] [--rounds R] NAME=DIR NAME=DIR..."
-requests=20000 rounds=3 builds=()
+usage="usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] NAME=DIR NAME=DIR..."
+requests=20000 rounds=3 concurrency=16 builds=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --requests) requests=${2:-}; shift ;;
         --rounds) rounds=${2:-}; shift ;;
+        --concurrency) concurrency=${2:-}; shift ;;
         *=*) builds+=("$1") ;;
         *) echo "compare: unknown argument '$1'; $usage" >&2; exit 2 ;;
     esac
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $requests =~ ^[0-9]+$ && $requests -ge 100 ]] || { echo "compare: --requests takes a number of at least 100" >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare: --rounds takes a positive number" >&2; exit 2; }
+[[ $concurrency =~ ^[1-9][0-9]*$ && $concurrency -le 64 ]] || { echo "compare: --concurrency takes a number from 1 to 64" >&2; exit 2; }
 ((${#builds[@]})) || { echo "compare: name at least one build; $usage" >&2; exit 2; }
 for build in "${builds[@]}"; do
     for product in browser-host render-client; do
@@ -35,6 +39,8 @@ command -v nginx >/dev/null && [ -x /usr/bin/time ] || { echo "compare: needs ng
 source scripts/profile/common.sh compare
 
 hz=$(getconf CLK_TCK)
+# TCP connections opened in this network namespace so far (on loopback: the clients' to nginx).
+opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' /proc/net/snmp; }
 switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
 # timed COMMAND...: its output in $work/out, "user system switches" in $work/time.
 timed() {
@@ -50,19 +56,20 @@ for round in $(seq "$rounds"); do
         "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
         browser=$!
         for _ in $(seq 500); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
-        before=$(ticks "$browser")
-        timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency 16
+        before=$(ticks "$browser") opened=$(opens)
+        timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
         browser_seconds=$(awk -v a="$before" -v b="$(ticks "$browser")" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
-        browser_switches=$(switches "$browser")
+        browser_switches=$(switches "$browser") connects=$(($(opens) - opened))
         kill "$browser"; wait "$browser" 2>/dev/null || true; browser=""
         read -r user system renderer_switches <"$work/time"
-        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" \
-            'BEGIN { printf "A %s rate=%d renderer_us=%.1f browser_us=%.1f both_us=%.1f renderer_switches=%.2f browser_switches=%.2f\n", n, r, (u + s) * 1e6 / q, b * 1e6 / q, (u + s + b) * 1e6 / q, rs / q, bs / q }' |
+        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" -v c="$connects" \
+            'BEGIN { printf "A %s rate=%d renderer_us=%.1f browser_us=%.1f both_us=%.1f renderer_switches=%.2f browser_switches=%.2f connects=%d\n", n, r, (u + s) * 1e6 / q, b * 1e6 / q, (u + s + b) * 1e6 / q, rs / q, bs / q, c }' |
             tee -a "$work/rows"
-        timed "$bin/browser-host" bench "$small_url" --requests "$requests" --concurrency 16
+        opened=$(opens)
+        timed "$bin/browser-host" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
         read -r user system switched <"$work/time"
-        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v w="$switched" \
-            'BEGIN { printf "B %s rate=%d cpu_us=%.1f switches=%.2f\n", n, r, (u + s) * 1e6 / q, w / q }' | tee -a "$work/rows"
+        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v w="$switched" -v c="$(($(opens) - opened))" \
+            'BEGIN { printf "B %s rate=%d cpu_us=%.1f switches=%.2f connects=%d\n", n, r, (u + s) * 1e6 / q, w / q, c }' | tee -a "$work/rows"
     done
 done
 
