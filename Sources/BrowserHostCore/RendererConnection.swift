@@ -2,6 +2,7 @@ import BrowserNetwork
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 internal import WebRequestIPC
 internal import WebRequestKit
 
@@ -28,10 +29,16 @@ final class RendererConnection: ChannelInboundHandler {
     private var context: BrowserRequestContext?
     private var requests: [UInt64: LiveRequest] = [:]
     private var channel: (any Channel)?
-    /// What the network thread sends this renderer, batched per loop turn.
+    /// What the network thread sends this renderer, batched per network turn and written to
+    /// the socket by the network thread itself.
     private var outbox: IPCOutbox?
+    /// Requests whose last message the network thread sent, not yet counted out here: the loop
+    /// takes them before it reads anything more from the renderer, which cannot have started
+    /// another request in their place before it had that last message.
+    private let finished = FinishedRequests()
     private var isClosed = false
-    /// The socket's descriptor (NIO's; used only to pass the body ring with Welcome), if known.
+    /// The socket's descriptor (NIO's; to pass the body ring with Welcome, and duplicated by the
+    /// outbox), if known.
     private let descriptor: Int32?
     /// The body ring this renderer was given, if it asked for one.
     private var ring: BodyRingWriter?
@@ -50,11 +57,12 @@ final class RendererConnection: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
-        outbox = IPCOutbox(channel: context.channel)
+        outbox = descriptor.map { IPCOutbox(channel: context.channel, socket: $0) } ?? IPCOutbox(channel: context.channel)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        takeFinished()
         switch machine.receive(envelope) {
         case .welcome(let browserID, let sandbox, let bodyRing):
             // The kernel's word on a renderer the browser spawned: its filter shows in /proc.
@@ -96,7 +104,7 @@ final class RendererConnection: ChannelInboundHandler {
             start(id: id, request: request, streamedBytes: streamedBytes, context: context)
         case .reject(let id, let error):
             let completion = WebRequestCompletion.failed(error)
-            context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.requestComplete(.init(requestID: id, completion)))), promise: nil)
+            outbox?.send(IPCEnvelope(.requestComplete(.init(requestID: id, completion))))
             machine.requestEnded(id)
         case .upload(let id, let data):
             guard let live = requests[id], let upload = live.upload else { return }
@@ -111,9 +119,8 @@ final class RendererConnection: ChannelInboundHandler {
         case .cancel(let id):
             if let live = requests.removeValue(forKey: id) {
                 live.handle.cancel()
-                live.sink.reportCanceled()
+                if live.sink.endCanceled() { host.requestEnded() }
             }
-            host.requestEnded()
         case .credit(let id, let bytes):
             if let live = requests[id], !live.sink.credit(bytes) {
                 badMessage("BodyCredit of \(bytes) bytes for request \(id) is more than was sent", context: context)
@@ -142,8 +149,8 @@ final class RendererConnection: ChannelInboundHandler {
 
     private func start(id: UInt64, request: Request, streamedBytes: Int64?, context: ChannelHandlerContext) {
         guard let requestContext = self.context, let outbox else { return }
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let host = self.host
+        let finished = self.finished
         let renderer = rendererID ?? 0
         let observer = host.requestObserver
         observer?(.requestStarted(renderer: renderer, request: id, method: request.method, url: request.url, context: requestContext.name))
@@ -155,10 +162,12 @@ final class RendererConnection: ChannelInboundHandler {
             downloads: host.downloads,
             ring: ring,
             observer: observer
-        ) { last, routedToDownload in
+        ) { last, routedToDownload, counts in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
-            outbox.hold(last) { bound.value.transferEnded(id) }
+            if counts { host.requestEnded(completed: true) }
+            finished.add(id)
+            outbox.hold(last)
         }
         let upload = streamedBytes.map { bytes in
             UploadStream(expectedBytes: bytes, window: IPCLimits.uploadWindowBytes) { consumed in
@@ -174,10 +183,11 @@ final class RendererConnection: ChannelInboundHandler {
         host.requestStarted()
     }
 
-    private func transferEnded(_ id: UInt64) {
-        guard requests.removeValue(forKey: id) != nil else { return }
-        machine.requestEnded(id)
-        host.requestEnded(completed: true)
+    /// Forgets the requests the network thread finished (and counted out) since the last look.
+    private func takeFinished() {
+        for id in finished.take() where requests.removeValue(forKey: id) != nil {
+            machine.requestEnded(id)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -213,12 +223,29 @@ final class RendererConnection: ChannelInboundHandler {
     private func tearDown() {
         guard !isClosed else { return }
         isClosed = true
+        outbox?.close()
+        takeFinished()
         for (_, live) in requests {
             live.handle.cancel()
-            live.sink.reportCanceled()
-            host.requestEnded()
+            if live.sink.endCanceled() { host.requestEnded() }
         }
         requests.removeAll()
         if let rendererID { host.rendererDisconnected(id: rendererID) }
+    }
+}
+
+/// Request IDs the network thread ended, for the renderer's loop to take.
+private final class FinishedRequests: Sendable {
+    private let ids = Mutex<[UInt64]>([])
+
+    func add(_ id: UInt64) {
+        ids.withLock { $0.append(id) }
+    }
+
+    func take() -> [UInt64] {
+        ids.withLock { ids in
+            defer { ids = [] }
+            return ids
+        }
     }
 }

@@ -19,10 +19,10 @@ final class RendererRequestSink: TransferEventSink {
     private let downloads: DownloadManager
     /// The renderer's body ring: large chunks go through it, only their position on the socket.
     private let ring: BodyRingWriter?
-    /// Sends the request's last message to the renderer and, in the same outbox batch, ends
-    /// the request's accounting: the renderer cannot hear of the end (and start another) before
-    /// the browser counts the request out.
-    private let ended: @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool) -> Void
+    /// Ends the request's accounting (when `counts`: it was not canceled first), then sends its
+    /// last message to the renderer: the renderer cannot hear of the end (and start another)
+    /// before the browser counts the request out.
+    private let ended: @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool, _ counts: Bool) -> Void
     private let observer: (@Sendable (HostEvent) -> Void)?
     private let state = Mutex(RendererRequestSinkState())
     /// Body bytes held in the outbox since the last flush. Touched only on the network thread.
@@ -36,7 +36,7 @@ final class RendererRequestSink: TransferEventSink {
         downloads: DownloadManager,
         ring: BodyRingWriter? = nil,
         observer: (@Sendable (HostEvent) -> Void)? = nil,
-        ended: @escaping @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool) -> Void
+        ended: @escaping @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool, _ counts: Bool) -> Void
     ) {
         self.requestID = requestID
         self.renderer = renderer
@@ -48,9 +48,12 @@ final class RendererRequestSink: TransferEventSink {
         self.observer = observer
     }
 
-    /// The renderer canceled the request, or went away with it in flight.
-    func reportCanceled() {
+    /// The renderer canceled the request, or went away with it in flight: reports it canceled
+    /// and returns `true`, unless it had already ended (its completion crossed the cancel).
+    func endCanceled() -> Bool {
+        guard state.withLock({ $0.end() }) else { return false }
         reportEnded(status: .canceled, error: .aborted, routedToDownload: false)
+        return true
     }
 
     private func reportEnded(status: RequestStatus, error: NetworkError, routedToDownload: Bool) {
@@ -118,8 +121,9 @@ final class RendererRequestSink: TransferEventSink {
             case .dropped:
                 break
             case .awaitingResponse, .rendering, .sniffing:
-                reportEnded(status: completion.status, error: completion.error, routedToDownload: false)
-                ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), false)
+                let counts = state.withLock { $0.end() }
+                if counts { reportEnded(status: completion.status, error: completion.error, routedToDownload: false) }
+                ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), false, counts)
             }
         }
     }
@@ -152,8 +156,9 @@ final class RendererRequestSink: TransferEventSink {
         if download == nil { transfer?.cancel() }
         let completion = WebRequestCompletion(status: .failed, error: .aborted, response: response, routedToDownload: true)
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
-        reportEnded(status: .failed, error: .aborted, routedToDownload: true)
-        ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), true)
+        let counts = state.withLock { $0.end() }
+        if counts { reportEnded(status: .failed, error: .aborted, routedToDownload: true) }
+        ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), true, counts)
     }
 
     private func forward(_ data: Data) {

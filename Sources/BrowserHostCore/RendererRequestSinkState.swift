@@ -44,6 +44,15 @@ struct RendererRequestSinkState {
     private(set) var forwardedBytes: Int64 = 0
     /// The transfer, so that a failing download can stop it.
     var transfer: TransferHandle?
+    /// The request was counted out: it completed, went to a download, or was canceled.
+    private(set) var hasEnded = false
+
+    /// Counts the request out; `true` the first time only, when its end is the caller's to
+    /// report. The network thread (completion) and the loop (cancel) can both get here.
+    mutating func end() -> Bool {
+        defer { hasEnded = true }
+        return !hasEnded
+    }
 
     /// The final response head: the renderer renders it, or its first bytes will decide.
     mutating func responseArrived(_ response: Response, decision: DownloadRules.Decision) {

@@ -1,90 +1,166 @@
+import Glibc
 package import NIOCore
 import Synchronization
 
-/// Messages for the other end of a channel, sent from any thread and batched: they queue here and
-/// one task on the channel's event loop writes all that has queued, then flushes once. In the
-/// browser, a small request's head, body and completion from the network thread become one
-/// thread hop and one system call instead of three of each; in a renderer, the body credit
-/// returned from the client's loop likewise.
+/// Messages for the other end of a channel, sent from any thread and batched.
+///
+/// Messages queue here until a flush. Given the socket's descriptor, a flush off the channel's
+/// loop writes the batch to the socket itself, in one system call and without waking the loop:
+/// the browser's network thread sends a turn's heads, bodies and completions to a renderer that
+/// way. Whatever the socket does not take at once, and every batch while NIO still has bytes of
+/// its own to write, goes through the channel's loop instead (one task writes all that queued,
+/// then flushes once), so the order of the frames on the wire is the order they were queued.
+///
+/// Once the outbox writes on its own, every frame after the first few must go through it: a
+/// frame NIO writes meanwhile could land in the middle of one of the outbox's.
 package final class IPCOutbox: Sendable {
-    private enum Item {
-        case envelope(IPCEnvelope)
-        /// Work that must run on the loop after the messages queued before it.
-        case then(@Sendable () -> Void)
+    private struct State: Sendable {
+        var items: [IPCEnvelope] = []
+        /// A drain task is on the loop's queue.
+        var scheduled = false
+        /// Batches the loop handed to NIO that are not all on the socket yet.
+        var batchesInNIO = 0
+        /// The end of a direct write the socket did not take; the next drain writes it first.
+        var leftover: ByteBuffer?
+        /// The outbox's own duplicate of the socket, or -1: writes after ``close()`` go nowhere,
+        /// and never to a descriptor number the process has since reused.
+        var descriptor: Int32 = -1
+        /// Where a direct write's frames are encoded; reused, so a batch allocates nothing.
+        var scratch = ByteBuffer()
     }
 
     private let channel: any Channel
-    private typealias Queue = (items: [Item], scheduled: Bool)
-    private let queue = Mutex<Queue>(([], false))
+    private let state: Mutex<State>
 
+    /// An outbox that writes through the channel's loop only.
     package init(channel: any Channel) {
         self.channel = channel
+        self.state = Mutex(State())
     }
 
-    /// Queues `envelope` for the other end and has it written soon. Callable from any thread;
-    /// order is kept.
+    /// An outbox that writes batches flushed off the loop straight to `descriptor`, the
+    /// channel's socket (which it duplicates: call ``close()`` when the channel goes).
+    package init(channel: any Channel, socket descriptor: Int32) {
+        self.channel = channel
+        var state = State()
+        state.descriptor = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        self.state = Mutex(state)
+    }
+
+    /// Lets go of the socket: nothing is written directly after this returns.
+    package func close() {
+        state.withLock { state in
+            if state.descriptor >= 0 { Glibc.close(state.descriptor) }
+            state.descriptor = -1
+        }
+    }
+
+    /// Queues `envelope` for the other end and has it written soon, through the loop. Callable
+    /// from any thread; order is kept.
     package func send(_ envelope: IPCEnvelope) {
-        enqueue(.envelope(envelope), schedule: true)
+        let drains = state.withLock { state in
+            state.items.append(envelope)
+            return Self.claimDrain(&state)
+        }
+        if drains { scheduleDrain() }
     }
 
-    /// Runs `work` on the channel's loop once everything queued before it has been written.
-    package func then(_ work: @escaping @Sendable () -> Void) {
-        enqueue(.then(work), schedule: true)
-    }
-
-    /// Queues `envelope` and `work` together: `work` runs on the loop right after `envelope` is
-    /// written and before the flush, so the other end cannot answer `envelope` before `work` ran.
-    package func send(_ envelope: IPCEnvelope, then work: @escaping @Sendable () -> Void) {
-        enqueue(.envelope(envelope), .then(work), schedule: true)
-    }
-
-    /// Queues `envelope` without waking the channel's loop: it is written with the next batch
-    /// that ``flush()`` or a `send` starts. The browser's network thread holds what one turn
-    /// produced for a renderer and flushes once when the turn ends.
+    /// Queues `envelope` without writing it: it goes with the next ``flush()`` or `send`. The
+    /// browser's network thread holds what one turn produced for a renderer and flushes once
+    /// when the turn ends.
     package func hold(_ envelope: IPCEnvelope) {
-        enqueue(.envelope(envelope), schedule: false)
+        state.withLock { $0.items.append(envelope) }
     }
 
-    /// ``send(_:then:)``, held until the next ``flush()`` or `send`.
-    package func hold(_ envelope: IPCEnvelope, then work: @escaping @Sendable () -> Void) {
-        enqueue(.envelope(envelope), .then(work), schedule: false)
-    }
-
-    /// Has what is queued written, if it is not about to be.
+    /// Has what is queued written: directly, when the outbox has the socket, is not on the loop
+    /// and NIO has nothing of its own to write; through the loop otherwise.
     package func flush() {
-        if queue.withLock({ Self.claimDrain(&$0) }) {
-            channel.eventLoop.execute { self.drain() }
+        let drains = state.withLock { state in
+            guard !state.items.isEmpty, !state.scheduled else { return false }
+            if state.descriptor >= 0, state.batchesInNIO == 0, !channel.eventLoop.inEventLoop, Self.writeDirectly(&state) {
+                return false
+            }
+            return Self.claimDrain(&state)
         }
-    }
-
-    private func enqueue(_ item: Item, _ next: Item? = nil, schedule: Bool) {
-        let drains = queue.withLock { state in
-            state.items.append(item)
-            if let next { state.items.append(next) }
-            return schedule && Self.claimDrain(&state)
-        }
-        if drains {
-            channel.eventLoop.execute { self.drain() }
-        }
+        if drains { scheduleDrain() }
     }
 
     /// Marks a drain as scheduled; `false` when one already is or nothing waits.
-    private static func claimDrain(_ state: inout Queue) -> Bool {
-        guard !state.items.isEmpty, !state.scheduled else { return false }
+    private static func claimDrain(_ state: inout State) -> Bool {
+        guard !state.items.isEmpty || state.leftover != nil, !state.scheduled else { return false }
         state.scheduled = true
         return true
     }
 
-    private func drain() {
-        let items = queue.withLock { state in
-            defer { state = ([], false) }
-            return state.items
-        }
-        for item in items {
-            switch item {
-            case .envelope(let envelope): channel.write(envelope, promise: nil)
-            case .then(let work): work()
+    /// Encodes the queued frames and writes them to the socket without blocking. `true` when
+    /// nothing is left for the loop: all written, or the socket is gone (NIO sees the close
+    /// itself). `false` with the queue untouched when a frame will not encode, or with the
+    /// unwritten end in `leftover` when the socket is full.
+    private static func writeDirectly(_ state: inout State) -> Bool {
+        state.scratch.clear()
+        do {
+            for envelope in state.items {
+                try EnvelopeEncoder().encode(data: envelope, out: &state.scratch)
             }
+        } catch {
+            return false  // the loop's encoder meets the same error and reports it
+        }
+        state.items.removeAll(keepingCapacity: true)
+        let descriptor = state.descriptor
+        var written = 0
+        var failure: Int32 = 0
+        state.scratch.withUnsafeReadableBytes { bytes in
+            while written < bytes.count {
+                let sent = Glibc.send(descriptor, bytes.baseAddress! + written, bytes.count - written, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+                if sent > 0 {
+                    written += sent
+                } else if sent < 0, errno == EINTR {
+                    continue
+                } else {
+                    failure = errno
+                    break
+                }
+            }
+        }
+        guard written < state.scratch.readableBytes else { return true }
+        guard failure == EAGAIN || failure == EWOULDBLOCK else { return true }
+        state.leftover = state.scratch.getSlice(at: state.scratch.readerIndex + written, length: state.scratch.readableBytes - written)
+        return false
+    }
+
+    private func scheduleDrain() {
+        channel.eventLoop.execute { self.drain() }
+    }
+
+    /// On the loop: writes a direct write's leftover, then the queued frames, and flushes once.
+    private func drain() {
+        let (leftover, items, counts) = state.withLock { state in
+            defer {
+                state.items = []
+                state.leftover = nil
+                state.scheduled = false
+            }
+            let counts = state.descriptor >= 0
+            if counts { state.batchesInNIO += 1 }
+            return (state.leftover, state.items, counts)
+        }
+        // NIO writes in order: once the batch's last write is through, the socket is the
+        // outbox's again.
+        let written = counts ? channel.eventLoop.makePromise(of: Void.self) : nil
+        written?.futureResult.whenComplete { _ in
+            self.state.withLock { $0.batchesInNIO -= 1 }
+        }
+        if let leftover {
+            // Bytes already framed: they skip the encoder, to the socket after what NIO holds.
+            let promise = items.isEmpty ? written : nil
+            if let encoder = try? channel.pipeline.syncOperations.context(handlerType: MessageToByteHandler<EnvelopeEncoder>.self) {
+                encoder.write(NIOAny(leftover), promise: promise)
+            } else {
+                promise?.succeed()  // the pipeline is gone, and the socket with it
+            }
+        }
+        for (index, envelope) in items.enumerated() {
+            channel.write(envelope, promise: index == items.count - 1 ? written : nil)
         }
         channel.flush()
     }

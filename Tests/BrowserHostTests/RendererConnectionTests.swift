@@ -53,6 +53,7 @@ final class RendererConnectionTests {
     }
 
     func written() throws -> [IPCEnvelope] {
+        channel.embeddedEventLoop.run()  // what went through the outbox
         var envelopes: [IPCEnvelope] = []
         while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { envelopes.append(envelope) }
         return envelopes

@@ -16,6 +16,7 @@ import WebRequestKit
 struct RendererRequestSinkTests {
     final class Ends: Sendable {
         let calls = Mutex<[(IPCEnvelope, Bool)]>([])
+        let counted = Mutex<[Bool]>([])
     }
 
     let downloads = NSTemporaryDirectory() + "sink-\(UUID().uuidString.prefix(8))"
@@ -24,8 +25,9 @@ struct RendererRequestSinkTests {
         RendererRequestSink(
             requestID: 7, renderer: 1, outbox: IPCOutbox(channel: channel), reportsUpload: false,
             downloads: DownloadManager(directory: downloads, handler: nil) { _ in }
-        ) { last, routed in
+        ) { last, routed, counts in
             ends.calls.withLock { $0.append((last, routed)) }
+            ends.counted.withLock { $0.append(counts) }
         }
     }
 
@@ -80,6 +82,25 @@ struct RendererRequestSinkTests {
         guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
         #expect(complete.completion.routedToDownload)
         #expect(calls.first?.1 == true)
+        _ = try channel.finish()
+    }
+
+    /// A completion and a cancel can cross: the network thread ends the transfer as the
+    /// renderer's CancelRequest arrives. Whichever comes first counts the request out; the other
+    /// must not count it again (the browser's in-flight count would go below zero).
+    @Test func aRequestIsCountedOutOnce() throws {
+        let channel = EmbeddedChannel()
+        let ends = Ends()
+        let completedFirst = sink(on: channel, ends: ends)
+        completedFirst.send(.complete(.success))
+        #expect(ends.counted.withLock { $0 } == [true])
+        #expect(!completedFirst.endCanceled(), "the completion counted it")
+
+        let canceledFirst = sink(on: channel, ends: ends)
+        #expect(canceledFirst.endCanceled())
+        canceledFirst.send(.complete(WebRequestCompletion(status: .canceled, error: .aborted)))
+        #expect(ends.counted.withLock { $0 } == [true, false], "the renderer still hears of the end, uncounted")
+        #expect(!canceledFirst.endCanceled())
         _ = try channel.finish()
     }
 }

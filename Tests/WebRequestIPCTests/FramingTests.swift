@@ -192,24 +192,3 @@ struct ConversionTests {
         #expect(wire.completion == completion)
     }
 }
-
-@Suite("IPCOutbox")
-struct OutboxTests {
-    /// What `send(_:then:)` promises the browser's accounting: the work runs after the envelope
-    /// is written and before anything is flushed, so the other end cannot have seen it yet.
-    @Test func workQueuedWithAnEnvelopeRunsBeforeTheFlush() throws {
-        let channel = EmbeddedChannel()
-        let outbox = IPCOutbox(channel: channel)
-        let seenByWork = NIOLoopBoundBox<IPCEnvelope?>(nil, eventLoop: channel.embeddedEventLoop)
-        let ran = NIOLoopBoundBox(false, eventLoop: channel.embeddedEventLoop)
-        outbox.send(IPCEnvelope(.statusQuery(.init()))) {
-            seenByWork.value = try? channel.readOutbound(as: IPCEnvelope.self)
-            ran.value = true
-        }
-        channel.embeddedEventLoop.run()
-        #expect(ran.value)
-        #expect(seenByWork.value == nil, "nothing was flushed when the work ran")
-        #expect(try channel.readOutbound(as: IPCEnvelope.self)?.message == .statusQuery(.init()))
-        _ = try channel.finish()
-    }
-}
