@@ -177,10 +177,12 @@ final class RendererConnection: ChannelInboundHandler {
                 outbox.send(IPCEnvelope(.uploadCredit(credit)))
             }
         }
+        // Counted in before the network thread can count it out: a request that fails at once
+        // (an unknown scheme) ends on that thread before `submit` returns here.
+        host.requestStarted()
         let handle = host.network.submit(request, context: requestContext, origin: .renderer, sink: sink, uploadStream: upload)
         sink.attach(handle)
         requests[id] = LiveRequest(handle: handle, sink: sink, upload: upload)
-        host.requestStarted()
     }
 
     /// Forgets the requests the network thread finished (and counted out) since the last look.
