@@ -1,4 +1,5 @@
 @testable import BrowserHostCore
+import BrowserNetwork
 import Foundation
 import NIOCore
 import NIOEmbedded
@@ -88,6 +89,26 @@ final class RendererConnectionTests {
         #expect(!channel.isActive)
         #expect(events.badMessages == ["request 1 has a file element; only the browser process reads files"])
         #expect(host.statusReply().inFlight == 0)
+    }
+
+    /// A request can end before `submit` returns: after the network stack shut down it ends
+    /// there and then, on this thread. It must have been counted in by then (the count went
+    /// below zero, and the debug build's assertion ended the browser, when it was counted in
+    /// after `submit`).
+    @Test func aRequestThatEndsAtOnceIsCountedInFirst() async throws {
+        await host.network.shutdown()
+        try channel.writeInbound(hello())
+        _ = try written()
+        try channel.writeInbound(start(1, Request(url: "http://127.0.0.1/")))
+        let answers = try written()
+        guard case .requestComplete(let complete)? = answers.first?.message else { Issue.record("\(answers)"); return }
+        #expect(complete.requestID == 1)
+        #expect(host.statusReply().inFlight == 0)
+        #expect(host.statusReply().completed == 1)
+        try channel.writeInbound(start(2, Request(url: "http://127.0.0.1/")))
+        #expect(try written().count == 1)
+        #expect(host.statusReply().completed == 2)
+        #expect(events.badMessages.isEmpty)
     }
 
     @Test func anUploadOverTheLimitIsRefusedAndTheRendererLives() throws {
