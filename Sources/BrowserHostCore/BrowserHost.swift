@@ -124,13 +124,15 @@ public final class BrowserHost: Sendable {
     let requestObserver: (@Sendable (HostEvent) -> Void)?
 
     /// Makes the host without listening (``start(_:)`` listens); tests drive its connections.
-    init(configuration: Configuration) throws {
+    /// It carries requests on the process's network stack, or on `network` when a test gives
+    /// one of its own (to shut it down without ending every other test's requests).
+    init(configuration: Configuration, network: NetworkService? = nil) throws {
         BrowserProcess.initialize(configuration.network)
         observer = configuration.observer
         requestObserver = configuration.observesRequests ? configuration.observer : nil
-        network = BrowserProcess.service
+        self.network = network ?? BrowserProcess.service
         self.configuration = configuration
-        var contexts: [String: BrowserRequestContext] = ["global": network.globalContext]
+        var contexts: [String: BrowserRequestContext] = ["global": self.network.globalContext]
         for declaration in configuration.contexts {
             contexts[declaration.name] = try declaration.makeContext()
         }

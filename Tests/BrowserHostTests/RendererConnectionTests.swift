@@ -24,10 +24,14 @@ final class RendererConnectionTests {
         }
     }
 
-    init() throws {
+    convenience init() throws { try self.init(network: nil) }
+
+    /// A host on the process's network stack, or on `network`.
+    init(network: NetworkService?) throws {
         let events = self.events
         host = try BrowserHost(
-            configuration: .init(socketPath: "/nonexistent/unused.sock", browsers: ["tab": "global"], observer: { events.record($0) })
+            configuration: .init(socketPath: "/nonexistent/unused.sock", browsers: ["tab": "global"], observer: { events.record($0) }),
+            network: network
         )
         try channel.pipeline.syncOperations.addHandler(RendererConnection(host: host, spawned: nil))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
@@ -94,21 +98,24 @@ final class RendererConnectionTests {
     /// A request can end before `submit` returns: after the network stack shut down it ends
     /// there and then, on this thread. It must have been counted in by then (the count went
     /// below zero, and the debug build's assertion ended the browser, when it was counted in
-    /// after `submit`).
+    /// after `submit`). The stack shut down is one of this test's own: the process's is shared
+    /// by every test running beside it.
     @Test func aRequestThatEndsAtOnceIsCountedInFirst() async throws {
-        await host.network.shutdown()
-        try channel.writeInbound(hello())
-        _ = try written()
-        try channel.writeInbound(start(1, Request(url: "http://127.0.0.1/")))
-        let answers = try written()
+        let stopped = try NetworkService()
+        await stopped.shutdown()
+        let test = try RendererConnectionTests(network: stopped)
+        try test.channel.writeInbound(hello())
+        _ = try test.written()
+        try test.channel.writeInbound(start(1, Request(url: "http://127.0.0.1/")))
+        let answers = try test.written()
         guard case .requestComplete(let complete)? = answers.first?.message else { Issue.record("\(answers)"); return }
         #expect(complete.requestID == 1)
-        #expect(host.statusReply().inFlight == 0)
-        #expect(host.statusReply().completed == 1)
-        try channel.writeInbound(start(2, Request(url: "http://127.0.0.1/")))
-        #expect(try written().count == 1)
-        #expect(host.statusReply().completed == 2)
-        #expect(events.badMessages.isEmpty)
+        #expect(test.host.statusReply().inFlight == 0)
+        #expect(test.host.statusReply().completed == 1)
+        try test.channel.writeInbound(start(2, Request(url: "http://127.0.0.1/")))
+        #expect(try test.written().count == 1)
+        #expect(test.host.statusReply().completed == 2)
+        #expect(test.events.badMessages.isEmpty)
     }
 
     @Test func anUploadOverTheLimitIsRefusedAndTheRendererLives() throws {
