@@ -133,6 +133,9 @@ package final class IPCOutbox: Sendable {
     }
 
     /// On the loop: writes a direct write's leftover, then the queued frames, and flushes once.
+    /// The frames are encoded here into one buffer and written past the pipeline's encoder in
+    /// one write: a renderer's batch (its requests' starts and credits) costs one trip down the
+    /// pipeline and one buffer, not one of each per message.
     private func drain() {
         let (leftover, items, counts) = state.withLock { state in
             defer {
@@ -150,18 +153,34 @@ package final class IPCOutbox: Sendable {
         written?.futureResult.whenComplete { _ in
             self.state.withLock { $0.batchesInNIO -= 1 }
         }
+        let encoder = try? channel.pipeline.syncOperations.context(handlerType: MessageToByteHandler<EnvelopeEncoder>.self)
         if let leftover {
-            // Bytes already framed: they skip the encoder, to the socket after what NIO holds.
+            // Bytes already framed: after what NIO holds, before the frames queued since.
             let promise = items.isEmpty ? written : nil
-            if let encoder = try? channel.pipeline.syncOperations.context(handlerType: MessageToByteHandler<EnvelopeEncoder>.self) {
-                encoder.write(NIOAny(leftover), promise: promise)
+            if let encoder { encoder.write(NIOAny(leftover), promise: promise) } else { promise?.succeed() }  // the socket is gone
+        }
+        if !items.isEmpty {
+            if let encoder, let frames = Self.frames(of: items, allocator: channel.allocator) {
+                encoder.write(NIOAny(frames), promise: written)
             } else {
-                promise?.succeed()  // the pipeline is gone, and the socket with it
+                // Through the pipeline one at a time: its encoder reports a frame that fails (a
+                // pipeline without one, a test's, takes the envelopes themselves).
+                for (index, envelope) in items.enumerated() {
+                    channel.write(envelope, promise: index == items.count - 1 ? written : nil)
+                }
             }
         }
-        for (index, envelope) in items.enumerated() {
-            channel.write(envelope, promise: index == items.count - 1 ? written : nil)
-        }
         channel.flush()
+    }
+
+    /// `items` encoded as frames into one buffer, or `nil` when one does not encode.
+    private static func frames(of items: [IPCEnvelope], allocator: ByteBufferAllocator) -> ByteBuffer? {
+        var frames = allocator.buffer(capacity: 512)
+        do {
+            for envelope in items { try EnvelopeEncoder().encode(data: envelope, out: &frames) }
+        } catch {
+            return nil
+        }
+        return frames
     }
 }
