@@ -77,8 +77,10 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    /// Decodes one frame's payload.
+    /// Decodes one frame's payload: the most frequent kinds by hand (HandDecoding.swift), the
+    /// rest through SwiftProtobuf.
     package static func envelope(from frame: ByteBuffer) throws -> IPCEnvelope {
+        if let envelope = handDecoded(frame) { return envelope }
         let envelope: IPCEnvelope
         do {
             envelope = try IPCEnvelope(serializedBytes: frame.readableBytesSpan)

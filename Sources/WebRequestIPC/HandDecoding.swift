@@ -1,0 +1,270 @@
+import Foundation
+package import NIOCore
+import SwiftProtobuf
+
+/// The envelopes each end reads most, read by hand: a renderer's response heads, body chunks,
+/// ring chunks and completions, and the browser's body credits and upload chunks. SwiftProtobuf
+/// reads a frame through a generic decoder (metadata lookups and a copy of each message as it
+/// nests); this reads the bytes once, straight into the generated structs.
+///
+/// The hand path takes only frames it understands whole: an envelope of exactly one of these
+/// messages, every field one it knows with the wire type it expects, strings that are UTF-8, a
+/// nested response head at most once. Anything else (another message, an unknown or repeated
+/// nested field, a malformed varint) gets `nil`, and SwiftProtobuf decodes the frame, keeps
+/// unknown fields or throws, as it always did. `HandDecodingTests` holds the two to the same
+/// answers on random and corrupted frames.
+extension EnvelopeDecoder {
+    /// `frame` read by hand, or `nil` when it is not a frame the hand path takes whole.
+    package static func handDecoded(_ frame: ByteBuffer) -> IPCEnvelope? {
+        frame.withUnsafeReadableBytes { bytes in
+            var reader = WireReader(bytes)
+            guard let (field, payload) = reader.lengthDelimitedField(), reader.isAtEnd else { return nil }
+            var inner = WireReader(bytes, payload)
+            let message: IPCEnvelope.OneOf_Message?
+            switch field {
+            case 3: message = inner.chunk().map { .uploadChunk(.init(requestID: $0.id, data: $0.data)) }
+            case 5: message = inner.credit().map { .bodyCredit(.init(requestID: $0.id, bytes: $0.bytes)) }
+            case 17: message = inner.responseHead().map { .responseHead($0) }
+            case 18: message = inner.chunk().map { .bodyChunk(.init(requestID: $0.id, data: $0.data)) }
+            case 21: message = inner.requestComplete().map { .requestComplete($0) }
+            case 23: message = inner.ringChunk().map { .ringChunk($0) }
+            default: message = nil
+            }
+            return message.map { IPCEnvelope($0) }
+        }
+    }
+}
+
+extension Webrequestkit_Ipc_V1_UploadChunk {
+    fileprivate init(requestID: UInt64, data: Data) {
+        self.init()
+        self.requestID = requestID
+        self.data = data
+    }
+}
+
+extension Webrequestkit_Ipc_V1_BodyChunk {
+    fileprivate init(requestID: UInt64, data: Data) {
+        self.init()
+        self.requestID = requestID
+        self.data = data
+    }
+}
+
+extension Webrequestkit_Ipc_V1_BodyCredit {
+    fileprivate init(requestID: UInt64, bytes: UInt64) {
+        self.init()
+        self.requestID = requestID
+        self.bytes = bytes
+    }
+}
+
+/// Reads protobuf's wire format from a range of bytes; each read returns `nil` on anything it
+/// does not expect, and the caller gives up.
+private struct WireReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var index: Int
+    private let end: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>? = nil) {
+        self.bytes = bytes
+        self.index = range?.lowerBound ?? 0
+        self.end = range?.upperBound ?? bytes.count
+    }
+
+    var isAtEnd: Bool { index == end }
+
+    /// A varint of at most ten bytes, as protobuf allows.
+    mutating func varint() -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < end, shift < 64 {
+            let byte = bytes[index]
+            index += 1
+            value |= UInt64(byte & 0x7f) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// The next field's number and wire type; `nil` at the end or on a malformed tag.
+    mutating func tag() -> (field: UInt64, wireType: UInt64)? {
+        guard !isAtEnd, let tag = varint(), tag >> 3 != 0, tag <= UInt64(UInt32.max) else { return nil }
+        return (tag >> 3, tag & 7)
+    }
+
+    /// A length-delimited field's bytes, after its tag.
+    mutating func payload() -> Range<Int>? {
+        guard let length = varint(), length <= UInt64(end - index) else { return nil }
+        defer { index += Int(length) }
+        return index..<index + Int(length)
+    }
+
+    /// One length-delimited field, tag and all.
+    mutating func lengthDelimitedField() -> (field: UInt64, payload: Range<Int>)? {
+        guard let (field, wireType) = tag(), wireType == 2, let payload = payload() else { return nil }
+        return (field, payload)
+    }
+
+    func string(_ range: Range<Int>) -> String? {
+        String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    func data(_ range: Range<Int>) -> Data {
+        Data(UnsafeRawBufferPointer(rebasing: bytes[range]))
+    }
+
+    /// Reads fields to the end: each a varint (wire type 0) handed to `varint`, or length-
+    /// delimited (2) handed to `bytes`; either returns `false` for a field it does not know.
+    private mutating func fields(varint: (UInt64, UInt64) -> Bool, bytes: (UInt64, Range<Int>) -> Bool) -> Bool {
+        while !isAtEnd {
+            guard let (field, wireType) = tag() else { return false }
+            switch wireType {
+            case 0:
+                guard let value = self.varint(), varint(field, value) else { return false }
+            case 2:
+                guard let range = payload(), bytes(field, range) else { return false }
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// `BodyChunk` and `UploadChunk`: request_id = 1, data = 2.
+    mutating func chunk() -> (id: UInt64, data: Data)? {
+        var id: UInt64 = 0
+        var data: Range<Int>?
+        let read = fields(
+            varint: { field, value in
+                guard field == 1 else { return false }
+                id = value
+                return true
+            },
+            bytes: { field, range in
+                guard field == 2 else { return false }
+                data = range
+                return true
+            }
+        )
+        guard read else { return nil }
+        return (id, data.map(self.data) ?? Data())
+    }
+
+    /// `BodyCredit`: request_id = 1, bytes = 2.
+    mutating func credit() -> (id: UInt64, bytes: UInt64)? {
+        var (id, count): (UInt64, UInt64) = (0, 0)
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 1: id = value
+                case 2: count = value
+                default: return false
+                }
+                return true
+            },
+            bytes: { _, _ in false }
+        )
+        return read ? (id, count) : nil
+    }
+
+    mutating func ringChunk() -> Webrequestkit_Ipc_V1_RingChunk? {
+        var chunk = Webrequestkit_Ipc_V1_RingChunk()
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 1: chunk.requestID = value
+                case 2: chunk.position = value
+                case 3: chunk.length = UInt32(truncatingIfNeeded: value)
+                default: return false
+                }
+                return true
+            },
+            bytes: { _, _ in false }
+        )
+        return read ? chunk : nil
+    }
+
+    mutating func responseHead() -> Webrequestkit_Ipc_V1_ResponseHead? {
+        var head = Webrequestkit_Ipc_V1_ResponseHead()
+        let reader = self
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 1: head.requestID = value
+                case 2: head.status = Int32(truncatingIfNeeded: value)
+                default: return false
+                }
+                return true
+            },
+            bytes: { field, range in
+                if field == 7 {
+                    var header = WireReader(reader.bytes, range)
+                    guard let parsed = header.header() else { return false }
+                    head.headers.append(parsed)
+                    return true
+                }
+                guard let text = reader.string(range) else { return false }
+                switch field {
+                case 3: head.statusText = text
+                case 4: head.mimeType = text
+                case 5: head.charset = text
+                case 6: head.url = text
+                case 8: head.httpVersion = text
+                case 9: head.tlsVersion = text
+                default: return false
+                }
+                return true
+            }
+        )
+        return read ? head : nil
+    }
+
+    mutating func header() -> Webrequestkit_Ipc_V1_Header? {
+        var header = Webrequestkit_Ipc_V1_Header()
+        let reader = self
+        let read = fields(
+            varint: { _, _ in false },
+            bytes: { field, range in
+                guard let text = reader.string(range) else { return false }
+                switch field {
+                case 1: header.name = text
+                case 2: header.value = text
+                default: return false
+                }
+                return true
+            }
+        )
+        return read ? header : nil
+    }
+
+    mutating func requestComplete() -> Webrequestkit_Ipc_V1_RequestComplete? {
+        var complete = Webrequestkit_Ipc_V1_RequestComplete()
+        let reader = self
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 1: complete.requestID = value
+                case 2:
+                    let raw = Int(Int32(truncatingIfNeeded: value))
+                    complete.status = .init(rawValue: raw) ?? .UNRECOGNIZED(raw)
+                case 3: complete.errorCode = Int32(truncatingIfNeeded: value)
+                case 5: complete.wasCached = value != 0
+                case 6: complete.routedToDownload = value != 0
+                default: return false
+                }
+                return true
+            },
+            bytes: { field, range in
+                // A second response head would merge into the first: SwiftProtobuf's to do.
+                guard field == 4, !complete.hasResponse else { return false }
+                var nested = WireReader(reader.bytes, range)
+                guard let head = nested.responseHead() else { return false }
+                complete.response = head
+                return true
+            }
+        )
+        return read ? complete : nil
+    }
+}

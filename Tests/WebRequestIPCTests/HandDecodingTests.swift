@@ -1,0 +1,158 @@
+import Foundation
+import NIOCore
+import Testing
+@testable import WebRequestIPC
+import WebRequestKit
+
+/// The hand-read envelopes (HandDecoding.swift) against SwiftProtobuf, the reference: the same
+/// envelope for every frame the hand path takes, and no frame taken that SwiftProtobuf refuses.
+@Suite("Hand decoding")
+struct HandDecodingTests {
+    /// SplitMix64: random frames that are the same on every run, so a failure can be replayed.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func text(_ random: inout Seeded) -> String {
+        let pieces = ["", "a", "text/html", "Content-Type", "utf-8", "http://127.0.0.1:8080/x?y=z", "é", "日本", "🙂", " ", "h2", "TLSv1.3"]
+        return (0..<Int.random(in: 0...3, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+    }
+
+    /// Numbers across varint lengths, zero (left out when written) included.
+    static func number(_ random: inout Seeded) -> UInt64 {
+        [0, 1, 127, 128, 300, UInt64(UInt32.max), UInt64.max, random.next()].randomElement(using: &random)!
+    }
+
+    static func head(_ random: inout Seeded) -> Webrequestkit_Ipc_V1_ResponseHead {
+        var head = Webrequestkit_Ipc_V1_ResponseHead()
+        head.requestID = number(&random)
+        head.status = [0, 200, 404, -1, Int32.min, Int32.max].randomElement(using: &random)!
+        head.statusText = text(&random)
+        head.mimeType = text(&random)
+        head.charset = text(&random)
+        head.url = text(&random)
+        for _ in 0..<Int.random(in: 0...4, using: &random) {
+            var header = Webrequestkit_Ipc_V1_Header()
+            header.name = text(&random)
+            header.value = text(&random)
+            head.headers.append(header)
+        }
+        head.httpVersion = text(&random)
+        head.tlsVersion = text(&random)
+        return head
+    }
+
+    static func envelope(_ random: inout Seeded) -> IPCEnvelope {
+        let data = Data((0..<[0, 1, 200, 5000].randomElement(using: &random)!).map { _ in UInt8.random(in: 0...255, using: &random) })
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0:
+            var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+            chunk.requestID = number(&random)
+            chunk.data = data
+            return IPCEnvelope(.bodyChunk(chunk))
+        case 1:
+            var chunk = Webrequestkit_Ipc_V1_UploadChunk()
+            chunk.requestID = number(&random)
+            chunk.data = data
+            return IPCEnvelope(.uploadChunk(chunk))
+        case 2:
+            var credit = Webrequestkit_Ipc_V1_BodyCredit()
+            credit.requestID = number(&random)
+            credit.bytes = number(&random)
+            return IPCEnvelope(.bodyCredit(credit))
+        case 3:
+            var chunk = Webrequestkit_Ipc_V1_RingChunk()
+            chunk.requestID = number(&random)
+            chunk.position = number(&random)
+            chunk.length = UInt32(truncatingIfNeeded: number(&random))
+            return IPCEnvelope(.ringChunk(chunk))
+        case 4:
+            var complete = Webrequestkit_Ipc_V1_RequestComplete()
+            complete.requestID = number(&random)
+            complete.status = [.unknown, .success, .canceled, .failed, .UNRECOGNIZED(9)].randomElement(using: &random)!
+            complete.errorCode = [0, -3, -330, Int32.min].randomElement(using: &random)!
+            if Bool.random(using: &random) { complete.response = head(&random) }
+            complete.wasCached = Bool.random(using: &random)
+            complete.routedToDownload = Bool.random(using: &random)
+            return IPCEnvelope(.requestComplete(complete))
+        default:
+            return IPCEnvelope(.responseHead(head(&random)))
+        }
+    }
+
+    static func payload(_ envelope: IPCEnvelope) throws -> [UInt8] {
+        Array(try envelope.framed().dropFirst(4))
+    }
+
+    static func handDecoded(_ bytes: [UInt8]) -> IPCEnvelope? {
+        EnvelopeDecoder.handDecoded(ByteBuffer(bytes: bytes))
+    }
+
+    @Test func everyFrameOfTheHotKindsIsReadByHandAsSwiftProtobufReadsIt() throws {
+        var random = Seeded(state: 17)
+        for _ in 0..<3_000 {
+            let envelope = Self.envelope(&random)
+            let bytes = try Self.payload(envelope)
+            let hand = Self.handDecoded(bytes)
+            #expect(hand == envelope, "\(bytes)")
+            #expect(hand == (try IPCEnvelope(payload: bytes)))
+        }
+    }
+
+    /// Flipped bytes, cut frames and bytes added: whatever the hand path still takes,
+    /// SwiftProtobuf reads the same way; what SwiftProtobuf refuses, it never takes.
+    @Test func aDamagedFrameIsReadAsSwiftProtobufReadsItOrLeftToIt() throws {
+        var random = Seeded(state: 2026)
+        var taken = 0
+        var refused = 0
+        for _ in 0..<20_000 {
+            var bytes = try Self.payload(Self.envelope(&random))
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0 where !bytes.isEmpty:
+                for _ in 0..<Int.random(in: 1...3, using: &random) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
+                }
+            case 1 where !bytes.isEmpty:
+                bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
+            default:
+                bytes += (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            }
+            let reference = try? IPCEnvelope(payload: bytes)
+            guard let hand = Self.handDecoded(bytes) else { continue }
+            taken += 1
+            if reference == nil { refused += 1 }
+            #expect(hand == reference, "\(bytes)")
+        }
+        #expect(refused == 0)
+        #expect(taken > 1_000, "the damage left many frames whole enough to read: the comparison means something")
+    }
+
+    /// What the hand path leaves alone goes to SwiftProtobuf through the decoder as before: an
+    /// unknown field is kept, a string that is not UTF-8 is a bad message, other kinds decode.
+    @Test func framesTheHandPathLeavesAloneDecodeAsBefore() throws {
+        // BodyChunk{request_id: 7, field 9: 1}: a field this version does not know.
+        let unknown: [UInt8] = [0x92, 0x01, 4, 1 << 3, 7, 9 << 3, 1]  // field 18's tag takes two bytes
+        #expect(Self.handDecoded(unknown) == nil)
+        let kept = try EnvelopeDecoder.envelope(from: ByteBuffer(bytes: unknown))
+        #expect(kept == (try IPCEnvelope(payload: unknown)))
+        #expect(try kept.framed().dropFirst(4).elementsEqual(unknown), "written back as it came")
+
+        // ResponseHead{status_text: 0xFF}: not UTF-8.
+        let notUTF8: [UInt8] = [0x8A, 0x01, 3, 3 << 3 | 2, 1, 0xFF]
+        #expect(Self.handDecoded(notUTF8) == nil)
+        #expect(throws: IPCProtocolError.self) { try EnvelopeDecoder.envelope(from: ByteBuffer(bytes: notUTF8)) }
+
+        var hello = Webrequestkit_Ipc_V1_Hello()
+        hello.browserID = "tab"
+        let bytes = try Self.payload(IPCEnvelope(.hello(hello)))
+        #expect(Self.handDecoded(bytes) == nil)
+        #expect(try EnvelopeDecoder.envelope(from: ByteBuffer(bytes: bytes)) == IPCEnvelope(.hello(hello)))
+    }
+}
