@@ -11,7 +11,7 @@ import SwiftProtobuf
 /// messages, every field one it knows with the wire type it expects, strings that are UTF-8, a
 /// nested response head at most once. Anything else (another message, an unknown or repeated
 /// nested field, a malformed varint) gets `nil`, and SwiftProtobuf decodes the frame, keeps
-/// unknown fields or throws, as it always did. `HandDecodingTests` holds the two to the same
+/// unknown fields or throws, as it always did. `HandCodingTests` holds the two to the same
 /// answers on random and corrupted frames.
 extension EnvelopeDecoder {
     /// `frame` read by hand, or `nil` when it is not a frame the hand path takes whole.

@@ -6,7 +6,8 @@ import SwiftProtobuf
 /// writes (fields in number order, fields at their default left out, proto3), straight into the
 /// frame. SwiftProtobuf's serializer first sizes the message with a generic visitor (two
 /// allocations per header of a `ResponseHead`, sixteen for a small response), then copies its
-/// output from an array into the frame. `FramingTests` holds each to SwiftProtobuf's bytes.
+/// output from an array into the frame. `FramingTests` and `HandCodingTests` hold each to
+/// SwiftProtobuf's bytes.
 extension EnvelopeEncoder {
     /// A `BodyChunk` or `UploadChunk` envelope: the data copied once, straight into the frame.
     /// Chunks are nearly all the bytes a download or upload moves.
