@@ -107,8 +107,18 @@ private struct WireReader {
         return (field, payload)
     }
 
+    /// The bytes as a string, `nil` when they are not UTF-8. `String(validating:as:)` is not
+    /// specialized for the caller and spent most of its time instantiating generic metadata;
+    /// decoding repairs what is not UTF-8, so a string whose bytes differ from the input's was
+    /// not valid.
     func string(_ range: Range<Int>) -> String? {
-        String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        guard !range.isEmpty else { return "" }
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
+        var text = String(decoding: raw, as: UTF8.self)
+        let valid = text.withUTF8 { utf8 in
+            utf8.count == raw.count && memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0
+        }
+        return valid ? text : nil
     }
 
     func data(_ range: Range<Int>) -> Data {

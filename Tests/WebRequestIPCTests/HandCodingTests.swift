@@ -161,6 +161,10 @@ struct HandCodingTests {
         let notUTF8: [UInt8] = [0x8A, 0x01, 3, 3 << 3 | 2, 1, 0xFF]
         #expect(Self.handDecoded(notUTF8) == nil)
         #expect(throws: IPCProtocolError.self) { try EnvelopeDecoder.envelope(from: ByteBuffer(bytes: notUTF8)) }
+        // The first three bytes of a four-byte sequence: repaired, as long as it was.
+        let cut: [UInt8] = [0x8A, 0x01, 5, 3 << 3 | 2, 3, 0xF0, 0x9F, 0x98]
+        #expect(Self.handDecoded(cut) == nil)
+        #expect(throws: IPCProtocolError.self) { try EnvelopeDecoder.envelope(from: ByteBuffer(bytes: cut)) }
 
         var hello = Webrequestkit_Ipc_V1_Hello()
         hello.browserID = "tab"
