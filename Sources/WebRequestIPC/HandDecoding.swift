@@ -23,7 +23,7 @@ extension EnvelopeDecoder {
             let message: IPCEnvelope.OneOf_Message?
             switch field {
             case 3: message = inner.chunk().map { .uploadChunk(.init(requestID: $0.id, data: $0.data)) }
-            case 5: message = inner.credit().map { .bodyCredit(.init(requestID: $0.id, bytes: $0.bytes)) }
+            case 5: message = inner.credit().map { .bodyCredit($0) }
             case 17: message = inner.responseHead().map { .responseHead($0) }
             case 18: message = inner.chunk().map { .bodyChunk(.init(requestID: $0.id, data: $0.data)) }
             case 21: message = inner.requestComplete().map { .requestComplete($0) }
@@ -48,14 +48,6 @@ extension Webrequestkit_Ipc_V1_BodyChunk {
         self.init()
         self.requestID = requestID
         self.data = data
-    }
-}
-
-extension Webrequestkit_Ipc_V1_BodyCredit {
-    fileprivate init(requestID: UInt64, bytes: UInt64) {
-        self.init()
-        self.requestID = requestID
-        self.bytes = bytes
     }
 }
 
@@ -162,21 +154,20 @@ private struct WireReader {
         return (id, data.map(self.data) ?? Data())
     }
 
-    /// `BodyCredit`: request_id = 1, bytes = 2.
-    mutating func credit() -> (id: UInt64, bytes: UInt64)? {
-        var (id, count): (UInt64, UInt64) = (0, 0)
+    mutating func credit() -> Webrequestkit_Ipc_V1_BodyCredit? {
+        var credit = Webrequestkit_Ipc_V1_BodyCredit()
         let read = fields(
             varint: { field, value in
                 switch field {
-                case 1: id = value
-                case 2: count = value
+                case 1: credit.requestID = value
+                case 2: credit.bytes = value
                 default: return false
                 }
                 return true
             },
             bytes: { _, _ in false }
         )
-        return read ? (id, count) : nil
+        return read ? credit : nil
     }
 
     mutating func ringChunk() -> Webrequestkit_Ipc_V1_RingChunk? {
