@@ -1,5 +1,3 @@
-public import Foundation
-
 /// Which kind of process a ``WebRequest`` runs in; the rules of `create` differ.
 public enum ProcessType: Sendable, Hashable {
     /// The browser process: owns the network, may upload files and choose a request context.
@@ -40,7 +38,7 @@ extension Request {
         guard url.utf8.count <= urlLimit else {
             throw WebRequestCreateError(.invalidURL, "URL of \(url.utf8.count) bytes is longer than \(urlLimit)")
         }
-        guard Self.parsedURL(url) != nil else {
+        guard Self.isValidURL(url) else {
             throw WebRequestCreateError(.invalidURL, "URL \(url.debugDescription) does not parse")
         }
         for header in headers {
@@ -77,18 +75,6 @@ extension Request {
         sent.headers.remove("Referer")
         sent.isReadOnly = true
         return sent
-    }
-
-    /// The URL if it parses with a scheme (and a host for http and https), else `nil`.
-    public static func parsedURL(_ string: String) -> URL? {
-        guard let components = URLComponents(string: string),
-            let scheme = components.scheme, !scheme.isEmpty,
-            let url = components.url
-        else { return nil }
-        if ["http", "https"].contains(scheme.lowercased()), (components.host ?? "").isEmpty {
-            return nil
-        }
-        return url
     }
 
     /// Whether `name` is an RFC 9110 token.
