@@ -50,9 +50,29 @@ static int has_prefix_ci(const char *string, const char *prefix) {
     return strncasecmp(string, prefix, strlen(prefix)) == 0;
 }
 
-/* What URLComponents(string:) accepts, as Request.parsedURL needs it: a scheme, then only
- * characters allowed in a URL (percent signs followed by two hex digits), and for http and
- * https a non-empty host. */
+/* Whether `host` (of `length` bytes) is a host the browser parses: an IP literal in brackets, or
+ * a name of unreserved characters and sub-delimiters (no percent escapes, which Foundation
+ * decodes and may refuse). */
+static int host_is_plain(const char *host, size_t length) {
+    if (host[0] == '[') {
+        if (length < 3 || host[length - 1] != ']') return 0;
+        for (size_t i = 1; i + 1 < length; i++) {
+            if (!isxdigit((unsigned char)host[i]) && host[i] != ':' && host[i] != '.') return 0;
+        }
+        return 1;
+    }
+    for (size_t i = 0; i < length; i++) {
+        if (!isalnum((unsigned char)host[i]) && !strchr("-._~!$&'()*+,;=", host[i])) return 0;
+    }
+    return 1;
+}
+
+/* A URL the browser accepts (Request.isValidURL): a scheme, then only characters allowed in a URL
+ * (percent signs followed by two hex digits), a plain host and port after "//" (never empty for
+ * http and https). Stricter
+ * than the Swift rule, which lets Foundation percent-encode what it may (spaces, non-ASCII): a
+ * URL this refuses is one a C program should encode itself, never one the browser would kill
+ * the renderer for. */
 int wrk_url_parses(const char *url) {
     const char *p = url;
     if (!isalpha((unsigned char)*p)) return 0;
@@ -64,9 +84,8 @@ int wrk_url_parses(const char *url) {
         if (*c == '%' && !(isxdigit(c[1]) && isxdigit(c[2]))) return 0;
     }
     int web = (scheme_length == 4 && strncasecmp(url, "http", 4) == 0) || (scheme_length == 5 && strncasecmp(url, "https", 5) == 0);
-    if (!web) return 1;
     const char *authority = p + 1;
-    if (strncmp(authority, "//", 2) != 0) return 0;
+    if (strncmp(authority, "//", 2) != 0) return !web;
     authority += 2;
     size_t length = strcspn(authority, "/?#");
     const char *at = memchr(authority, '@', length);
@@ -74,9 +93,15 @@ int wrk_url_parses(const char *url) {
         length -= (size_t)(at + 1 - authority);
         authority = at + 1;
     }
-    size_t host = authority[0] == '[' ? length : strcspn(authority, ":/?#");
-    if (host > length) host = length;
-    return host > 0;
+    const char *close = authority[0] == '[' ? memchr(authority, ']', length) : NULL;
+    const char *colon = memchr(close ? close : authority, ':', length - (size_t)((close ? close : authority) - authority));
+    size_t host = colon ? (size_t)(colon - authority) : length;
+    if (host == 0 ? web || colon : !host_is_plain(authority, host)) return 0;
+    if (colon) {
+        size_t digits = length - host - 1;
+        if (digits > 5 || strspn(colon + 1, "0123456789") < digits) return 0;
+    }
+    return 1;
 }
 
 wrk_refusal wrk_validate(const wrk_request_options *options, const char *method, wrk_create_error *error) {

@@ -169,8 +169,11 @@ extension BlackBoxTests {
                     #expect(refused.events.count == 1)
                     #expect(refused.events.first?["reason"] as? String == reason, "\(arguments)")
                 }
-                let badURL = try await browser.render(["http://", "--json"], with: renderer)
-                #expect(badURL.events.first?["reason"] as? String == "invalid_url")
+                // The C client's URL check is its own: it must refuse what the browser would kill for.
+                for url in ["http://", "http://%FF/", "http://a:80x/", "http://[/", "ftp://a:b:c/"] {
+                    let badURL = try await browser.render([url, "--json"], with: renderer)
+                    #expect(badURL.events.first?["reason"] as? String == "invalid_url", "\(url)")
+                }
                 let wrongLine = try await browser.render([server.baseURL + "/echo", "--no-such-option"], with: renderer)
                 #expect(wrongLine.status == 2)
                 #expect(!wrongLine.stderr.isEmpty)

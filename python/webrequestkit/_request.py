@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import enum
 import json
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
@@ -125,15 +124,59 @@ def _is_token(name: str) -> bool:
     return bool(raw) and all(chr(b).isalnum() and b < 128 or b in _TOKEN_EXTRAS for b in raw)
 
 
+_SCHEME_CHARACTERS = set(b"+-.")
+_URL_REFUSED = set(b'"<>\\^`{|}')
+_HEX_DIGITS = set(b"0123456789abcdefABCDEF")
+_HEX = {bytes([b]) for b in _HEX_DIGITS}
+_HOST_CHARACTERS = set(b"-._~!$&'()*+,;=")
+_WEB_SCHEMES = (b"http", b"https")
+
+
+def _host_is_plain(host: bytes) -> bool:
+    if host.startswith(b"["):
+        inner = host[1:-1]
+        return len(host) >= 3 and host.endswith(b"]") and all(b in _HEX_DIGITS or b in b":." for b in inner)
+    return all(b < 128 and chr(b).isalnum() or b in _HOST_CHARACTERS for b in host)
+
+
 def _url_parses(url: str) -> bool:
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
+    """Whether the browser accepts ``url``: a scheme, then only characters allowed in a URL
+    (percent signs followed by two hex digits), a plain host and port after ``//`` (never empty
+    for http and https). The same rule as the C client's, and stricter than the browser's own:
+    Foundation percent-encodes what it may (spaces, non-ASCII), which this refuses rather than
+    risk a URL the browser would end the renderer for."""
+    raw = url.encode("utf-8", "surrogatepass")
+    colon = raw.find(b":")
+    scheme = raw[:colon] if colon > 0 else b""
+    if not scheme or not chr(scheme[0]).isalpha() or scheme[0] >= 128:
         return False
-    if not parts.scheme or any(c in url for c in " \t\r\n\x00"):
+    if not all(b < 128 and chr(b).isalnum() or b in _SCHEME_CHARACTERS for b in scheme):
         return False
-    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+    for index, byte in enumerate(raw):
+        if byte <= 0x20 or byte >= 0x7F or byte in _URL_REFUSED:
+            return False
+        if byte == 0x25 and not (raw[index + 1 : index + 2] in _HEX and raw[index + 2 : index + 3] in _HEX):
+            return False
+    web = scheme.lower() in _WEB_SCHEMES
+    rest = raw[colon + 1 :]
+    if not rest.startswith(b"//"):
+        return not web
+    authority = rest[2:]
+    for delimiter in b"/?#":
+        authority = authority.split(bytes([delimiter]), 1)[0]
+    authority = authority.split(b"@", 1)[1] if b"@" in authority else authority
+    close = authority.find(b"]") if authority.startswith(b"[") else -1
+    port_colon = authority.find(b":", max(close, 0))
+    host = authority if port_colon < 0 else authority[:port_colon]
+    if not host:
+        if web or port_colon >= 0:
+            return False
+    elif not _host_is_plain(host):
         return False
+    if port_colon >= 0:
+        port = authority[port_colon + 1 :]
+        if len(port) > 5 or not all(b in b"0123456789" for b in port):
+            return False
     return True
 
 
