@@ -31,14 +31,15 @@ struct ResponseHeadParser {
             headers.add(Self.trimmedString(bytes[..<colon]), Self.trimmedString(bytes[(colon + 1)..<end]))
             return .more
         }
-        let line = String(decoding: bytes.prefix(end), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
-            let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-            statusText = parts.count > 2 ? String(parts[2]) : ""
+        if bytes.starts(with: "HTTP/".utf8) {
+            // Version, code and reason, split on the bytes (as a String split would, spaces being ASCII).
+            let parts = bytes[..<end].split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
+            status = parts.count > 1 ? Int(String(decoding: parts[1], as: UTF8.self)) ?? 0 : 0
+            statusText = parts.count > 2 ? String(decoding: parts[2], as: UTF8.self) : ""
             headers = HeaderMap()
             return .more
         }
+        let line = String(decoding: bytes.prefix(end), as: UTF8.self)
         if line.isEmpty {
             return status < 200 ? .more : .ended
         }

@@ -24,6 +24,19 @@ struct HopTests {
         #expect(head.headers["X-A"] == "spaced")
     }
 
+    @Test func statusLinesOfEveryShape() {
+        for (line, status, text) in [
+            ("HTTP/2 204\r\n", 204, ""), ("HTTP/1.1 200 Very Fine Indeed\r\n", 200, "Very Fine Indeed"),
+            ("HTTP/1.0 302 Found\n", 302, "Found"), ("HTTP/1.1 abc Weird\r\n", 0, "Weird"), ("HTTP/1.1\r\n", 0, ""),
+            ("HTTP/1.1 200 Gr\u{FC}n\r\n", 200, "Gr\u{FC}n"),
+        ] {
+            let (head, _) = parse(["HTTP/1.1 500 Earlier\r\n", "X-Earlier: 1\r\n", line])
+            #expect(head.status == status, "\(line.debugDescription)")
+            #expect(head.statusText == text, "\(line.debugDescription)")
+            #expect(head.headers.count == 0, "a status line starts a new head")
+        }
+    }
+
     @Test func informationalHeadsAreForgotten() {
         let (head, progress) = parse(["HTTP/1.1 100 Continue\r\n", "X-Early: 1\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "\r\n"])
         #expect(progress == [.more, .more, .more, .more, .ended])
