@@ -41,8 +41,11 @@ enum PlainWebURL {
 
     static func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
+        /// Takes `byte`, or its capital when it is a letter.
         func take(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] | 0x20 == byte | 0x20 else { return false }
+            guard index < bytes.count, bytes[index] == byte || isAlphanumeric(byte) && bytes[index] | 0x20 == byte else {
+                return false
+            }
             index += 1
             return true
         }
