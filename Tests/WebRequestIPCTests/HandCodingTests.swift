@@ -9,29 +9,17 @@ import WebRequestKit
 /// for every frame the hand path reads, and no frame read that SwiftProtobuf refuses.
 @Suite("Hand coding")
 struct HandCodingTests {
-    /// SplitMix64: random frames that are the same on every run, so a failure can be replayed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func text(_ random: inout Seeded) -> String {
+    static func text(_ random: inout SplitMix64) -> String {
         let pieces = ["", "a", "text/html", "Content-Type", "utf-8", "http://127.0.0.1:8080/x?y=z", "é", "日本", "🙂", " ", "h2", "TLSv1.3"]
         return (0..<Int.random(in: 0...3, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
     }
 
     /// Numbers across varint lengths, zero (left out when written) included.
-    static func number(_ random: inout Seeded) -> UInt64 {
+    static func number(_ random: inout SplitMix64) -> UInt64 {
         [0, 1, 127, 128, 300, UInt64(UInt32.max), UInt64.max, random.next()].randomElement(using: &random)!
     }
 
-    static func head(_ random: inout Seeded) -> Webrequestkit_Ipc_V1_ResponseHead {
+    static func head(_ random: inout SplitMix64) -> Webrequestkit_Ipc_V1_ResponseHead {
         var head = Webrequestkit_Ipc_V1_ResponseHead()
         head.requestID = number(&random)
         head.status = [0, 200, 404, -1, Int32.min, Int32.max].randomElement(using: &random)!
@@ -50,7 +38,7 @@ struct HandCodingTests {
         return head
     }
 
-    static func envelope(_ random: inout Seeded) -> IPCEnvelope {
+    static func envelope(_ random: inout SplitMix64) -> IPCEnvelope {
         let data = Data((0..<[0, 1, 200, 5000].randomElement(using: &random)!).map { _ in UInt8.random(in: 0...255, using: &random) })
         switch Int.random(in: 0..<6, using: &random) {
         case 0:
@@ -99,7 +87,7 @@ struct HandCodingTests {
     /// The same random envelopes written by the encoder (by hand for chunks and response heads,
     /// through SwiftProtobuf for the rest) are SwiftProtobuf's bytes exactly.
     @Test func everyFrameOfTheHotKindsIsWrittenByHandAsSwiftProtobufWritesIt() throws {
-        var random = Seeded(state: 9)
+        var random = SplitMix64(seed: 9)
         for _ in 0..<3_000 {
             let envelope = Self.envelope(&random)
             var written = ByteBuffer()
@@ -109,7 +97,7 @@ struct HandCodingTests {
     }
 
     @Test func everyFrameOfTheHotKindsIsReadByHandAsSwiftProtobufReadsIt() throws {
-        var random = Seeded(state: 17)
+        var random = SplitMix64(seed: 17)
         for _ in 0..<3_000 {
             let envelope = Self.envelope(&random)
             let bytes = try Self.payload(envelope)
@@ -122,7 +110,7 @@ struct HandCodingTests {
     /// Flipped bytes, cut frames and bytes added: whatever the hand path still takes,
     /// SwiftProtobuf reads the same way; what SwiftProtobuf refuses, it never takes.
     @Test func aDamagedFrameIsReadAsSwiftProtobufReadsItOrLeftToIt() throws {
-        var random = Seeded(state: 2026)
+        var random = SplitMix64(seed: 2026)
         var taken = 0
         var refused = 0
         for _ in 0..<20_000 {
