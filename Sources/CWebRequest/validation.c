@@ -93,8 +93,10 @@ int wrk_url_parses(const char *url) {
         length -= (size_t)(at + 1 - authority);
         authority = at + 1;
     }
+    /* The port's colon comes after an IP literal's closing bracket. */
     const char *close = authority[0] == '[' ? memchr(authority, ']', length) : NULL;
-    const char *colon = memchr(close ? close : authority, ':', length - (size_t)((close ? close : authority) - authority));
+    const char *from = close ? close : authority;
+    const char *colon = memchr(from, ':', length - (size_t)(from - authority));
     size_t host = colon ? (size_t)(colon - authority) : length;
     if (host == 0 ? web || colon : !host_is_plain(authority, host)) return 0;
     if (colon) {

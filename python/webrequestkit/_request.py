@@ -127,7 +127,6 @@ def _is_token(name: str) -> bool:
 _SCHEME_CHARACTERS = set(b"+-.")
 _URL_REFUSED = set(b'"<>\\^`{|}')
 _HEX_DIGITS = set(b"0123456789abcdefABCDEF")
-_HEX = {bytes([b]) for b in _HEX_DIGITS}
 _HOST_CHARACTERS = set(b"-._~!$&'()*+,;=")
 _WEB_SCHEMES = (b"http", b"https")
 
@@ -155,7 +154,8 @@ def _url_parses(url: str) -> bool:
     for index, byte in enumerate(raw):
         if byte <= 0x20 or byte >= 0x7F or byte in _URL_REFUSED:
             return False
-        if byte == 0x25 and not (raw[index + 1 : index + 2] in _HEX and raw[index + 2 : index + 3] in _HEX):
+        escape = raw[index + 1 : index + 3]
+        if byte == 0x25 and not (len(escape) == 2 and all(b in _HEX_DIGITS for b in escape)):
             return False
     web = scheme.lower() in _WEB_SCHEMES
     rest = raw[colon + 1 :]
