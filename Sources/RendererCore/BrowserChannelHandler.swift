@@ -7,6 +7,10 @@ import WebRequestKit
 
 /// The renderer's end of the channel: sends each request's messages and routes the browser's
 /// answers to the request's sink. Confined to the channel's event loop.
+///
+/// A request made on that loop hears its events inside `channelRead`, as CEF's renderer thread
+/// runs a client's callback from the IPC message's dispatch: no task per event. Its client may
+/// start or cancel requests from the callback; the handler looks nothing up across the call.
 final class BrowserChannelHandler: ChannelInboundHandler {
     typealias InboundIn = IPCEnvelope
     typealias OutboundOut = IPCEnvelope
@@ -87,7 +91,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         let envelope = unwrapInboundIn(data)
         switch envelope.message {
         case .responseHead(let head):
-            pending[head.requestID]?.sink.send(.response(head.response))
+            let sink = pending[head.requestID]?.sink
+            sink?.dispatch(.response(head.response))
         case .bodyChunk(let chunk):
             deliver(chunk.data, for: chunk.requestID)
         case .ringChunk(let chunk):
@@ -99,7 +104,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             ringCopied = chunk.position + UInt64(chunk.length)
             deliver(data, for: chunk.requestID)
         case .uploadProgress(let progress):
-            pending[progress.requestID]?.sink.send(.uploadProgress(current: progress.current, total: progress.total))
+            let sink = pending[progress.requestID]?.sink
+            sink?.dispatch(.uploadProgress(current: progress.current, total: progress.total))
         case .uploadCredit(let credit):
             // More credit than was sent is the browser's mistake, not ours: it is ignored.
             guard pending[credit.requestID]?.uploadLedger.credit(Int(clamping: credit.bytes)) != nil else { return }
@@ -110,7 +116,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
                 "request completed",
                 metadata: ["request": "\(complete.requestID)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
             )
-            pending.removeValue(forKey: complete.requestID)?.sink.send(.complete(completion))
+            guard let entry = pending.removeValue(forKey: complete.requestID) else { return }
+            entry.sink.dispatch(.complete(completion))
         default:
             break  // the renderer trusts its browser; anything else is not for it
         }
@@ -120,7 +127,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     private func deliver(_ data: Data, for id: UInt64) {
         guard let entry = pending[id], let outbox else { return }
         let count = UInt64(data.count)
-        entry.sink.send(.data(data)) {
+        entry.sink.dispatch(.data(data)) {
             var credit = Webrequestkit_Ipc_V1_BodyCredit()
             credit.requestID = id
             credit.bytes = count

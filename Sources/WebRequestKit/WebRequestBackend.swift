@@ -64,6 +64,12 @@ package protocol TransferEventSink: Sendable {
     /// until ``flush()``, in order.
     func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?)
 
+    /// Reports `event` from a caller that may have client code run inside the call: a
+    /// renderer's channel handler passing on a message from the browser, as CEF's renderer
+    /// thread hands an IPC message straight to the request's client. A sink whose consumer
+    /// lives on the caller's loop delivers at once; any other sink as ``send(_:delivered:)``.
+    func dispatch(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?)
+
     /// Passes on the events ``send(_:delivered:)`` held back. The network thread calls it at the
     /// end of each turn for every sink it sent to, so that what one turn produced crosses to
     /// the consumer's thread in one hop; any other caller of `send` calls it after.
@@ -77,6 +83,15 @@ package protocol TransferEventSink: Sendable {
 extension TransferEventSink {
     package func send(_ event: WebRequestEvent) {
         send(event, delivered: nil)
+    }
+
+    package func dispatch(_ event: WebRequestEvent) {
+        dispatch(event, delivered: nil)
+    }
+
+    /// As ``send(_:delivered:)``, by default.
+    package func dispatch(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
+        send(event, delivered: delivered)
     }
 
     /// Hears what happens on the way that no client callback reports; nothing by default.
@@ -128,6 +143,15 @@ package struct WebRequestEventSink: TransferEventSink {
         eventLoop.execute { [target] in
             Self.deliver(event, delivered, to: target.value)
         }
+    }
+
+    /// Delivers `event` at once when called on the request's loop (no task, no copy of the
+    /// event into one), else as ``send(_:delivered:)``. Only a caller that no client callback
+    /// can be running under may use it; every other event of the request must reach the loop
+    /// the same way or before, or order is lost. The renderer's channel handler is such a caller.
+    package func dispatch(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
+        guard eventLoop.inEventLoop else { return send(event, delivered: delivered) }
+        Self.deliver(event, delivered, to: target.value)
     }
 
     /// Delivers `deliveries` in order in one task on the request's loop: what the network
