@@ -2,29 +2,24 @@ import Foundation
 internal import NIOCore
 import SwiftProtobuf
 
-/// The envelopes the browser writes most, written by hand: byte for byte what SwiftProtobuf
+/// The envelopes each end writes most (the browser's response heads and body chunks, a
+/// renderer's upload chunks), written by hand: byte for byte what SwiftProtobuf
 /// writes (fields in number order, fields at their default left out, proto3), straight into the
 /// frame. SwiftProtobuf's serializer first sizes the message with a generic visitor (two
 /// allocations per header of a `ResponseHead`, sixteen for a small response), then copies its
-/// output from an array into the frame. `FramingTests` and `HandCodingTests` hold each to
-/// SwiftProtobuf's bytes.
+/// output from an array into the frame. Each message here is sized first, then written in one
+/// pass into the frame's memory (`WireWriter`): written a byte at a time through `ByteBuffer`'s
+/// checked calls, a small response's head took 2.2 µs, nearly SwiftProtobuf's 2.4; this way it
+/// takes 0.4. `FramingTests` and `HandCodingTests` hold each to SwiftProtobuf's bytes.
 extension EnvelopeEncoder {
     /// A `BodyChunk` or `UploadChunk` envelope: the data copied once, straight into the frame.
     /// Chunks are nearly all the bytes a download or upload moves.
     static func writeChunk(field: UInt64, requestID: UInt64, data: Data, to out: inout ByteBuffer) {
         // Both messages are field 1 (request_id, varint) and field 2 (data, length-delimited).
         let inner = varintFieldSize(requestID) + bytesFieldSize(data.count)
-        let tag = field << 3 | 2  // the envelope's field, length-delimited
-        let envelope = varintLength(tag) + varintLength(UInt64(inner)) + inner
-        out.reserveCapacity(minimumWritableBytes: 4 + envelope)
-        out.writeInteger(UInt32(envelope))
-        writeVarint(tag, to: &out)
-        writeVarint(UInt64(inner), to: &out)
-        writeVarintField(1, requestID, to: &out)
-        if !data.isEmpty {
-            writeVarint(2 << 3 | 2, to: &out)
-            writeVarint(UInt64(data.count), to: &out)
-            out.writeBytes(data)
+        writeFrame(field: field, inner: inner, to: &out) { writer in
+            writer.varintField(1, requestID)
+            writer.bytesField(2, data)
         }
     }
 
@@ -37,37 +32,56 @@ extension EnvelopeEncoder {
     /// A `ResponseHead` envelope (the envelope's field 17).
     static func writeResponseHead(_ head: Webrequestkit_Ipc_V1_ResponseHead, to out: inout ByteBuffer) {
         var inner = varintFieldSize(head.requestID) + varintFieldSize(UInt64(bitPattern: Int64(head.status)))
-        inner += bytesFieldSize(head.statusText.utf8.count) + bytesFieldSize(head.mimeType.utf8.count)
-        inner += bytesFieldSize(head.charset.utf8.count) + bytesFieldSize(head.url.utf8.count)
+        inner += stringFieldSize(head.statusText) + stringFieldSize(head.mimeType)
+        inner += stringFieldSize(head.charset) + stringFieldSize(head.url)
         for header in head.headers {
-            let size = headerSize(header)
-            inner += 1 + varintLength(UInt64(size)) + size  // a repeated message is written even when empty
+            inner += messageFieldSize(headerSize(header))
         }
-        inner += bytesFieldSize(head.httpVersion.utf8.count) + bytesFieldSize(head.tlsVersion.utf8.count)
-        let tag: UInt64 = 17 << 3 | 2
+        inner += stringFieldSize(head.httpVersion) + stringFieldSize(head.tlsVersion)
+        writeFrame(field: 17, inner: inner, to: &out) { writer in
+            writer.varintField(1, head.requestID)
+            writer.varintField(2, UInt64(bitPattern: Int64(head.status)))  // int32: sign-extended
+            writer.stringField(3, head.statusText)
+            writer.stringField(4, head.mimeType)
+            writer.stringField(5, head.charset)
+            writer.stringField(6, head.url)
+            for header in head.headers {
+                writeHeader(7, header, with: &writer)
+            }
+            writer.stringField(8, head.httpVersion)
+            writer.stringField(9, head.tlsVersion)
+        }
+    }
+
+    /// Writes one frame: its length, then the envelope's field `field` holding `inner` bytes,
+    /// which `body` writes.
+    private static func writeFrame(field: UInt64, inner: Int, to out: inout ByteBuffer, _ body: (inout WireWriter) -> Void) {
+        let tag = field << 3 | 2  // the envelope's field, length-delimited
         let envelope = varintLength(tag) + varintLength(UInt64(inner)) + inner
-        out.reserveCapacity(minimumWritableBytes: 4 + envelope)
-        out.writeInteger(UInt32(envelope))
-        writeVarint(tag, to: &out)
-        writeVarint(UInt64(inner), to: &out)
-        writeVarintField(1, head.requestID, to: &out)
-        writeVarintField(2, UInt64(bitPattern: Int64(head.status)), to: &out)  // int32: sign-extended
-        writeStringField(3, head.statusText, to: &out)
-        writeStringField(4, head.mimeType, to: &out)
-        writeStringField(5, head.charset, to: &out)
-        writeStringField(6, head.url, to: &out)
-        for header in head.headers {
-            writeVarint(7 << 3 | 2, to: &out)
-            writeVarint(UInt64(headerSize(header)), to: &out)
-            writeStringField(1, header.name, to: &out)
-            writeStringField(2, header.value, to: &out)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + envelope) { memory in
+            var writer = WireWriter(memory, count: 4 + envelope)
+            writer.bigEndian(UInt32(envelope))
+            writer.varint(tag)
+            writer.varint(UInt64(inner))
+            body(&writer)
+            return writer.finish()
         }
-        writeStringField(8, head.httpVersion, to: &out)
-        writeStringField(9, head.tlsVersion, to: &out)
+    }
+
+    /// A `Header` as field `field` of the message being written.
+    private static func writeHeader(_ field: UInt64, _ header: Webrequestkit_Ipc_V1_Header, with writer: inout WireWriter) {
+        writer.lengthPrefix(field, headerSize(header))
+        writer.stringField(1, header.name)
+        writer.stringField(2, header.value)
     }
 
     private static func headerSize(_ header: Webrequestkit_Ipc_V1_Header) -> Int {
-        bytesFieldSize(header.name.utf8.count) + bytesFieldSize(header.value.utf8.count)
+        stringFieldSize(header.name) + stringFieldSize(header.value)
+    }
+
+    /// A nested message field's size with its one-byte tag: written even when empty.
+    private static func messageFieldSize(_ size: Int) -> Int {
+        1 + varintLength(UInt64(size)) + size
     }
 
     /// A varint field's size with its one-byte tag (field numbers below 16), 0 at its default.
@@ -75,34 +89,95 @@ extension EnvelopeEncoder {
         value == 0 ? 0 : 1 + varintLength(value)
     }
 
+    private static func stringFieldSize(_ text: String) -> Int {
+        bytesFieldSize(text.utf8.count)
+    }
+
     /// A length-delimited field's size with its one-byte tag, 0 when empty.
     private static func bytesFieldSize(_ count: Int) -> Int {
         count == 0 ? 0 : 1 + varintLength(UInt64(count)) + count
     }
 
-    private static func writeVarintField(_ field: UInt64, _ value: UInt64, to out: inout ByteBuffer) {
-        guard value != 0 else { return }
-        writeVarint(field << 3, to: &out)
-        writeVarint(value, to: &out)
-    }
-
-    private static func writeStringField(_ field: UInt64, _ text: String, to out: inout ByteBuffer) {
-        guard !text.isEmpty else { return }
-        writeVarint(field << 3 | 2, to: &out)
-        writeVarint(UInt64(text.utf8.count), to: &out)
-        out.writeString(text)
-    }
-
-    private static func varintLength(_ value: UInt64) -> Int {
+    fileprivate static func varintLength(_ value: UInt64) -> Int {
         value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
     }
+}
 
-    private static func writeVarint(_ value: UInt64, to out: inout ByteBuffer) {
+/// Writes protobuf's wire format into memory sized beforehand. Every write is checked against
+/// that size, so a sizing mistake stops the process instead of writing past the frame.
+private struct WireWriter {
+    private let memory: UnsafeMutableRawBufferPointer
+    private let size: Int
+    private var index = 0
+
+    init(_ memory: UnsafeMutableRawBufferPointer, count size: Int) {
+        precondition(size <= memory.count)
+        self.memory = memory
+        self.size = size
+    }
+
+    /// The bytes written, which must be the size announced.
+    func finish() -> Int {
+        precondition(index == size, "a frame was sized at \(size) bytes and written as \(index)")
+        return index
+    }
+
+    mutating func bigEndian(_ value: UInt32) {
+        precondition(index + 4 <= size)
+        memory.storeBytes(of: value.bigEndian, toByteOffset: index, as: UInt32.self)
+        index += 4
+    }
+
+    mutating func varint(_ value: UInt64) {
+        precondition(index + EnvelopeEncoder.varintLength(value) <= size)
         var value = value
         while value >= 0x80 {
-            out.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
+            memory[index] = UInt8(truncatingIfNeeded: value) | 0x80
+            index += 1
             value >>= 7
         }
-        out.writeInteger(UInt8(value))
+        memory[index] = UInt8(value)
+        index += 1
+    }
+
+    /// A varint field, left out at 0 (proto3's default).
+    mutating func varintField(_ field: UInt64, _ value: UInt64) {
+        guard value != 0 else { return }
+        varint(field << 3)
+        varint(value)
+    }
+
+    /// The tag and length of a length-delimited field whose content follows.
+    mutating func lengthPrefix(_ field: UInt64, _ count: Int) {
+        varint(field << 3 | 2)
+        varint(UInt64(count))
+    }
+
+    mutating func stringField(_ field: UInt64, _ text: String) {
+        guard !text.isEmpty else { return }
+        lengthPrefix(field, text.utf8.count)
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
+        if copied == nil {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    mutating func bytesField(_ field: UInt64, _ data: Data) {
+        guard !data.isEmpty else { return }
+        lengthPrefix(field, data.count)
+        data.withUnsafeBytes { copy($0) }
+    }
+
+    private mutating func copy(_ bytes: UnsafeRawBufferPointer) {
+        precondition(index + bytes.count <= size)
+        guard let source = bytes.baseAddress else { return }
+        (memory.baseAddress! + index).copyMemory(from: source, byteCount: bytes.count)
+        index += bytes.count
+    }
+
+    private mutating func append(_ byte: UInt8) {
+        precondition(index < size)
+        memory[index] = byte
+        index += 1
     }
 }
