@@ -57,31 +57,4 @@ public struct Response: Sendable, Hashable {
         if let coding = headers["Content-Encoding"], coding.trimmingSpaces().lowercased() != "identity" { return nil }
         return headers["Content-Length"].flatMap { Int64($0.trimmingSpaces()) }.flatMap { $0 >= 0 ? $0 : nil }
     }
-
-    /// Splits a `Content-Type` value into a lowercased MIME type and charset.
-    public static func parseContentType(_ value: String?) -> (mimeType: String, charset: String) {
-        guard let value else { return ("", "") }
-        let parts = value.split(separator: ";", omittingEmptySubsequences: false)
-        let mimeType = String(parts.first ?? "").trimmingSpaces().lowercased()
-        var charset = ""
-        for parameter in parts.dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, String(pair[0]).trimmingSpaces().lowercased() == "charset" else { continue }
-            charset = String(pair[1]).trimmingSpaces().trimmingCharacters(in: "\"").lowercased()
-        }
-        return (mimeType, charset)
-    }
-}
-
-extension StringProtocol {
-    package func trimmingSpaces() -> String {
-        trimmingCharacters(in: " \t")
-    }
-
-    package func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
-    }
 }

@@ -1,0 +1,34 @@
+extension StringProtocol {
+    /// The string without leading and trailing spaces and tabs.
+    package func trimmingSpaces() -> String {
+        trimmingCharacters(in: " \t")
+    }
+
+    /// The string without leading and trailing characters of `set`.
+    package func trimmingCharacters(in set: String) -> String {
+        trimmingASCII(in: set) ?? trimmingEachCharacter(in: set)
+    }
+
+    /// The rule on characters (the reference the byte reading is tested against).
+    func trimmingEachCharacter(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+
+    /// The same on the bytes, or `nil` unless the string and `set` are ASCII and `set` holds no
+    /// CR or LF: a character is then a byte, but for CR LF, which such a set never trims.
+    /// Header values are trimmed this way on every response.
+    private func trimmingASCII(in set: String) -> String? {
+        guard set.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }) else { return nil }
+        let trimmed: String?? = utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var slice = bytes[...]
+            while let first = slice.first, set.utf8.contains(first) { slice.removeFirst() }
+            while let last = slice.last, set.utf8.contains(last) { slice.removeLast() }
+            return String(decoding: slice, as: UTF8.self)
+        }
+        return trimmed ?? nil
+    }
+}
