@@ -94,8 +94,8 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Writes each ``IPCEnvelope`` as one length-prefixed frame: body and upload chunks and
-/// response heads by hand (HandEncoding.swift), the rest through SwiftProtobuf.
+/// Writes each ``IPCEnvelope`` as one length-prefixed frame: body and upload chunks, response
+/// heads and completions by hand (HandEncoding.swift), the rest through SwiftProtobuf.
 package struct EnvelopeEncoder: MessageToByteEncoder {
     package typealias OutboundIn = IPCEnvelope
 
@@ -109,6 +109,8 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
             Self.writeChunk(field: 3, requestID: chunk.requestID, data: chunk.data, to: &out)
         case .responseHead(let head) where Self.writesByHand(head):
             Self.writeResponseHead(head, to: &out)
+        case .requestComplete(let complete) where Self.writesByHand(complete):
+            Self.writeRequestComplete(complete, to: &out)
         default:
             let bytes: [UInt8] = try data.serializedBytes()
             out.writeInteger(UInt32(bytes.count))

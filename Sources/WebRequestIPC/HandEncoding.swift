@@ -2,8 +2,8 @@ import Foundation
 internal import NIOCore
 import SwiftProtobuf
 
-/// The envelopes each end writes most (the browser's response heads and body chunks, a
-/// renderer's upload chunks), written by hand: byte for byte what SwiftProtobuf
+/// The envelopes each end writes most (the browser's response heads, body chunks and
+/// completions, a renderer's upload chunks), written by hand: byte for byte what SwiftProtobuf
 /// writes (fields in number order, fields at their default left out, proto3), straight into the
 /// frame. SwiftProtobuf's serializer first sizes the message with a generic visitor (two
 /// allocations per header of a `ResponseHead`, sixteen for a small response), then copies its
@@ -31,26 +31,64 @@ extension EnvelopeEncoder {
 
     /// A `ResponseHead` envelope (the envelope's field 17).
     static func writeResponseHead(_ head: Webrequestkit_Ipc_V1_ResponseHead, to out: inout ByteBuffer) {
-        var inner = varintFieldSize(head.requestID) + varintFieldSize(UInt64(bitPattern: Int64(head.status)))
-        inner += stringFieldSize(head.statusText) + stringFieldSize(head.mimeType)
-        inner += stringFieldSize(head.charset) + stringFieldSize(head.url)
-        for header in head.headers {
-            inner += messageFieldSize(headerSize(header))
+        writeFrame(field: 17, inner: responseHeadSize(head), to: &out) { writer in
+            writeResponseHeadFields(head, with: &writer)
         }
-        inner += stringFieldSize(head.httpVersion) + stringFieldSize(head.tlsVersion)
-        writeFrame(field: 17, inner: inner, to: &out) { writer in
-            writer.varintField(1, head.requestID)
-            writer.varintField(2, UInt64(bitPattern: Int64(head.status)))  // int32: sign-extended
-            writer.stringField(3, head.statusText)
-            writer.stringField(4, head.mimeType)
-            writer.stringField(5, head.charset)
-            writer.stringField(6, head.url)
-            for header in head.headers {
-                writeHeader(7, header, with: &writer)
+    }
+
+    /// Whether ``writeRequestComplete(_:to:)`` writes `complete` as SwiftProtobuf would.
+    static func writesByHand(_ complete: Webrequestkit_Ipc_V1_RequestComplete) -> Bool {
+        complete.unknownFields.data.isEmpty && (!complete.hasResponse || writesByHand(complete.response))
+    }
+
+    /// A `RequestComplete` envelope (the envelope's field 21): the browser sends one per request.
+    static func writeRequestComplete(_ complete: Webrequestkit_Ipc_V1_RequestComplete, to out: inout ByteBuffer) {
+        let status = UInt64(bitPattern: Int64(complete.status.rawValue))
+        let head = complete.hasResponse ? complete.response : nil
+        let headSize = head.map(responseHeadSize) ?? 0
+        var inner = varintFieldSize(complete.requestID)
+        inner += complete.status == .unknown ? 0 : 1 + varintLength(status)
+        inner += varintFieldSize(UInt64(bitPattern: Int64(complete.errorCode)))
+        if head != nil { inner += messageFieldSize(headSize) }
+        inner += (complete.wasCached ? 2 : 0) + (complete.routedToDownload ? 2 : 0)
+        writeFrame(field: 21, inner: inner, to: &out) { writer in
+            writer.varintField(1, complete.requestID)
+            if complete.status != .unknown {  // an enum is left out only at its first case
+                writer.varint(2 << 3)
+                writer.varint(status)
             }
-            writer.stringField(8, head.httpVersion)
-            writer.stringField(9, head.tlsVersion)
+            writer.varintField(3, UInt64(bitPattern: Int64(complete.errorCode)))  // int32: sign-extended
+            if let head {
+                writer.lengthPrefix(4, headSize)
+                writeResponseHeadFields(head, with: &writer)
+            }
+            writer.varintField(5, complete.wasCached ? 1 : 0)
+            writer.varintField(6, complete.routedToDownload ? 1 : 0)
         }
+    }
+
+    private static func responseHeadSize(_ head: Webrequestkit_Ipc_V1_ResponseHead) -> Int {
+        var size = varintFieldSize(head.requestID) + varintFieldSize(UInt64(bitPattern: Int64(head.status)))
+        size += stringFieldSize(head.statusText) + stringFieldSize(head.mimeType)
+        size += stringFieldSize(head.charset) + stringFieldSize(head.url)
+        for header in head.headers {
+            size += messageFieldSize(headerSize(header))
+        }
+        return size + stringFieldSize(head.httpVersion) + stringFieldSize(head.tlsVersion)
+    }
+
+    private static func writeResponseHeadFields(_ head: Webrequestkit_Ipc_V1_ResponseHead, with writer: inout WireWriter) {
+        writer.varintField(1, head.requestID)
+        writer.varintField(2, UInt64(bitPattern: Int64(head.status)))  // int32: sign-extended
+        writer.stringField(3, head.statusText)
+        writer.stringField(4, head.mimeType)
+        writer.stringField(5, head.charset)
+        writer.stringField(6, head.url)
+        for header in head.headers {
+            writeHeader(7, header, with: &writer)
+        }
+        writer.stringField(8, head.httpVersion)
+        writer.stringField(9, head.tlsVersion)
     }
 
     /// Writes one frame: its length, then the envelope's field `field` holding `inner` bytes,
