@@ -27,29 +27,22 @@ extension Response {
     /// parsed, and the rule on characters cost about 1 µs for a bare MIME type, 2 with a charset.
     private static func parseASCIIContentType(_ bytes: UnsafeBufferPointer<UInt8>) -> (mimeType: String, charset: String) {
         var parts = bytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)[...]
-        let mimeType = lowercased(trimming(parts.removeFirst(), of: spaces))
+        let mimeType = lowercased(parts.removeFirst().trimming(while: spaces))
         var charset = ""
         for parameter in parts {
             // As `split(separator: "=", maxSplits: 1)`: leading "=" are skipped, an empty value
             // is no pair.
             let name = parameter.drop { $0 == UInt8(ascii: "=") }
             guard let equals = name.firstIndex(of: UInt8(ascii: "=")), equals + 1 < name.endIndex,
-                lowercased(trimming(name[..<equals], of: spaces)) == "charset"
+                lowercased(name[..<equals].trimming(while: spaces)) == "charset"
             else { continue }
-            charset = lowercased(trimming(trimming(name[(equals + 1)...], of: spaces), of: quotes))
+            charset = lowercased(name[(equals + 1)...].trimming(while: spaces).trimming(while: quotes))
         }
         return (mimeType, charset)
     }
 
     private static func spaces(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
     private static func quotes(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "\"") }
-
-    private static func trimming(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, of set: (UInt8) -> Bool) -> Slice<UnsafeBufferPointer<UInt8>> {
-        var bytes = bytes
-        while let first = bytes.first, set(first) { bytes.removeFirst() }
-        while let last = bytes.last, set(last) { bytes.removeLast() }
-        return bytes
-    }
 
     private static func lowercased(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
         String(unsafeUninitializedCapacity: bytes.count) { buffer in

@@ -24,11 +24,19 @@ extension StringProtocol {
         guard set.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }) else { return nil }
         let trimmed: String?? = utf8.withContiguousStorageIfAvailable { bytes in
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            var slice = bytes[...]
-            while let first = slice.first, set.utf8.contains(first) { slice.removeFirst() }
-            while let last = slice.last, set.utf8.contains(last) { slice.removeLast() }
-            return String(decoding: slice, as: UTF8.self)
+            return String(decoding: bytes[...].trimming { set.utf8.contains($0) }, as: UTF8.self)
         }
         return trimmed ?? nil
+    }
+}
+
+extension BidirectionalCollection where SubSequence == Self {
+    /// Without the leading and trailing elements `isTrimmed` picks: the one byte trimmer of
+    /// header values, content types and the response head's lines.
+    package func trimming(while isTrimmed: (Element) -> Bool) -> Self {
+        var slice = self
+        while let first = slice.first, isTrimmed(first) { slice.removeFirst() }
+        while let last = slice.last, isTrimmed(last) { slice.removeLast() }
+        return slice
     }
 }
