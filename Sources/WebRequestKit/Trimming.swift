@@ -32,7 +32,11 @@ extension StringProtocol {
 
 extension BidirectionalCollection where SubSequence == Self {
     /// Without the leading and trailing elements `isTrimmed` picks: the one byte trimmer of
-    /// header values, content types and the response head's lines.
+    /// header values, content types and the response head's lines. Inlinable, so that the
+    /// browser's head parser gets a copy specialized to its bytes: called generically, every
+    /// header line paid for a runtime lookup of the slice's metadata (7% of the browser's
+    /// samples on small requests).
+    @inlinable
     package func trimming(while isTrimmed: (Element) -> Bool) -> Self {
         var slice = self
         while let first = slice.first, isTrimmed(first) { slice.removeFirst() }
