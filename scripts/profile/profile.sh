@@ -7,7 +7,8 @@
 #   allocations: malloc-family calls per request in each process (malloc-count.c, preloaded),
 #        from two runs of different lengths, so start-up and shutdown cancel out.
 #   profile: with --perf, perf record -g of the browser and the renderer during one A round and
-#        of one B run, reported by shared object and by symbol (linux-perf from Debian).
+#        of one B run, reported by shared object and by symbol (linux-perf from Debian), with the
+#        share spent in the Swift runtime's generic metadata lookups (unspecialized generics).
 # Usage: scripts/profile/profile.sh [--requests N] [--rounds R] [--perf] [--out DIR]
 # Release builds. The machine is shared and noisy: compare the rows of one run with each other.
 set -euo pipefail
@@ -128,6 +129,17 @@ if [ "$perf" = 1 ]; then
         perf report -i "$out/$process.perf" --no-children --sort dso --stdio 2>/dev/null | awk '/^ +[0-9]/ && ++n <= 8'
         perf report -i "$out/$process.perf" --no-children --sort symbol --stdio -g none 2>/dev/null |
             awk '/^ +[0-9]/ && ++n <= 20 { print substr($0, 1, 110) }'
+        # The Swift runtime finding generic metadata and witness tables: a generic called across a
+        # module boundary without @inlinable runs unspecialized and pays this on every call (a
+        # header trimmer did, 8bab3ba: 7% of the browser's samples, +11 us per request).
+        perf report -i "$out/$process.perf" --no-children --sort symbol --stdio -g none 2>/dev/null | awk '
+            /^ +[0-9]/ && /getGenericMetadata|AssociatedTypeWitness|AssociatedConformanceWitness|getCache|TupleCacheEntry|GenericCacheEntry|MetadataCacheKey|checkMetadataState|getWitnessTable|conformsToProtocol|instantiateConcreteType|getTupleTypeMetadata/ {
+                sub("%", "", $1); share += $1
+            }
+            END {
+                warning = (share > 5) ? " (over 5%: look for a generic called across modules, and make it @inlinable)" : ""
+                printf "  runtime generic lookups: %.1f%% of samples%s\n", share, warning
+            }'
     done
     echo "  (perf's files are in $out: perf report -i $out/browser.perf)"
 fi
