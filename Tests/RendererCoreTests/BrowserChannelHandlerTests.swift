@@ -11,9 +11,11 @@ import WebRequestKit
 /// what it does with what the browser sends back, one loop turn at a time.
 @Suite("BrowserChannelHandler")
 final class BrowserChannelHandlerTests {
-    /// Records a request's events; runs each `delivered` at once or when told.
+    /// Records a request's events and how each came (`dispatch` may run the client inside the
+    /// call, `send` never does); runs each `delivered` at once or when told.
     final class Sink: TransferEventSink {
         let events = Mutex<[WebRequestEvent]>([])
+        let dispatched = Atomic<Int>(0)
         let held = Mutex<[@Sendable () -> Void]>([])
         let holdsDeliveries: Bool
 
@@ -25,6 +27,11 @@ final class BrowserChannelHandlerTests {
             events.withLock { $0.append(event) }
             guard let delivered else { return }
             if holdsDeliveries { held.withLock { $0.append(delivered) } } else { delivered() }
+        }
+
+        func dispatch(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
+            dispatched.wrappingAdd(1, ordering: .relaxed)
+            send(event, delivered: delivered)
         }
 
         func deliverHeld() {
@@ -129,10 +136,29 @@ final class BrowserChannelHandlerTests {
         try channel.close().wait()
         for sink in sinks {
             #expect(sink.completions == [.failed(.connectionClosed)])
+            #expect(sink.dispatched.load(ordering: .relaxed) == 0, "sent: the close may come from inside a client callback")
         }
         let late = Sink()
         handler.start(id: 3, request: Request(url: "http://127.0.0.1/"), sink: late, uploadWindow: 1 << 20)
         #expect(late.completions == [.failed(.connectionClosed)], "a request after the close fails at once")
+        #expect(late.dispatched.load(ordering: .relaxed) == 0, "sent, not dispatched: create never calls back inside itself")
+    }
+
+    @Test func theBrowsersMessagesReachTheClientThroughDispatch() throws {
+        let sink = Sink()
+        handler.start(id: 4, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        var head = Webrequestkit_Ipc_V1_ResponseHead()
+        head.requestID = 4
+        head.status = 200
+        try receive(.responseHead(head))
+        var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+        chunk.requestID = 4
+        chunk.data = Data(count: 10)
+        try receive(.bodyChunk(chunk))
+        try receive(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 4, .success)))
+        #expect(sink.events.withLock { $0.count } == 3)
+        #expect(sink.dispatched.load(ordering: .relaxed) == 3, "read on the channel's loop, where nothing of the client is running")
     }
 
     @Test func theCompletionReachesItsRequestOnly() throws {
