@@ -4,21 +4,23 @@
 # browser process (B: browser-host bench); prints each run's rate, CPU per request (renderer,
 # browser; B's process), voluntary context switches per request and TCP connections opened (to
 # nginx: more than the requests in flight means keep-alive connections were closed), then each
-# build's medians.
+# build's medians. --renderers K runs K renderers at once, each with its own --requests at
+# --concurrency (bench.sh's scale row), and A only: the rate is all requests over the wall time.
 # A build is a directory of release products (browser-host, render-client), for instance
 #   git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)
 #   scripts/profile/compare.sh base=/tmp/base/.build/release new=.build/release
-# Usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] NAME=DIR NAME=DIR...
+# Usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] [--renderers K] NAME=DIR NAME=DIR...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] NAME=DIR NAME=DIR..."
-requests=20000 rounds=3 concurrency=16 builds=()
+usage="usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] [--renderers K] NAME=DIR NAME=DIR..."
+requests=20000 rounds=3 concurrency=16 renderers=1 builds=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --requests) requests=${2:-}; shift ;;
         --rounds) rounds=${2:-}; shift ;;
         --concurrency) concurrency=${2:-}; shift ;;
+        --renderers) renderers=${2:-}; shift ;;
         *=*) builds+=("$1") ;;
         *) echo "compare: unknown argument '$1'; $usage" >&2; exit 2 ;;
     esac
@@ -27,6 +29,7 @@ done
 [[ $requests =~ ^[0-9]+$ && $requests -ge 100 ]] || { echo "compare: --requests takes a number of at least 100" >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare: --rounds takes a positive number" >&2; exit 2; }
 [[ $concurrency =~ ^[1-9][0-9]*$ && $concurrency -le 64 ]] || { echo "compare: --concurrency takes a number from 1 to 64" >&2; exit 2; }
+[[ $renderers =~ ^[1-9][0-9]*$ && $renderers -le 256 ]] || { echo "compare: --renderers takes a number from 1 to 256" >&2; exit 2; }
 ((${#builds[@]})) || { echo "compare: name at least one build; $usage" >&2; exit 2; }
 for build in "${builds[@]}"; do
     for product in browser-host render-client; do
@@ -57,14 +60,35 @@ for round in $(seq "$rounds"); do
         browser=$!
         for _ in $(seq 500); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
         before=$(ticks "$browser") opened=$(opens)
-        timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
+        if [ "$renderers" = 1 ]; then
+            timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
+            read -r user system renderer_switches <"$work/time"
+            total=$requests rate=$(rate)
+        else
+            # bench.sh's scale row: K renderers at once, each its own requests; rate over the wall.
+            started=$(date +%s.%N) running=()
+            for r in $(seq "$renderers"); do
+                /usr/bin/time -o "$work/time.$r" -f "%U %S %w" "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" \
+                    --requests "$requests" --concurrency "$concurrency" >"$work/out.$r" 2>&1 &
+                running+=($!)
+            done
+            for pid in "${running[@]}"; do wait "$pid" || { echo "compare: a renderer failed: $(cat "$work"/out.*)" >&2; exit 1; }; done
+            ended=$(date +%s.%N)
+            for out in "$work"/out.*; do
+                grep -q 'failures=0' "$out" || { echo "compare: requests failed: $(cat "$out")" >&2; exit 1; }
+            done
+            read -r user system renderer_switches < <(cat "$work"/time.* | awk '{ u += $1; s += $2; w += $3 } END { print u, s, w }')
+            total=$((renderers * requests))
+            rate=$(awk -v n="$total" -v a="$started" -v b="$ended" 'BEGIN { printf "%d", n / (b - a) }')
+            rm -f "$work"/time.* "$work"/out.*
+        fi
         browser_seconds=$(awk -v a="$before" -v b="$(ticks "$browser")" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
         browser_switches=$(switches "$browser") connects=$(($(opens) - opened))
         kill "$browser"; wait "$browser" 2>/dev/null || true; browser=""
-        read -r user system renderer_switches <"$work/time"
-        awk -v n="$name" -v r="$(rate)" -v q="$requests" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" -v c="$connects" \
+        awk -v n="$name" -v r="$rate" -v q="$total" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" -v c="$connects" \
             'BEGIN { printf "A %s rate=%d renderer_us=%.1f browser_us=%.1f both_us=%.1f renderer_switches=%.2f browser_switches=%.2f connects=%d\n", n, r, (u + s) * 1e6 / q, b * 1e6 / q, (u + s + b) * 1e6 / q, rs / q, bs / q, c }' |
             tee -a "$work/rows"
+        [ "$renderers" = 1 ] || continue  # B has no renderers to spread over: A only
         opened=$(opens)
         timed "$bin/browser-host" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
         read -r user system switched <"$work/time"
@@ -73,13 +97,13 @@ for round in $(seq "$rounds"); do
     done
 done
 
-echo "medians of $rounds rounds of $requests requests:"
+echo "medians of $rounds rounds of $requests requests$([ "$renderers" = 1 ] || echo " from each of $renderers renderers"):"
 for build in "${builds[@]}"; do
     name=${build%%=*}
     for path in A B; do
         awk -v p="$path" -v n="$name" '$1 == p && $2 == n' "$work/rows" | python3 -c '
 import statistics, sys
 rows = [dict(f.split("=") for f in line.split()[2:]) for line in sys.stdin]
-print(" ".join([sys.argv[1], sys.argv[2]] + ["%s=%s" % (k, statistics.median(float(r[k]) for r in rows)) for k in rows[0]]))' "$path" "$name"
+if rows: print(" ".join([sys.argv[1], sys.argv[2]] + ["%s=%s" % (k, statistics.median(float(r[k]) for r in rows)) for k in rows[0]]))' "$path" "$name"
     done
 done
