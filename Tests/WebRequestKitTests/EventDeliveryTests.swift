@@ -56,15 +56,19 @@ struct EventDeliveryTests {
         try await loop.submit { bound.value.0.onItsLoop ? bound.value.0.completions : nil }.get()
     }
 
-    @Test func dispatchOnTheRequestsLoopDeliversInsideTheCall() async throws {
+    /// On the request's own loop: `dispatch` delivers inside the call (a renderer's channel
+    /// handler hands the event straight to the client); `send` never does (its callers may be
+    /// running under a client callback), it queues a task.
+    @Test(arguments: [true, false])
+    func onTheRequestsLoop(dispatches: Bool) async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let (bound, sink) = try await made(on: loop)
         let inside = try await loop.submit {
-            sink.dispatch(.complete(.success))
+            if dispatches { sink.dispatch(.complete(.success)) } else { sink.send(.complete(.success)) }
             return bound.value.0.completions
         }.get()
-        #expect(inside == 1, "a renderer's channel handler hands the event straight to the client")
-        #expect(try await completions(bound, on: loop) == 1)
+        #expect(inside == (dispatches ? 1 : 0))
+        #expect(try await completions(bound, on: loop) == 1, "delivered once, on the request's loop")
     }
 
     @Test func dispatchFromAnotherLoopWaitsForTheRequestsLoop() async throws {
@@ -89,16 +93,5 @@ struct EventDeliveryTests {
         held.store(false, ordering: .releasing)
         try await busy.get()
         #expect(try await completions(bound, on: home) == 1, "delivered once, on the request's own loop")
-    }
-
-    @Test func sendNeverDeliversInsideTheCall() async throws {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let (bound, sink) = try await made(on: loop)
-        let inside = try await loop.submit {
-            sink.send(.complete(.success))
-            return bound.value.0.completions
-        }.get()
-        #expect(inside == 0, "send is for callers a client callback may be running under: a task, always")
-        #expect(try await completions(bound, on: loop) == 1)
     }
 }
