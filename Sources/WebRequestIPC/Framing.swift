@@ -54,15 +54,21 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
     }
 
     package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
+        guard let frame = try Self.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(try Self.envelope(from: frame)))
+        return .continue
+    }
+
+    /// Takes the next whole frame's payload off `buffer`, or `nil` (taking nothing) until it has
+    /// arrived.
+    static func nextFrame(in buffer: inout ByteBuffer, maxFrameBytes: Int) throws(IPCProtocolError) -> ByteBuffer? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
         guard length <= maxFrameBytes else {
             throw IPCProtocolError("frame of \(length) bytes is over the limit of \(maxFrameBytes)")
         }
-        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
+        guard buffer.readableBytes >= 4 + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
-        let frame = buffer.readSlice(length: Int(length))!
-        context.fireChannelRead(wrapInboundOut(try Self.envelope(from: frame)))
-        return .continue
+        return buffer.readSlice(length: Int(length))!
     }
 
     package mutating func decodeLast(
@@ -79,7 +85,7 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
 
     /// Decodes one frame's payload: the most frequent kinds by hand (HandDecoding.swift), the
     /// rest through SwiftProtobuf.
-    package static func envelope(from frame: ByteBuffer) throws -> IPCEnvelope {
+    package static func envelope(from frame: ByteBuffer) throws(IPCProtocolError) -> IPCEnvelope {
         if let envelope = handDecoded(frame) { return envelope }
         let envelope: IPCEnvelope
         do {
