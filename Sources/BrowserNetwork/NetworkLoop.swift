@@ -25,6 +25,11 @@ final class NetworkLoop {
     private var reporting: [Transfer] = []
     /// Each live context's libcurl state, by context id, made on first use.
     private var contexts: [UInt64: ContextState] = [:]
+    /// What the thread polls beside libcurl's sockets (renderers' sockets), by watch id, in the
+    /// order they came.
+    private var watchers: [(id: UInt64, watcher: any DescriptorWatcher)] = []
+    /// The descriptors of one sleep: the inbox's pipe, then one per watcher, in order.
+    private var waits: [curl_waitfd] = []
 
     init(service: NetworkService) {
         self.service = service
@@ -51,7 +56,7 @@ final class NetworkLoop {
 
     func run() {
         var running: Int32 = 0
-        var wake = curl_waitfd(fd: inbox.wakeDescriptor, events: Int16(POLLIN), revents: 0)
+        inbox.enterLoop()
         while true {
             let commands = inbox.take()
             for (index, command) in commands.enumerated() {
@@ -81,9 +86,29 @@ final class NetworkLoop {
             }
             finishedHops.removeAll(keepingCapacity: true)
             flushReported()
-            wake.revents = 0
-            curl_multi_poll(multi, &wake, 1, 1000, nil)
-            if wake.revents != 0 { inbox.acknowledgeWakeup() }
+            sleep()
+        }
+    }
+
+    /// Waits in `curl_multi_poll` for libcurl's sockets, the inbox's pipe and each watcher's
+    /// descriptor, then calls the watchers whose descriptors are ready. Does not wait when the
+    /// thread posted commands to itself meanwhile (they wrote no wake-up).
+    private func sleep() {
+        waits.removeAll(keepingCapacity: true)
+        waits.append(curl_waitfd(fd: inbox.wakeDescriptor, events: Int16(POLLIN), revents: 0))
+        var kept = 0
+        for index in watchers.indices {
+            guard let request = watchers[index].watcher.pollRequest() else { continue }
+            watchers.swapAt(kept, index)
+            kept += 1
+            waits.append(curl_waitfd(fd: request.descriptor, events: request.events, revents: 0))
+        }
+        watchers.removeLast(watchers.count - kept)
+        guard inbox.isEmpty else { return }
+        curl_multi_poll(multi, &waits, UInt32(waits.count), 1000, nil)
+        if waits[0].revents != 0 { inbox.acknowledgeWakeup() }
+        for index in watchers.indices where waits[index + 1].revents != 0 {
+            watchers[index].watcher.ready(waits[index + 1].revents)
         }
     }
 
@@ -103,6 +128,13 @@ final class NetworkLoop {
             work(state(for: context))
         case .forgetContext(let id):
             contexts[id] = nil
+        case .watch(let id, let make):
+            watchers.append((id, make(id)))
+        case .unwatch(let id, let done):
+            if let index = watchers.firstIndex(where: { $0.id == id }) {
+                watchers.remove(at: index).watcher.stop()
+            }
+            done.resume()
         case .shutdown:
             break  // only the first one counts
         }
@@ -120,6 +152,10 @@ final class NetworkLoop {
                 apply(command)
             }
         }
+        for (_, watcher) in watchers {
+            watcher.stop()
+        }
+        watchers.removeAll()
         for transfer in Array(transfers.values) {
             transfer.abort(.shutDown)
         }

@@ -19,6 +19,10 @@ package final class NetworkService: WebRequestBackend, Sendable {
         case withContext(BrowserRequestContext, @Sendable (ContextState) -> Void)
         /// A context front went away: free its state.
         case forgetContext(UInt64)
+        /// Poll a descriptor beside libcurl's sockets: the watcher is made on the thread.
+        case watch(UInt64, @Sendable (UInt64) -> any DescriptorWatcher)
+        /// Stop a watch, then resume the caller.
+        case unwatch(UInt64, CheckedContinuation<Void, Never>)
         /// End every transfer (canceled, `ERR_ABORTED`), free libcurl's handles, end the thread.
         case shutdown
     }
@@ -32,6 +36,7 @@ package final class NetworkService: WebRequestBackend, Sendable {
 
     let inbox: NetworkInbox
     private let nextID = Atomic<UInt64>(1)
+    private let nextWatchID = Atomic<UInt64>(1)
     let liveTransfers = Atomic<Int>(0)
     /// The network thread, once started.
     private let thread = Mutex<JoinableThread?>(nil)
@@ -110,6 +115,29 @@ package final class NetworkService: WebRequestBackend, Sendable {
         return handle
     }
 
+    /// Has the network thread poll a descriptor beside libcurl's sockets: `make` runs on that
+    /// thread, given the watch's id, and builds the ``DescriptorWatcher``, which lives there, is asked before each sleep
+    /// what to wait for and is called when its descriptor is ready. The browser reads and writes
+    /// its renderers' sockets this way, on the thread that starts their transfers, as Chromium's
+    /// network service reads its Mojo pipes on its own IO thread: a renderer's request costs no
+    /// wake-up of a thread between the socket and libcurl.
+    ///
+    /// Returns the watch's id (for ``unwatch(_:)``), or `nil` after ``shutdown()``, when nothing
+    /// was made and the caller still owns what `make` would have taken.
+    @discardableResult
+    package func watch(_ make: @escaping @Sendable (_ id: UInt64) -> any DescriptorWatcher) -> UInt64? {
+        let id = nextWatchID.wrappingAdd(1, ordering: .relaxed).oldValue
+        return inbox.post(.watch(id, make)) ? id : nil
+    }
+
+    /// Stops watch `id` (its watcher's ``DescriptorWatcher/stop()`` runs on the network thread)
+    /// and returns once it has. A watch that already ended, or a stack shut down, returns at once.
+    package func unwatch(_ id: UInt64) async {
+        await withCheckedContinuation { continuation in
+            if !inbox.post(.unwatch(id, continuation)) { continuation.resume() }
+        }
+    }
+
     /// Stops the network stack, as `CefShutdown` does: every transfer in flight completes,
     /// canceled with `ERR_ABORTED`; libcurl's handles are freed and the network thread exits.
     /// Returns once the thread is gone (joined: its thread-exit work, OpenSSL's included, is
@@ -146,7 +174,8 @@ extension WebRequestCompletion {
 
 /// The network thread's inbox: any thread posts commands, the thread takes them all at once.
 /// Posting into an empty inbox writes a byte to a pipe that `curl_multi_poll` watches, so one
-/// wake-up carries a whole batch. Once the thread has shut down the inbox is closed.
+/// wake-up carries a whole batch; the thread's own posts write nothing, as it looks at the inbox
+/// before it sleeps. Once the thread has shut down the inbox is closed.
 final class NetworkInbox: Sendable {
     private struct State {
         var commands: [NetworkService.Command] = []
@@ -154,6 +183,8 @@ final class NetworkInbox: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The network thread (`pthread_self`), once its loop runs.
+    private let loopThread = Atomic<UInt>(0)
     /// The pipe's read end, which the network thread polls beside libcurl's sockets.
     let wakeDescriptor: Int32
     private let wakeWriter: Int32
@@ -184,11 +215,21 @@ final class NetworkInbox: Sendable {
         guard let wasEmpty else { return false }
         // One wake-up per batch: a command that finds others queued rides on the wake-up the
         // first of them sent (the thread has not taken the queue yet, or it would be empty).
-        if wasEmpty {
+        if wasEmpty, pthread_self() != loopThread.load(ordering: .relaxed) {
             var byte: UInt8 = 1
             _ = write(wakeWriter, &byte, 1)
         }
         return true
+    }
+
+    /// Called by the network thread as its loop starts: its own posts need no wake-up.
+    func enterLoop() {
+        loopThread.store(pthread_self(), ordering: .relaxed)
+    }
+
+    /// Whether commands wait: the thread looks before it sleeps, for those it posted itself.
+    var isEmpty: Bool {
+        state.withLock { $0.commands.isEmpty }
     }
 
     /// Everything posted so far. The thread empties the pipe before it takes, so a post that
