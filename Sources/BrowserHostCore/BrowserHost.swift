@@ -105,7 +105,8 @@ public final class BrowserHost: Sendable {
         /// Still starting the configured renderers: not idle yet, however many have exited.
         var spawning = true
         var allExitedCleanly = true
-        var channels: [any Channel] = []
+        /// The network thread's watches of renderer sockets still open.
+        var connections: Set<UInt64> = []
     }
 
     let network: NetworkService
@@ -180,22 +181,21 @@ public final class BrowserHost: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.downloadsDirectory, withIntermediateDirectories: true)
         let listener = try RendererListener(path: configuration.socketPath)
         listener.run { [self] descriptor in
-            ClientBootstrap(group: group)
-                .channelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.addIPCHandlers()
-                        try channel.pipeline.syncOperations.addHandler(RendererConnection(host: self, spawned: nil, descriptor: descriptor))
-                    }
-                }
-                .withConnectedSocket(descriptor)
-                .whenComplete { [self] result in
-                    switch result {
-                    case .success(let channel): track(channel)
-                    case .failure(let error): logger.error("could not take a renderer's connection: \(error)")
-                    }
-                }
+            adopt(descriptor, spawned: nil)
         }
         server.withLock { $0 = listener }
+    }
+
+    /// Hands a renderer's socket to the network thread, which reads and writes it from now on
+    /// (``RendererConnection``). After the stack shut down the socket is closed at once.
+    func adopt(_ descriptor: Int32, spawned: (rendererID: UInt64, pid: pid_t, browserID: String, sandboxed: Bool)?) {
+        let watched = network.watch { [self] id in
+            state.withLock { _ = $0.connections.insert(id) }
+            return RendererConnection(host: self, descriptor: descriptor, spawned: spawned) { [self] in
+                state.withLock { _ = $0.connections.remove(id) }
+            }
+        }
+        if watched == nil { close(descriptor) }
     }
 
     /// Spawns the configured renderers and serves until SIGINT or SIGTERM (exit status 0) or,
@@ -224,8 +224,8 @@ public final class BrowserHost: Sendable {
 
         let status = try await finished.futureResult.get()
         server.withLock({ $0 })?.stop()
-        let (channels, running) = state.withLock { ($0.channels, $0.running) }
-        for channel in channels { try? await channel.close() }
+        let (connections, running) = state.withLock { ($0.connections, $0.running) }
+        for connection in connections { await network.unwatch(connection) }
         for pid in running { kill(pid, SIGTERM) }
         unlink(configuration.socketPath)
         try? await group.shutdownGracefully()
@@ -258,30 +258,12 @@ public final class BrowserHost: Sendable {
         if !sandboxed { arguments.append("--no-sandbox") }
         let (pid, descriptor) = try RendererSpawner.spawn(arguments, childDescriptor: 3, output: output, namespaces: sandboxed)
         state.withLock { _ = $0.running.insert(pid) }
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.addIPCHandlers()
-                    try channel.pipeline.syncOperations.addHandler(
-                        RendererConnection(host: self, spawned: (rendererID, pid, fixedBrowserID, sandboxed), descriptor: descriptor)
-                    )
-                }
-            }
-            .withConnectedSocket(descriptor)
-            .get()
-        track(channel)
+        adopt(descriptor, spawned: (rendererID, pid, fixedBrowserID, sandboxed))
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
             let exited = status & 0x7F == 0
             rendererExited(id: rendererID, pid: pid, status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F))
-        }
-    }
-
-    private func track(_ channel: any Channel) {
-        state.withLock { $0.channels.append(channel) }
-        channel.closeFuture.whenComplete { [self] _ in
-            state.withLock { state in state.channels.removeAll { $0 === channel } }
         }
     }
 

@@ -1,19 +1,17 @@
 import BrowserNetwork
 import Foundation
 import Logging
-import NIOCore
 import Synchronization
 internal import WebRequestIPC
 internal import WebRequestKit
 
-/// The browser's end of one renderer's channel. It runs every message through
+/// The browser's end of one renderer's socket, read and written on the network thread (a
+/// ``DescriptorWatcher``): a renderer's StartRequest becomes a transfer on the thread that runs
+/// it, with no other thread woken between. It runs every message through
 /// ``RendererConnectionStateMachine`` and carries out the answer: start a transfer in the
 /// renderer's fixed context, feed its upload, cancel it, pass on credit, or end the renderer for
 /// a bad message.
-final class RendererConnection: ChannelInboundHandler {
-    typealias InboundIn = IPCEnvelope
-    typealias OutboundOut = IPCEnvelope
-
+final class RendererConnection: DescriptorWatcher {
     private struct LiveRequest {
         let handle: TransferHandle
         let sink: RendererRequestSink
@@ -28,26 +26,37 @@ final class RendererConnection: ChannelInboundHandler {
     private var pid: Int32 = 0
     private var context: BrowserRequestContext?
     private var requests: [UInt64: LiveRequest] = [:]
-    private var channel: (any Channel)?
-    /// What the network thread sends this renderer, batched per network turn and written to
-    /// the socket by the network thread itself.
-    private var outbox: IPCOutbox?
-    /// Requests whose last message the network thread sent, not yet counted out here: the loop
-    /// takes them before it reads anything more from the renderer, which cannot have started
-    /// another request in their place before it had that last message.
+    /// The socket, which the connection owns and closes.
+    private let descriptor: Int32
+    private var reader = FrameReader()
+    /// What goes to the renderer: batched per network turn by the transfers' sinks.
+    private let outbox: SocketOutbox
+    /// Requests whose last message the network thread sent, not yet counted out here: taken
+    /// before anything more is read from the renderer, which cannot have started another
+    /// request in their place before it had that last message.
     private let finished = FinishedRequests()
     private var isClosed = false
-    /// The socket's descriptor (NIO's; to pass the body ring with Welcome, and duplicated by the
-    /// outbox), if known.
-    private let descriptor: Int32?
+    /// Answered a status query: close once the reply is written.
+    private var closesWhenWritten = false
     /// The body ring this renderer was given, if it asked for one.
     private var ring: BodyRingWriter?
+    /// Told when the connection closes (the host forgets it).
+    private let closed: @Sendable () -> Void
 
-    init(host: BrowserHost, spawned: (rendererID: UInt64, pid: pid_t, browserID: String, sandboxed: Bool)?, descriptor: Int32? = nil) {
+    /// A connection on `descriptor` (made non-blocking here), which it owns from now on.
+    init(
+        host: BrowserHost,
+        descriptor: Int32,
+        spawned: (rendererID: UInt64, pid: pid_t, browserID: String, sandboxed: Bool)?,
+        closed: @escaping @Sendable () -> Void = {}
+    ) {
         self.host = host
         self.descriptor = descriptor
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        self.outbox = SocketOutbox(socket: descriptor)
         self.rendererID = spawned?.rendererID
         self.spawnedPID = spawned?.pid
+        self.closed = closed
         self.machine = RendererConnectionStateMachine(
             fixedBrowserID: spawned?.browserID,
             knownBrowserIDs: host.browserIDs,
@@ -55,19 +64,49 @@ final class RendererConnection: ChannelInboundHandler {
         )
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        channel = context.channel
-        outbox = descriptor.map { IPCOutbox(channel: context.channel, socket: $0) } ?? IPCOutbox(channel: context.channel)
+    // MARK: DescriptorWatcher
+
+    func pollRequest() -> (descriptor: Int32, events: Int16)? {
+        if !isClosed, closesWhenWritten, !outbox.hasPending { close() }
+        guard !isClosed else { return nil }
+        return (descriptor, Int16(POLLIN) | (outbox.hasPending ? Int16(POLLOUT) : 0))
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
+    func ready(_ events: Int16) {
+        guard !isClosed else { return }
+        if events & Int16(POLLOUT) != 0 { outbox.flush() }
+        guard events & ~Int16(POLLOUT) != 0 else { return }
+        let outcome = reader.read(from: descriptor)
+        do {
+            while !isClosed, !closesWhenWritten, let envelope = try reader.next() {
+                receive(envelope)
+            }
+        } catch {
+            return badMessage(error.reason)
+        }
+        switch outcome {
+        case .read, .wouldBlock:
+            break
+        case .ended where reader.partialBytes > 0:
+            badMessage("stream ended inside a frame (\(reader.partialBytes) bytes left)")
+        case .ended, .failed:
+            close()
+        }
+    }
+
+    func stop() {
+        close()
+    }
+
+    // MARK: Messages
+
+    func receive(_ envelope: IPCEnvelope) {
         takeFinished()
         switch machine.receive(envelope) {
         case .welcome(let browserID, let sandbox, let bodyRing):
             // The kernel's word on a renderer the browser spawned: its filter shows in /proc.
             if let spawnedPID, sandbox.contains(.seccompBPF), let mode = Self.seccompMode(of: spawnedPID), mode != 2 {
-                badMessage("renderer said it engaged seccomp-bpf, but /proc/\(spawnedPID)/status says Seccomp: \(mode)", context: context)
+                badMessage("renderer said it engaged seccomp-bpf, but /proc/\(spawnedPID)/status says Seccomp: \(mode)")
                 return
             }
             let id = rendererID ?? host.nextRendererID()
@@ -82,29 +121,27 @@ final class RendererConnection: ChannelInboundHandler {
             welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
             welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
             welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
-            if bodyRing, let descriptor, let ring = makeRing() {
+            if bodyRing, let ring = makeRing() {
                 welcome.bodyRingBytes = UInt32(ring.size)
-                // The first frame the browser sends: nothing of NIO's is queued before it.
+                // The first frame the browser sends: nothing is queued before it.
                 guard IPCEnvelope(.welcome(welcome)).send(on: descriptor, passing: ring.descriptor) else {
-                    context.close(promise: nil)
+                    close()
                     return
                 }
                 self.ring = ring
                 machine.ringPassed()
             } else {
-                context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.welcome(welcome))), promise: nil)
+                outbox.send(IPCEnvelope(.welcome(welcome)))
             }
             host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid, sandbox: sandbox)
         case .answerStatus:
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(IPCEnvelope(.statusReply(host.statusReply())))).whenComplete { _ in
-                channel.close(promise: nil)
-            }
+            outbox.send(IPCEnvelope(.statusReply(host.statusReply())))
+            closesWhenWritten = true
         case .start(let id, let request, let streamedBytes):
-            start(id: id, request: request, streamedBytes: streamedBytes, context: context)
+            start(id: id, request: request, streamedBytes: streamedBytes)
         case .reject(let id, let error):
             let completion = WebRequestCompletion.failed(error)
-            outbox?.send(IPCEnvelope(.requestComplete(.init(requestID: id, completion))))
+            outbox.send(IPCEnvelope(.requestComplete(.init(requestID: id, completion))))
             machine.requestEnded(id)
         case .upload(let id, let data):
             guard let live = requests[id], let upload = live.upload else { return }
@@ -112,9 +149,9 @@ final class RendererConnection: ChannelInboundHandler {
             case .accepted(let resume):
                 if resume { live.handle.resume() }
             case .overflow:
-                badMessage("more post data than announced for request \(id)", context: context)
+                badMessage("more post data than announced for request \(id)")
             case .overWindow:
-                badMessage("UploadChunk for request \(id) runs past the \(IPCLimits.uploadWindowBytes)-byte upload window", context: context)
+                badMessage("UploadChunk for request \(id) runs past the \(IPCLimits.uploadWindowBytes)-byte upload window")
             }
         case .cancel(let id):
             if let live = requests.removeValue(forKey: id) {
@@ -123,19 +160,18 @@ final class RendererConnection: ChannelInboundHandler {
             }
         case .credit(let id, let bytes):
             if let live = requests[id], !live.sink.credit(bytes) {
-                badMessage("BodyCredit of \(bytes) bytes for request \(id) is more than was sent", context: context)
+                badMessage("BodyCredit of \(bytes) bytes for request \(id) is more than was sent")
             }
         case .releaseRing(let position):
             if ring?.release(upTo: position) != true {
-                badMessage("RingRelease to position \(position) goes back or past what the browser wrote", context: context)
+                badMessage("RingRelease to position \(position) goes back or past what the browser wrote")
             }
         case .ignore:
             break
         case .badMessage(let reason):
-            badMessage(reason, context: context)
+            badMessage(reason)
         }
     }
-
     /// A body ring for this renderer, or `nil` (logged) when the system will not make one: the
     /// renderer then gets its bodies in frames, as one that did not ask.
     private func makeRing() -> BodyRingWriter? {
@@ -147,9 +183,10 @@ final class RendererConnection: ChannelInboundHandler {
         }
     }
 
-    private func start(id: UInt64, request: Request, streamedBytes: Int64?, context: ChannelHandlerContext) {
-        guard let requestContext = self.context, let outbox else { return }
+    private func start(id: UInt64, request: Request, streamedBytes: Int64?) {
+        guard let requestContext = self.context else { return }
         let host = self.host
+        let outbox = self.outbox
         let finished = self.finished
         let renderer = rendererID ?? 0
         let observer = host.requestObserver
@@ -192,25 +229,11 @@ final class RendererConnection: ChannelInboundHandler {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? IPCProtocolError {
-            badMessage(error.reason, context: context)
-        } else {
-            context.close(promise: nil)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        tearDown()
-        context.fireChannelInactive()
-    }
-
-    private func badMessage(_ reason: String, context: ChannelHandlerContext) {
+    private func badMessage(_ reason: String) {
         guard !isClosed else { return }
         host.badMessage(renderer: rendererID ?? 0, reason: reason)
         if let spawnedPID { kill(spawnedPID, SIGKILL) }
-        tearDown()
-        context.close(promise: nil)
+        close()
     }
 
     /// The `Seccomp:` line of `/proc/PID/status` (0 none, 1 strict, 2 filter), or `nil` when the
@@ -221,11 +244,11 @@ final class RendererConnection: ChannelInboundHandler {
             .flatMap { Int($0.dropFirst("Seccomp:".count).trimmingCharacters(in: .whitespaces)) }
     }
 
-    /// Cancels and frees everything this renderer had in flight.
-    private func tearDown() {
+    /// Cancels and frees everything this renderer had in flight and closes the socket.
+    private func close() {
         guard !isClosed else { return }
         isClosed = true
-        outbox?.close()
+        outbox.close()
         takeFinished()
         for (_, live) in requests {
             live.handle.cancel()
@@ -233,6 +256,9 @@ final class RendererConnection: ChannelInboundHandler {
         }
         requests.removeAll()
         if let rendererID { host.rendererDisconnected(id: rendererID) }
+        closed()
+        // Last: the renderer hears of the close after the browser's books are straight.
+        Glibc.close(descriptor)
     }
 }
 

@@ -2,10 +2,9 @@ import Foundation
 import Synchronization
 internal import WebRequestIPC
 
-/// The browser's listening socket, accepting on a thread of its own rather than through NIO's
-/// server bootstrap: the browser needs each connection's descriptor to pass a body ring over it
-/// (SCM_RIGHTS, which NIO's channels do not carry), so each accepted socket is handed to NIO as
-/// a connected one, as a spawned renderer's end of its socketpair is.
+/// The browser's listening socket, accepting on a thread of its own: each accepted socket is
+/// handed to the network thread, which reads and writes it from then on, as a spawned
+/// renderer's end of its socketpair is.
 final class RendererListener: Sendable {
     /// The socket could not be made, bound or listened on.
     struct Failure: Error, CustomStringConvertible {

@@ -1,6 +1,5 @@
 import BrowserNetwork
 import Foundation
-import NIOCore
 import Synchronization
 internal import WebRequestIPC
 internal import WebRequestKit
@@ -14,7 +13,7 @@ internal import WebRequestKit
 final class RendererRequestSink: TransferEventSink {
     private let requestID: UInt64
     private let renderer: UInt64
-    private let outbox: IPCOutbox
+    private let outbox: SocketOutbox
     private let reportsUpload: Bool
     private let downloads: DownloadManager
     /// The renderer's body ring: large chunks go through it, only their position on the socket.
@@ -31,7 +30,7 @@ final class RendererRequestSink: TransferEventSink {
     init(
         requestID: UInt64,
         renderer: UInt64,
-        outbox: IPCOutbox,
+        outbox: SocketOutbox,
         reportsUpload: Bool,
         downloads: DownloadManager,
         ring: BodyRingWriter? = nil,

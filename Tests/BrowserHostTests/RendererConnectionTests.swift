@@ -2,18 +2,20 @@
 import BrowserNetwork
 import Foundation
 import NIOCore
-import NIOEmbedded
 import Synchronization
+import TestWebServer
 import Testing
 import WebRequestIPC
 import WebRequestKit
 
-/// The browser's end of a renderer's channel on an `EmbeddedChannel`, with a host that is not
-/// listening: the handshake, refusals and bad messages, none of which reaches the network.
+/// The browser's end of a renderer's socket, adopted by the network thread as a renderer's is;
+/// the test is the renderer, on the other end of a socketpair: the handshake, refusals and bad
+/// messages.
 @Suite("RendererConnection")
 final class RendererConnectionTests {
     let host: BrowserHost
-    let channel = EmbeddedChannel()
+    /// The renderer's end: blocking.
+    let peer: Int32
     let events = EventLog()
 
     final class EventLog: Sendable {
@@ -24,21 +26,24 @@ final class RendererConnectionTests {
         }
     }
 
-    convenience init() throws { try self.init(network: nil) }
-
-    /// A host on the process's network stack, or on `network`.
-    init(network: NetworkService?) throws {
+    init() throws {
         let events = self.events
         host = try BrowserHost(
-            configuration: .init(socketPath: "/nonexistent/unused.sock", browsers: ["tab": "global"], observer: { events.record($0) }),
-            network: network
+            configuration: .init(socketPath: "/nonexistent/unused.sock", browsers: ["tab": "global"], observer: { events.record($0) })
         )
-        try channel.pipeline.syncOperations.addHandler(RendererConnection(host: host, spawned: nil))
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw IPCProtocolError("socketpair: \(errno)")
+        }
+        peer = ends[1]
+        // A browser that stops writing inside a frame fails the test instead of hanging it.
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        host.adopt(ends[0], spawned: nil)
     }
 
     deinit {
-        _ = try? channel.finish()
+        close(peer)
         try? host.group.syncShutdownGracefully()
     }
 
@@ -57,17 +62,29 @@ final class RendererConnectionTests {
         return IPCEnvelope(.startRequest(start))
     }
 
-    func written() throws -> [IPCEnvelope] {
-        channel.embeddedEventLoop.run()  // what went through the outbox
-        var envelopes: [IPCEnvelope] = []
-        while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { envelopes.append(envelope) }
-        return envelopes
+    func send(_ envelope: IPCEnvelope) throws {
+        try envelope.write(to: peer)
+    }
+
+    /// The browser's next message, or `nil` when it closed the socket; fails after 10 s.
+    func answer() throws -> IPCEnvelope? {
+        var ready = pollfd(fd: peer, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, 10_000) == 1 else { throw IPCProtocolError("no answer in 10 s") }
+        let result = Result { () throws(IPCProtocolError) in try IPCEnvelope.read(from: peer).0 }
+        if case .failure(let error) = result, error == .channelClosed { return nil }
+        return try result.get()
+    }
+
+    /// Whether the browser closed the socket (waiting up to 10 s for it), reading past anything
+    /// it sent first.
+    func isCutOff() throws -> Bool {
+        while try answer() != nil {}
+        return true
     }
 
     @Test func helloIsWelcomedWithTheBrowsersIdsAndLimits() throws {
-        try channel.writeInbound(hello())
-        let answers = try written()
-        guard case .welcome(let welcome)? = answers.first?.message, answers.count == 1 else { Issue.record("\(answers)"); return }
+        try send(hello())
+        guard case .welcome(let welcome)? = try answer()?.message else { Issue.record("no Welcome"); return }
         #expect(welcome.protocolVersion == IPCLimits.protocolVersion)
         #expect(welcome.rendererID == 1)
         #expect(welcome.browserID == "tab")
@@ -75,80 +92,115 @@ final class RendererConnectionTests {
         #expect(welcome.uploadWindowBytes == UInt32(IPCLimits.uploadWindowBytes))
         #expect(welcome.maxRequestsInFlight == UInt32(IPCLimits.maxRequestsInFlight))
         #expect(host.statusReply().renderers == 1)
-        #expect(channel.isActive)
     }
 
     @Test func anUnknownBrowserIsABadMessage() throws {
-        try channel.writeInbound(hello(browser: "nobody"))
-        #expect(try written().isEmpty, "no Welcome")
-        #expect(!channel.isActive, "the renderer is cut off")
+        try send(hello(browser: "nobody"))
+        #expect(try answer() == nil, "no Welcome: the renderer is cut off")
         #expect(events.badMessages == [#"unknown browser id "nobody""#])
         #expect(host.statusReply().badMessages == 1)
     }
 
     @Test func aFileElementEndsTheRendererAndStartsNothing() throws {
-        try channel.writeInbound(hello())
-        _ = try written()
-        try channel.writeInbound(start(1, Request(url: "http://127.0.0.1/", method: "POST", postData: PostData([.file(path: "/etc/passwd")]))))
-        #expect(!channel.isActive)
+        try send(hello())
+        _ = try answer()
+        try send(start(1, Request(url: "http://127.0.0.1/", method: "POST", postData: PostData([.file(path: "/etc/passwd")]))))
+        #expect(try answer() == nil)
         #expect(events.badMessages == ["request 1 has a file element; only the browser process reads files"])
         #expect(host.statusReply().inFlight == 0)
     }
 
-    /// A request can end before `submit` returns: after the network stack shut down it ends
-    /// there and then, on this thread. It must have been counted in by then (the count went
-    /// below zero, and the debug build's assertion ended the browser, when it was counted in
-    /// after `submit`). The stack shut down is one of this test's own: the process's is shared
-    /// by every test running beside it.
-    @Test func aRequestThatEndsAtOnceIsCountedInFirst() async throws {
-        let stopped = try NetworkService()
-        await stopped.shutdown()
-        let test = try RendererConnectionTests(network: stopped)
-        try test.channel.writeInbound(hello())
-        _ = try test.written()
-        try test.channel.writeInbound(start(1, Request(url: "http://127.0.0.1/")))
-        let answers = try test.written()
-        guard case .requestComplete(let complete)? = answers.first?.message else { Issue.record("\(answers)"); return }
+    /// A request that fails at once (nothing listens on port 1) is counted in before the
+    /// network thread counts it out, and out before the renderer hears of its end: the count
+    /// never goes below zero (the debug build asserts it) and a next request is not refused.
+    @Test func aRequestThatEndsAtOnceIsCountedInFirst() throws {
+        try send(hello())
+        _ = try answer()
+        try send(start(1, Request(url: "http://127.0.0.1:1/")))
+        guard case .requestComplete(let complete)? = try answer()?.message else { Issue.record("no completion"); return }
         #expect(complete.requestID == 1)
-        #expect(test.host.statusReply().inFlight == 0)
-        #expect(test.host.statusReply().completed == 1)
-        try test.channel.writeInbound(start(2, Request(url: "http://127.0.0.1/")))
-        #expect(try test.written().count == 1)
-        #expect(test.host.statusReply().completed == 2)
-        #expect(test.events.badMessages.isEmpty)
+        #expect(host.statusReply().inFlight == 0)
+        #expect(host.statusReply().completed == 1)
+        try send(start(2, Request(url: "http://127.0.0.1:1/")))
+        guard case .requestComplete? = try answer()?.message else { Issue.record("no completion"); return }
+        #expect(host.statusReply().completed == 2)
+        #expect(events.badMessages.isEmpty)
+    }
+
+    /// A renderer that stops reading fills its socket: the browser keeps what the socket would
+    /// not take, in order, and writes it when the socket has room again (the network thread
+    /// polls for it), so the body arrives whole once the renderer reads and credits it.
+    @Test func aBodyTheSocketCannotTakeAtOnceArrivesWhole() async throws {
+        try await TestWebServer.withServer { server in
+            try send(hello())
+            _ = try answer()
+            let size = 8 << 20
+            try send(start(1, Request(url: "\(server.baseURL)/bytes/\(size)?type=text/plain")))
+            try await Task.sleep(for: .milliseconds(300))  // a full window waits on the socket
+            var received = 0
+            while let envelope = try answer() {
+                switch envelope.message {
+                case .bodyChunk(let chunk):
+                    received += chunk.data.count
+                    var credit = Webrequestkit_Ipc_V1_BodyCredit()
+                    credit.requestID = 1
+                    credit.bytes = UInt64(chunk.data.count)
+                    try send(IPCEnvelope(.bodyCredit(credit)))
+                case .requestComplete(let complete):
+                    #expect(complete.completion.status == .success, "\(complete.completion)")
+                    #expect(received == size)
+                    return
+                default:
+                    continue
+                }
+            }
+            Issue.record("the socket closed after \(received) bytes")
+        }
     }
 
     @Test func anUploadOverTheLimitIsRefusedAndTheRendererLives() throws {
-        try channel.writeInbound(hello())
-        _ = try written()
+        try send(hello())
+        _ = try answer()
         var envelope = start(9, Request(url: "http://127.0.0.1/", method: "POST", postData: PostData([.bytes(Data())])))
         envelope.startRequest.request.postData[0].length = UInt64(IPCLimits.maxUploadBytes) + 1
-        try channel.writeInbound(envelope)
-        let answers = try written()
-        guard case .requestComplete(let complete)? = answers.first?.message else { Issue.record("\(answers)"); return }
+        try send(envelope)
+        guard case .requestComplete(let complete)? = try answer()?.message else { Issue.record("no completion"); return }
         #expect(complete.requestID == 9)
         #expect(complete.completion == .failed(.fileTooBig))
-        #expect(channel.isActive)
         #expect(events.badMessages.isEmpty)
 
-        try channel.writeInbound(start(9, Request(url: "http://127.0.0.1/")))
+        try send(start(9, Request(url: "http://127.0.0.1/")))
+        #expect(try isCutOff())
         #expect(events.badMessages == ["request id 9 reused"], "a refused id stays used")
-        #expect(!channel.isActive)
     }
 
     @Test func aStatusQueryIsAnsweredThenTheChannelCloses() throws {
-        try channel.writeInbound(IPCEnvelope(.statusQuery(.init())))
-        let answers = try written()
-        guard case .statusReply(let reply)? = answers.first?.message else { Issue.record("\(answers)"); return }
+        try send(IPCEnvelope(.statusQuery(.init())))
+        guard case .statusReply(let reply)? = try answer()?.message else { Issue.record("no StatusReply"); return }
         #expect(reply.renderers == 0)
-        #expect(!channel.isActive)
+        #expect(try answer() == nil, "then the socket closes")
         #expect(events.badMessages.isEmpty)
     }
 
-    @Test func aFramingErrorIsABadMessage() throws {
-        try channel.writeInbound(hello())
-        channel.pipeline.fireErrorCaught(IPCProtocolError("frame of 999999 bytes is over the limit of 262144"))
-        #expect(events.badMessages == ["frame of 999999 bytes is over the limit of 262144"])
-        #expect(!channel.isActive)
+    @Test func aFrameOverTheLimitIsABadMessage() throws {
+        try send(hello())
+        _ = try answer()
+        let length = withUnsafeBytes(of: UInt32(IPCLimits.maxFrameBytes + 1).bigEndian) { Array($0) }
+        let sent = length.withUnsafeBytes { Glibc.send(peer, $0.baseAddress, 4, 0) }
+        #expect(sent == 4)
+        #expect(try isCutOff())
+        #expect(events.badMessages == ["frame of \(IPCLimits.maxFrameBytes + 1) bytes is over the limit of \(IPCLimits.maxFrameBytes)"])
+    }
+
+    @Test func aStreamThatEndsInsideAFrameIsABadMessage() throws {
+        try send(hello())
+        _ = try answer()
+        let frame = try start(1, Request(url: "http://127.0.0.1/")).framed()
+        let sent = frame.withUnsafeBytes { Glibc.send(peer, $0.baseAddress, 10, 0) }
+        #expect(sent == 10)
+        shutdown(peer, Int32(SHUT_WR))
+        #expect(try isCutOff())
+        #expect(events.badMessages == ["stream ended inside a frame (10 bytes left)"])
+        #expect(host.statusReply().renderers == 0)
     }
 }

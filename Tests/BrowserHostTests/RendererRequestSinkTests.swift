@@ -1,7 +1,5 @@
 @testable import BrowserHostCore
 import Foundation
-import NIOCore
-import NIOEmbedded
 import Synchronization
 import Testing
 import WebRequestIPC
@@ -19,11 +17,44 @@ struct RendererRequestSinkTests {
         let counted = Mutex<[Bool]>([])
     }
 
+    /// A socketpair: the browser's end under the sink's outbox, the renderer's end read by the
+    /// test.
+    final class Pair {
+        let outbox: SocketOutbox
+        let browser: Int32
+        let renderer: Int32
+
+        init() throws {
+            var ends: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+                throw IPCProtocolError("socketpair: \(errno)")
+            }
+            (browser, renderer) = (ends[0], ends[1])
+            outbox = SocketOutbox(socket: browser)
+        }
+
+        deinit {
+            outbox.close()
+            close(browser)
+            close(renderer)
+        }
+
+        /// Every frame the renderer's end has now.
+        func received() throws -> [IPCEnvelope] {
+            var envelopes: [IPCEnvelope] = []
+            var ready = pollfd(fd: renderer, events: Int16(POLLIN), revents: 0)
+            while poll(&ready, 1, 0) == 1 {
+                envelopes.append(try IPCEnvelope.read(from: renderer).0)
+            }
+            return envelopes
+        }
+    }
+
     let downloads = NSTemporaryDirectory() + "sink-\(UUID().uuidString.prefix(8))"
 
-    func sink(on channel: EmbeddedChannel, ends: Ends) -> RendererRequestSink {
+    func sink(on channel: Pair, ends: Ends) -> RendererRequestSink {
         RendererRequestSink(
-            requestID: 7, renderer: 1, outbox: IPCOutbox(channel: channel), reportsUpload: false,
+            requestID: 7, renderer: 1, outbox: channel.outbox, reportsUpload: false,
             downloads: DownloadManager(directory: downloads, handler: nil) { _ in }
         ) { last, routed, counts in
             ends.calls.withLock { $0.append((last, routed)) }
@@ -32,64 +63,53 @@ struct RendererRequestSinkTests {
     }
 
     @Test func theCompletionGoesOutThroughEndedOnly() throws {
-        let channel = EmbeddedChannel()
+        let channel = try Pair()
         let ends = Ends()
         let sink = sink(on: channel, ends: ends)
         sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "text/plain", url: "http://127.0.0.1/")))
         sink.send(.complete(.success))
         sink.flush()
-        channel.embeddedEventLoop.run()
-        var sent: [IPCEnvelope] = []
-        while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { sent.append(envelope) }
-        #expect(sent.map(\.kind) == ["ResponseHead"], "the head goes out; the completion does not on its own")
+        #expect(try channel.received().map(\.kind) == ["ResponseHead"], "the head goes out; the completion does not on its own")
         let calls = ends.calls.withLock { $0 }
         #expect(calls.count == 1)
         guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
         #expect(complete.requestID == 7)
         #expect(complete.completion == .success)
         #expect(calls.first?.1 == false)
-        _ = try channel.finish()
     }
 
     /// The network thread's turn: what one turn produced for a renderer waits in the outbox and
     /// leaves in one write when the loop flushes the sink, not a wake-up of the channel per event.
     @Test func messagesWaitForTheFlush() throws {
-        let channel = EmbeddedChannel()
+        let channel = try Pair()
         let sink = sink(on: channel, ends: Ends())
         sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "text/plain", url: "http://127.0.0.1/")))
         sink.send(.data(Data("hello".utf8)))
-        channel.embeddedEventLoop.run()
-        #expect(try channel.readOutbound(as: IPCEnvelope.self) == nil, "held until the turn ends")
+        #expect(try channel.received().isEmpty, "held until the turn ends")
         sink.flush()
-        channel.embeddedEventLoop.run()
-        var sent: [IPCEnvelope] = []
-        while let envelope = try channel.readOutbound(as: IPCEnvelope.self) { sent.append(envelope) }
-        #expect(sent.map(\.kind) == ["ResponseHead", "BodyChunk"])
-        _ = try channel.finish()
+        #expect(try channel.received().map(\.kind) == ["ResponseHead", "BodyChunk"])
     }
 
     @Test func aRoutedResponseEndsThroughEndedToo() throws {
-        let channel = EmbeddedChannel()
+        let channel = try Pair()
         let ends = Ends()
         try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: downloads) }
         let sink = sink(on: channel, ends: ends)
         let headers = HeaderMap([(name: "Content-Disposition", value: "attachment; filename=a.bin")])
         sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "application/octet-stream", url: "http://127.0.0.1/a", headers: headers)))
-        channel.embeddedEventLoop.run()
-        #expect(try channel.readOutbound(as: IPCEnvelope.self) == nil)
+        #expect(try channel.received().isEmpty)
         let calls = ends.calls.withLock { $0 }
         guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
         #expect(complete.completion.routedToDownload)
         #expect(calls.first?.1 == true)
-        _ = try channel.finish()
     }
 
     /// A completion and a cancel can cross: the network thread ends the transfer as the
     /// renderer's CancelRequest arrives. Whichever comes first counts the request out; the other
     /// must not count it again (the browser's in-flight count would go below zero).
     @Test func aRequestIsCountedOutOnce() throws {
-        let channel = EmbeddedChannel()
+        let channel = try Pair()
         let ends = Ends()
         let completedFirst = sink(on: channel, ends: ends)
         completedFirst.send(.complete(.success))
@@ -101,6 +121,5 @@ struct RendererRequestSinkTests {
         canceledFirst.send(.complete(WebRequestCompletion(status: .canceled, error: .aborted)))
         #expect(ends.counted.withLock { $0 } == [true, false], "the renderer still hears of the end, uncounted")
         #expect(!canceledFirst.endCanceled())
-        _ = try channel.finish()
     }
 }
