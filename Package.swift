@@ -139,8 +139,6 @@ let package = Package(
                 "WebRequestKit",
                 "WebRequestIPC",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // What browser-host's commands parse and print: observers of the core's events.

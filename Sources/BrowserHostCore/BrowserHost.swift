@@ -1,8 +1,6 @@
 import BrowserNetwork
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import Synchronization
 internal import WebRequestIPC
 internal import WebRequestKit
@@ -114,9 +112,9 @@ public final class BrowserHost: Sendable {
     let downloads: DownloadManager
     private let contextsByBrowser: [String: BrowserRequestContext]
     private let configuration: Configuration
-    let group: MultiThreadedEventLoopGroup
     private let state = Mutex(State())
-    private let finished: EventLoopPromise<Int32>
+    /// How ``run()`` ends: the first status given wins.
+    private let finished = ExitStatus()
     private let server = Mutex<RendererListener?>(nil)
     let logger = Logger(label: "browser-host")
     /// The configured observer.
@@ -148,8 +146,6 @@ public final class BrowserHost: Sendable {
         }
         contextsByBrowser = byBrowser
         browserIDs = Set(byBrowser.keys)
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        finished = group.next().makePromise(of: Int32.self)
         let directory = URL(fileURLWithPath: configuration.downloadsDirectory).standardizedFileURL.path
         let report = Mutex<BrowserHost?>(nil)
         downloads = DownloadManager(directory: directory, handler: configuration.downloadHandler) { item in
@@ -222,13 +218,12 @@ public final class BrowserHost: Sendable {
         state.withLock { $0.spawning = false }
         checkIdle()
 
-        let status = try await finished.futureResult.get()
+        let status = await finished.value
         server.withLock({ $0 })?.stop()
         let (connections, running) = state.withLock { ($0.connections, $0.running) }
         for connection in connections { await network.unwatch(connection) }
         for pid in running { kill(pid, SIGTERM) }
         unlink(configuration.socketPath)
-        try? await group.shutdownGracefully()
         return status
     }
 
@@ -365,5 +360,34 @@ public final class BrowserHost: Sendable {
             return state.allExitedCleanly ? 0 : 1
         }
         if let outcome { finished.succeed(outcome) }
+    }
+}
+
+/// A status given once and awaited by any number: how `serve` ends.
+private final class ExitStatus: Sendable {
+    private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+
+    /// Gives the status, unless one was given before; wakes everyone waiting.
+    func succeed(_ status: Int32) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
+            guard state.status == nil else { return [] }
+            state.status = status
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: status) }
+    }
+
+    /// The status, once given.
+    var value: Int32 {
+        get async {
+            await withCheckedContinuation { continuation in
+                let given = state.withLock { state -> Int32? in
+                    if state.status == nil { state.waiters.append(continuation) }
+                    return state.status
+                }
+                if let given { continuation.resume(returning: given) }
+            }
+        }
     }
 }

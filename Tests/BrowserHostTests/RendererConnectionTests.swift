@@ -1,7 +1,6 @@
 @testable import BrowserHostCore
 import BrowserNetwork
 import Foundation
-import NIOCore
 import Synchronization
 import TestWebServer
 import Testing
@@ -44,7 +43,6 @@ final class RendererConnectionTests {
 
     deinit {
         close(peer)
-        try? host.group.syncShutdownGracefully()
     }
 
     func hello(browser: String = "tab") -> IPCEnvelope {
