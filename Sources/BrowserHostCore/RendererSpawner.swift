@@ -1,6 +1,7 @@
 import CSandbox
 import Foundation
 import Glibc
+internal import WebRequestIPC
 
 /// Starts a renderer the way Chromium starts a child: one end of a socketpair is inherited as a
 /// known descriptor, and the command line says which (`--ipc-fd N`). With the sandbox on, the
@@ -35,11 +36,12 @@ enum RendererSpawner {
         guard let program = executable(named: arguments[0]) else {
             throw Failure(description: "cannot run \(arguments[0]): not found on PATH")
         }
-        var pair: [Int32] = [0, 0]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw Failure(description: "socketpair: \(String(cString: strerror(errno)))")
+        let (browserEnd, rendererEnd): (Int32, Int32)
+        do {
+            (browserEnd, rendererEnd) = try IPCSocket.pair()
+        } catch {
+            throw Failure(description: error.description)
         }
-        let (browserEnd, rendererEnd) = (pair[0], pair[1])
         defer { close(rendererEnd) }
 
         var logFile: Int32 = -1

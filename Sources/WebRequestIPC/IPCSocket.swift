@@ -23,6 +23,16 @@ package enum IPCSocket {
         }
     }
 
+    /// Two connected close-on-exec stream sockets: the browser's end and a renderer's (a spawned
+    /// renderer inherits its end; tests play the renderer on theirs).
+    package static func pair() throws(Failure) -> (Int32, Int32) {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw Failure(description: "socketpair: \(String(cString: strerror(errno)))")
+        }
+        return (ends[0], ends[1])
+    }
+
     private static func open(
         _ path: String,
         _ use: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool

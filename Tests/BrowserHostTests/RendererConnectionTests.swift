@@ -30,15 +30,12 @@ final class RendererConnectionTests {
         host = try BrowserHost(
             configuration: .init(socketPath: "/nonexistent/unused.sock", browsers: ["tab": "global"], observer: { events.record($0) })
         )
-        var ends: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw IPCProtocolError("socketpair: \(errno)")
-        }
-        peer = ends[1]
+        let (browser, renderer) = try IPCSocket.pair()
+        peer = renderer
         // A browser that stops writing inside a frame fails the test instead of hanging it.
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        host.adopt(ends[0], spawned: nil)
+        host.adopt(browser, spawned: nil)
     }
 
     deinit {

@@ -16,11 +16,7 @@ struct SocketOutboxTests {
         let outbox: SocketOutbox
 
         init() throws {
-            var ends: [Int32] = [-1, -1]
-            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-                throw IPCProtocolError("socketpair: \(errno)")
-            }
-            (browser, renderer) = (ends[0], ends[1])
+            (browser, renderer) = try IPCSocket.pair()
             _ = fcntl(browser, F_SETFL, fcntl(browser, F_GETFL) | O_NONBLOCK)
             outbox = SocketOutbox(socket: browser)
         }
