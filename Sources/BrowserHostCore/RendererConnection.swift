@@ -67,9 +67,13 @@ final class RendererConnection: DescriptorWatcher {
     // MARK: DescriptorWatcher
 
     func pollRequest() -> (descriptor: Int32, events: Int16)? {
-        if !isClosed, closesWhenWritten, !outbox.hasPending { close() }
         guard !isClosed else { return nil }
-        return (descriptor, Int16(POLLIN) | (outbox.hasPending ? Int16(POLLOUT) : 0))
+        let pending = outbox.hasPending
+        if closesWhenWritten, !pending {
+            close()
+            return nil
+        }
+        return (descriptor, Int16(POLLIN) | (pending ? Int16(POLLOUT) : 0))
     }
 
     func ready(_ events: Int16) {
@@ -81,16 +85,13 @@ final class RendererConnection: DescriptorWatcher {
             while !isClosed, !closesWhenWritten, let envelope = try reader.next() {
                 receive(envelope)
             }
+            if outcome == .ended { try reader.finish() }
         } catch {
             return badMessage(error.reason)
         }
         switch outcome {
-        case .read, .wouldBlock:
-            break
-        case .ended where reader.partialBytes > 0:
-            badMessage("stream ended inside a frame (\(reader.partialBytes) bytes left)")
-        case .ended, .failed:
-            close()
+        case .read, .wouldBlock: break
+        case .ended, .failed: close()
         }
     }
 
@@ -100,7 +101,7 @@ final class RendererConnection: DescriptorWatcher {
 
     // MARK: Messages
 
-    func receive(_ envelope: IPCEnvelope) {
+    private func receive(_ envelope: IPCEnvelope) {
         takeFinished()
         switch machine.receive(envelope) {
         case .welcome(let browserID, let sandbox, let bodyRing):

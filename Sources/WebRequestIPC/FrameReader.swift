@@ -65,6 +65,9 @@ package struct FrameReader {
         return try EnvelopeDecoder.envelope(from: frame)
     }
 
-    /// Bytes of a frame that has not arrived whole: at the end of the stream, a protocol error.
-    package var partialBytes: Int { buffer.readableBytes }
+    /// After ``read(from:)`` said `.ended` and ``next()`` took every whole frame: a stream that
+    /// ended inside a frame is a protocol error, as it is to ``EnvelopeDecoder``.
+    package func finish() throws(IPCProtocolError) {
+        if buffer.readableBytes > 0 { throw .endedInsideFrame(bytesLeft: buffer.readableBytes) }
+    }
 }

@@ -39,6 +39,11 @@ package struct IPCProtocolError: Error, Hashable, CustomStringConvertible {
     }
 
     package var description: String { reason }
+
+    /// The stream ended with part of a frame read.
+    static func endedInsideFrame(bytesLeft: Int) -> IPCProtocolError {
+        IPCProtocolError("stream ended inside a frame (\(bytesLeft) bytes left)")
+    }
 }
 
 /// Splits the byte stream into length-prefixed frames (4-byte big-endian length) and decodes
@@ -78,7 +83,7 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
     ) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         if buffer.readableBytes > 0 {
-            throw IPCProtocolError("stream ended inside a frame (\(buffer.readableBytes) bytes left)")
+            throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
         }
         return .needMoreData
     }
