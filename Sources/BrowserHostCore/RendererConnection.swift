@@ -114,6 +114,8 @@ final class RendererConnection: DescriptorWatcher {
             rendererID = id
             pid = envelope.hello.pid
             self.context = host.context(forBrowser: browserID)
+            // Counted before the Welcome leaves: a renderer that has it is in the status.
+            host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid, sandbox: sandbox)
             var welcome = Webrequestkit_Ipc_V1_Welcome()
             welcome.protocolVersion = IPCLimits.protocolVersion
             welcome.rendererID = id
@@ -134,7 +136,6 @@ final class RendererConnection: DescriptorWatcher {
             } else {
                 outbox.send(IPCEnvelope(.welcome(welcome)))
             }
-            host.rendererConnected(id: id, browserID: browserID, pid: spawnedPID ?? pid, sandbox: sandbox)
         case .answerStatus:
             outbox.send(IPCEnvelope(.statusReply(host.statusReply())))
             closesWhenWritten = true
