@@ -3,8 +3,9 @@
 # --concurrency) in flight through one renderer (A: render-client bench against browser-host serve) and in the
 # browser process (B: browser-host bench); prints each run's rate, CPU per request (renderer,
 # browser; B's process), voluntary context switches per request and TCP connections opened (to
-# nginx: more than the requests in flight means keep-alive connections were closed), then each
-# build's medians. --renderers K runs K renderers at once, each with its own --requests at
+# nginx: more than the requests in flight means keep-alive connections were closed) and the
+# machine's idle share of A's wall time (both cores, /proc/stat: idle with work in flight means
+# one process held the rest back), then each build's medians. --renderers K runs K renderers at once, each with its own --requests at
 # --concurrency (bench.sh's scale row), and A only: the rate is all requests over the wall time.
 # A build is a directory of release products (browser-host, render-client), for instance
 #   git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)
@@ -44,6 +45,8 @@ source scripts/profile/common.sh compare
 hz=$(getconf CLK_TCK)
 # TCP connections opened in this network namespace so far (on loopback: the clients' to nginx).
 opens() { awk '/^Tcp:/ && ++n == 2 { print $6 }' /proc/net/snmp; }
+# "busy idle" clock ticks of every CPU so far (idle counts iowait).
+cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
 # timed COMMAND...: its output in $work/out, "user system switches" in $work/time.
 timed() {
@@ -59,7 +62,7 @@ for round in $(seq "$rounds"); do
         "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
         browser=$!
         for _ in $(seq 500); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
-        before=$(ticks "$browser") opened=$(opens)
+        before=$(ticks "$browser") opened=$(opens) machine_before=$(cpu_ticks)
         if [ "$renderers" = 1 ]; then
             timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"
             read -r user system renderer_switches <"$work/time"
@@ -83,10 +86,11 @@ for round in $(seq "$rounds"); do
             rm -f "$work"/time.* "$work"/out.*
         fi
         browser_seconds=$(awk -v a="$before" -v b="$(ticks "$browser")" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
+        idle=$(echo "$machine_before $(cpu_ticks)" | awk '{ busy = $3 - $1; idle = $4 - $2; printf "%.2f", idle / (busy + idle) }')
         browser_switches=$(switches "$browser") connects=$(($(opens) - opened))
         kill "$browser"; wait "$browser" 2>/dev/null || true; browser=""
-        awk -v n="$name" -v r="$rate" -v q="$total" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" -v c="$connects" \
-            'BEGIN { printf "A %s rate=%d renderer_us=%.1f browser_us=%.1f both_us=%.1f renderer_switches=%.2f browser_switches=%.2f connects=%d\n", n, r, (u + s) * 1e6 / q, b * 1e6 / q, (u + s + b) * 1e6 / q, rs / q, bs / q, c }' |
+        awk -v n="$name" -v r="$rate" -v q="$total" -v u="$user" -v s="$system" -v b="$browser_seconds" -v rs="$renderer_switches" -v bs="$browser_switches" -v c="$connects" -v i="$idle" \
+            'BEGIN { printf "A %s rate=%d renderer_us=%.1f browser_us=%.1f both_us=%.1f renderer_switches=%.2f browser_switches=%.2f connects=%d idle=%.2f\n", n, r, (u + s) * 1e6 / q, b * 1e6 / q, (u + s + b) * 1e6 / q, rs / q, bs / q, c, i }' |
             tee -a "$work/rows"
         [ "$renderers" = 1 ] || continue  # B has no renderers to spread over: A only
         opened=$(opens)
