@@ -172,4 +172,29 @@ final class BrowserChannelHandlerTests {
         try receive(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 2, .success)))
         #expect(two.completions.count == 1, "a second completion for the same id is dropped")
     }
+
+    /// Requests started in one turn of the loop (a client's callbacks starting the next ones)
+    /// leave in batches as they are made, not all when the turn ends: the browser starts on the
+    /// first while the renderer still makes the rest.
+    @Test func requestsMadeInOneTurnLeaveInBatches() throws {
+        func start(_ id: UInt64) {
+            handler.start(id: id, request: Request(url: "http://127.0.0.1/"), sink: Sink(), uploadWindow: 1 << 20)
+        }
+        func written() throws -> [UInt64] {
+            var ids: [UInt64] = []
+            while let envelope = try channel.readOutbound(as: IPCEnvelope.self) {
+                if case .startRequest(let start) = envelope.message { ids.append(start.requestID) }
+            }
+            return ids
+        }
+        let limit = UInt64(IPCOutbox.batchLimit)
+        for id in 1..<limit { start(id) }
+        #expect(try written().isEmpty, "a batch smaller than the limit waits for the end of the turn")
+        start(limit)
+        #expect(try written() == Array(1...limit), "a full batch leaves at once, in order")
+        start(limit + 1)
+        #expect(try written().isEmpty)
+        channel.embeddedEventLoop.run()
+        #expect(try written() == [limit + 1], "the rest leaves when the turn ends")
+    }
 }
