@@ -34,6 +34,14 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     /// How far this renderer has copied the ring out, and how far it has told the browser.
     private var ringCopied: UInt64 = 0
     private var ringReleased: UInt64 = 0
+    /// Body credit earned during the current read, by request: sent once when the read ends, for
+    /// the requests still open then. A small response's chunk and completion come in one read,
+    /// and credit for a finished request tells the browser nothing.
+    private var credits: [UInt64: UInt64] = [:]
+    /// Inside a read of the channel, between `channelRead` and `channelReadComplete`.
+    private var isReading = false
+    /// Where the credit of a client that takes its bytes on another thread comes back to.
+    private var loopBound: NIOLoopBound<BrowserChannelHandler>?
     /// Carries this renderer's id as metadata once the browser has welcomed it.
     var logger = Logger(label: "renderer")
 
@@ -43,6 +51,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         outbox = IPCOutbox(channel: context.channel)
+        loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
     }
 
     func start(id: UInt64, request: Request, sink: any TransferEventSink, uploadWindow: Int) {
@@ -88,6 +97,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReading = true
         let envelope = unwrapInboundIn(data)
         switch envelope.message {
         case .responseHead(let head):
@@ -125,18 +135,40 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     /// Hands a body chunk to its request; the browser gets credit for it once the client took it.
     private func deliver(_ data: Data, for id: UInt64) {
-        guard let entry = pending[id], let outbox else { return }
+        guard let entry = pending[id], let loopBound else { return }
         let count = UInt64(data.count)
         entry.sink.dispatch(.data(data)) {
-            var credit = Webrequestkit_Ipc_V1_BodyCredit()
-            credit.requestID = id
-            credit.bytes = count
-            outbox.send(IPCEnvelope(.bodyCredit(credit)))
+            let loop = loopBound.eventLoop
+            if loop.inEventLoop { loopBound.value.credit(count, for: id) } else { loop.execute { loopBound.value.credit(count, for: id) } }
         }
     }
 
-    /// One release for everything this read copied out of the ring.
+    /// The client took `bytes` of request `id`'s body: credit goes back when the read ends (at
+    /// once outside a read), if the request is still open by then.
+    private func credit(_ bytes: UInt64, for id: UInt64) {
+        guard pending[id] != nil else { return }
+        if isReading {
+            credits[id, default: 0] += bytes
+        } else {
+            sendCredit(bytes, for: id)
+        }
+    }
+
+    private func sendCredit(_ bytes: UInt64, for id: UInt64) {
+        var credit = Webrequestkit_Ipc_V1_BodyCredit()
+        credit.requestID = id
+        credit.bytes = bytes
+        outbox?.send(IPCEnvelope(.bodyCredit(credit)))
+    }
+
+    /// One credit per request still open for what this read delivered, and one release for
+    /// everything it copied out of the ring.
     func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        for (id, bytes) in credits where pending[id] != nil {
+            sendCredit(bytes, for: id)
+        }
+        credits.removeAll(keepingCapacity: true)
         if ringCopied > ringReleased, let outbox {
             ringReleased = ringCopied
             var release = Webrequestkit_Ipc_V1_RingRelease()

@@ -197,4 +197,30 @@ final class BrowserChannelHandlerTests {
         channel.embeddedEventLoop.run()
         #expect(try written() == [limit + 1], "the rest leaves when the turn ends")
     }
+
+    /// Credit for one read goes back once, when the read ends: summed per request, and none for
+    /// a request whose completion came in the same read (a small response: chunk and completion
+    /// together), which would tell the browser nothing.
+    @Test func creditForOneReadGoesBackOncePerOpenRequest() throws {
+        for id: UInt64 in [7, 8] {
+            handler.start(id: id, request: Request(url: "http://127.0.0.1/"), sink: Sink(), uploadWindow: 1 << 20)
+        }
+        _ = try sent()
+        func chunk(_ id: UInt64, _ count: Int) -> IPCEnvelope {
+            var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+            chunk.requestID = id
+            chunk.data = Data(count: count)
+            return IPCEnvelope(.bodyChunk(chunk))
+        }
+        let read = [chunk(7, 1000), chunk(8, 10), chunk(7, 500), IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 8, .success)))]
+        for envelope in read { channel.pipeline.syncOperations.fireChannelRead(NIOAny(envelope)) }
+        #expect(try sent().isEmpty, "nothing while the read goes on")
+        channel.pipeline.syncOperations.fireChannelReadComplete()
+        let credits = try sent().compactMap { envelope -> (UInt64, UInt64)? in
+            if case .bodyCredit(let credit) = envelope.message { (credit.requestID, credit.bytes) } else { nil }
+        }
+        #expect(credits.count == 1)
+        #expect(credits.first?.0 == 7)
+        #expect(credits.first?.1 == 1500)
+    }
 }
