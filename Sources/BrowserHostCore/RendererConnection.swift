@@ -201,12 +201,12 @@ final class RendererConnection: DescriptorWatcher {
             downloads: host.downloads,
             ring: ring,
             observer: observer
-        ) { last, routedToDownload, counts in
+        ) { completion, routedToDownload, counts in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
             if counts { host.requestEnded(completed: true) }
             finished.add(id)
-            outbox.hold(last)
+            outbox.holdRequestComplete(requestID: id, completion)
         }
         let upload = streamedBytes.map { bytes in
             UploadStream(expectedBytes: bytes, window: IPCLimits.uploadWindowBytes) { consumed in

@@ -21,7 +21,7 @@ final class RendererRequestSink: TransferEventSink {
     /// Ends the request's accounting (when `counts`: it was not canceled first), then sends its
     /// last message to the renderer: the renderer cannot hear of the end (and start another)
     /// before the browser counts the request out.
-    private let ended: @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool, _ counts: Bool) -> Void
+    private let ended: @Sendable (_ completion: WebRequestCompletion, _ routedToDownload: Bool, _ counts: Bool) -> Void
     private let observer: (@Sendable (HostEvent) -> Void)?
     private let state = Mutex(RendererRequestSinkState())
     /// Body bytes held in the outbox since the last flush. Touched only on the network thread.
@@ -35,7 +35,7 @@ final class RendererRequestSink: TransferEventSink {
         downloads: DownloadManager,
         ring: BodyRingWriter? = nil,
         observer: (@Sendable (HostEvent) -> Void)? = nil,
-        ended: @escaping @Sendable (_ last: IPCEnvelope, _ routedToDownload: Bool, _ counts: Bool) -> Void
+        ended: @escaping @Sendable (_ completion: WebRequestCompletion, _ routedToDownload: Bool, _ counts: Bool) -> Void
     ) {
         self.requestID = requestID
         self.renderer = renderer
@@ -122,14 +122,14 @@ final class RendererRequestSink: TransferEventSink {
             case .awaitingResponse, .rendering, .sniffing:
                 let counts = state.withLock { $0.end() }
                 if counts { reportEnded(status: completion.status, error: completion.error, routedToDownload: false) }
-                ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), false, counts)
+                ended(completion, false, counts)
             }
         }
     }
 
     private func render(_ response: Response) {
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
-        outbox.hold(IPCEnvelope(.responseHead(.init(requestID: requestID, response))))
+        outbox.holdResponseHead(requestID: requestID, response)
     }
 
     /// The sniff decides, then the chunks it held go where the response went.
@@ -157,7 +157,7 @@ final class RendererRequestSink: TransferEventSink {
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
         let counts = state.withLock { $0.end() }
         if counts { reportEnded(status: .failed, error: .aborted, routedToDownload: true) }
-        ended(IPCEnvelope(.requestComplete(.init(requestID: requestID, completion))), true, counts)
+        ended(completion, true, counts)
     }
 
     private func forward(_ data: Data) {
@@ -172,12 +172,10 @@ final class RendererRequestSink: TransferEventSink {
         }
         var offset = 0
         repeat {
-            var chunk = Webrequestkit_Ipc_V1_BodyChunk()
-            chunk.requestID = requestID
             // libcurl's chunks fit one frame; only a larger one is cut (and copied).
-            chunk.data = data.count <= IPCLimits.chunkBytes ? data : data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
-            offset += chunk.data.count
-            outbox.hold(IPCEnvelope(.bodyChunk(chunk)))
+            let chunk = data.count <= IPCLimits.chunkBytes ? data : data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
+            offset += chunk.count
+            outbox.holdBodyChunk(requestID: requestID, chunk)
         } while offset < data.count
         heldBody(data.count)
     }

@@ -1,6 +1,7 @@
 import Foundation
 internal import NIOCore
 import SwiftProtobuf
+internal import WebRequestKit
 
 /// The envelopes each end writes most (the browser's response heads, body chunks and
 /// completions, a renderer's upload chunks), written by hand: byte for byte what SwiftProtobuf
@@ -31,9 +32,7 @@ extension EnvelopeEncoder {
 
     /// A `ResponseHead` envelope (the envelope's field 17).
     static func writeResponseHead(_ head: Webrequestkit_Ipc_V1_ResponseHead, to out: inout ByteBuffer) {
-        writeFrame(field: 17, inner: responseHeadSize(head), to: &out) { writer in
-            writeResponseHeadFields(head, with: &writer)
-        }
+        writeResponseHead(of: head, to: &out)
     }
 
     /// Whether ``writeRequestComplete(_:to:)`` writes `complete` as SwiftProtobuf would.
@@ -43,49 +42,92 @@ extension EnvelopeEncoder {
 
     /// A `RequestComplete` envelope (the envelope's field 21): the browser sends one per request.
     static func writeRequestComplete(_ complete: Webrequestkit_Ipc_V1_RequestComplete, to out: inout ByteBuffer) {
-        let status = UInt64(bitPattern: Int64(complete.status.rawValue))
-        let head = complete.hasResponse ? complete.response : nil
-        let headSize = head.map(responseHeadSize) ?? 0
-        var inner = varintFieldSize(complete.requestID)
-        inner += complete.status == .unknown ? 0 : 1 + varintLength(status)
-        inner += varintFieldSize(UInt64(bitPattern: Int64(complete.errorCode)))
+        writeRequestComplete(
+            requestID: complete.requestID, status: complete.status, errorCode: complete.errorCode,
+            head: complete.hasResponse ? complete.response : nil,
+            wasCached: complete.wasCached, routedToDownload: complete.routedToDownload, to: &out
+        )
+    }
+
+    // MARK: Straight from the browser's values
+
+    /// The `ResponseHead` envelope for `response`, written from it without the generated
+    /// message between: the bytes `Webrequestkit_Ipc_V1_ResponseHead(requestID:_:)` encodes to.
+    static func writeResponseHead(requestID: UInt64, _ response: Response, to out: inout ByteBuffer) {
+        writeResponseHead(of: ResponseWireHead(requestID: requestID, response: response), to: &out)
+    }
+
+    /// The `BodyChunk` envelope for `data`.
+    static func writeBodyChunk(requestID: UInt64, _ data: Data, to out: inout ByteBuffer) {
+        writeChunk(field: 18, requestID: requestID, data: data, to: &out)
+    }
+
+    /// The `RequestComplete` envelope for `completion`, written from it without the generated
+    /// message between: the bytes `Webrequestkit_Ipc_V1_RequestComplete(requestID:_:)` encodes to.
+    static func writeRequestComplete(requestID: UInt64, _ completion: WebRequestCompletion, to out: inout ByteBuffer) {
+        writeRequestComplete(
+            requestID: requestID,
+            status: Webrequestkit_Ipc_V1_RequestComplete.Status(rawValue: Int(completion.status.rawValue)) ?? .unknown,
+            errorCode: completion.error.code,
+            head: completion.response.map { ResponseWireHead(requestID: requestID, response: $0) },
+            wasCached: completion.wasCached, routedToDownload: completion.routedToDownload, to: &out
+        )
+    }
+
+    // MARK: The writers
+
+    private static func writeResponseHead(of head: some WireHead, to out: inout ByteBuffer) {
+        writeFrame(field: 17, inner: responseHeadSize(head), to: &out) { writer in
+            writeResponseHeadFields(head, with: &writer)
+        }
+    }
+
+    private static func writeRequestComplete<Head: WireHead>(
+        requestID: UInt64, status: Webrequestkit_Ipc_V1_RequestComplete.Status, errorCode: Int32, head: Head?,
+        wasCached: Bool, routedToDownload: Bool, to out: inout ByteBuffer
+    ) {
+        let wireStatus = UInt64(bitPattern: Int64(status.rawValue))
+        let headSize = if let head { responseHeadSize(head) } else { 0 }
+        var inner = varintFieldSize(requestID)
+        inner += status == .unknown ? 0 : 1 + varintLength(wireStatus)
+        inner += varintFieldSize(UInt64(bitPattern: Int64(errorCode)))
         if head != nil { inner += messageFieldSize(headSize) }
-        inner += (complete.wasCached ? 2 : 0) + (complete.routedToDownload ? 2 : 0)
+        inner += (wasCached ? 2 : 0) + (routedToDownload ? 2 : 0)
         writeFrame(field: 21, inner: inner, to: &out) { writer in
-            writer.varintField(1, complete.requestID)
-            if complete.status != .unknown {  // an enum is left out only at its first case
+            writer.varintField(1, requestID)
+            if status != .unknown {  // an enum is left out only at its first case
                 writer.varint(2 << 3)
-                writer.varint(status)
+                writer.varint(wireStatus)
             }
-            writer.varintField(3, UInt64(bitPattern: Int64(complete.errorCode)))  // int32: sign-extended
+            writer.varintField(3, UInt64(bitPattern: Int64(errorCode)))  // int32: sign-extended
             if let head {
                 writer.lengthPrefix(4, headSize)
                 writeResponseHeadFields(head, with: &writer)
             }
-            writer.varintField(5, complete.wasCached ? 1 : 0)
-            writer.varintField(6, complete.routedToDownload ? 1 : 0)
+            writer.varintField(5, wasCached ? 1 : 0)
+            writer.varintField(6, routedToDownload ? 1 : 0)
         }
     }
 
-    private static func responseHeadSize(_ head: Webrequestkit_Ipc_V1_ResponseHead) -> Int {
-        var size = varintFieldSize(head.requestID) + varintFieldSize(UInt64(bitPattern: Int64(head.status)))
+    private static func responseHeadSize(_ head: some WireHead) -> Int {
+        var size = varintFieldSize(head.requestID) + varintFieldSize(UInt64(bitPattern: Int64(head.wireStatus)))
         size += stringFieldSize(head.statusText) + stringFieldSize(head.mimeType)
         size += stringFieldSize(head.charset) + stringFieldSize(head.url)
-        for header in head.headers {
-            size += messageFieldSize(headerSize(header))
+        head.forEachHeader { name, value in
+            size += messageFieldSize(headerSize(name, value))
         }
         return size + stringFieldSize(head.httpVersion) + stringFieldSize(head.tlsVersion)
     }
 
-    private static func writeResponseHeadFields(_ head: Webrequestkit_Ipc_V1_ResponseHead, with writer: inout WireWriter) {
+    private static func writeResponseHeadFields(_ head: some WireHead, with writer: inout WireWriter) {
         writer.varintField(1, head.requestID)
-        writer.varintField(2, UInt64(bitPattern: Int64(head.status)))  // int32: sign-extended
+        writer.varintField(2, UInt64(bitPattern: Int64(head.wireStatus)))  // int32: sign-extended
         writer.stringField(3, head.statusText)
         writer.stringField(4, head.mimeType)
         writer.stringField(5, head.charset)
         writer.stringField(6, head.url)
-        for header in head.headers {
-            writeHeader(7, header, with: &writer)
+        head.forEachHeader { name, value in
+            writeHeader(7, name, value, with: &writer)
         }
         writer.stringField(8, head.httpVersion)
         writer.stringField(9, head.tlsVersion)
@@ -107,14 +149,14 @@ extension EnvelopeEncoder {
     }
 
     /// A `Header` as field `field` of the message being written.
-    private static func writeHeader(_ field: UInt64, _ header: Webrequestkit_Ipc_V1_Header, with writer: inout WireWriter) {
-        writer.lengthPrefix(field, headerSize(header))
-        writer.stringField(1, header.name)
-        writer.stringField(2, header.value)
+    private static func writeHeader(_ field: UInt64, _ name: String, _ value: String, with writer: inout WireWriter) {
+        writer.lengthPrefix(field, headerSize(name, value))
+        writer.stringField(1, name)
+        writer.stringField(2, value)
     }
 
-    private static func headerSize(_ header: Webrequestkit_Ipc_V1_Header) -> Int {
-        stringFieldSize(header.name) + stringFieldSize(header.value)
+    private static func headerSize(_ name: String, _ value: String) -> Int {
+        stringFieldSize(name) + stringFieldSize(value)
     }
 
     /// A nested message field's size with its one-byte tag: written even when empty.
@@ -138,6 +180,48 @@ extension EnvelopeEncoder {
 
     fileprivate static func varintLength(_ value: UInt64) -> Int {
         value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+    }
+}
+
+/// A response head's fields as the wire carries them, from the generated message or straight
+/// from a ``Response``: one sizer and one writer serve both.
+private protocol WireHead {
+    var requestID: UInt64 { get }
+    var wireStatus: Int32 { get }
+    var statusText: String { get }
+    var mimeType: String { get }
+    var charset: String { get }
+    var url: String { get }
+    var httpVersion: String { get }
+    var tlsVersion: String { get }
+    /// Calls `body` with each header's name and value, in order.
+    func forEachHeader(_ body: (_ name: String, _ value: String) -> Void)
+}
+
+extension Webrequestkit_Ipc_V1_ResponseHead: WireHead {
+    fileprivate var wireStatus: Int32 { status }
+
+    fileprivate func forEachHeader(_ body: (_ name: String, _ value: String) -> Void) {
+        for header in headers { body(header.name, header.value) }
+    }
+}
+
+/// A ``Response`` as request `requestID`'s head, field for field as
+/// `Webrequestkit_Ipc_V1_ResponseHead(requestID:_:)` (Conversions.swift) makes it.
+private struct ResponseWireHead: WireHead {
+    let requestID: UInt64
+    let response: Response
+
+    var wireStatus: Int32 { Int32(clamping: response.status) }
+    var statusText: String { response.statusText }
+    var mimeType: String { response.mimeType }
+    var charset: String { response.charset }
+    var url: String { response.url }
+    var httpVersion: String { response.httpVersion }
+    var tlsVersion: String { response.tlsVersion }
+
+    func forEachHeader(_ body: (_ name: String, _ value: String) -> Void) {
+        for header in response.headers.entries { body(header.name, header.value) }
     }
 }
 

@@ -1,17 +1,22 @@
+import Foundation
 import Glibc
 internal import NIOCore
 import Synchronization
+package import WebRequestKit
 
 /// Messages for a socket that one thread polls itself, as the browser's network thread does
-/// each renderer's: held until a flush, then encoded and written in one system call. What the
-/// socket does not take at once waits in the outbox, in order, until the thread sees the socket
-/// writable (``hasPending``) and flushes again.
+/// each renderer's: encoded as they are held, then written in one system call at a flush. What
+/// the socket does not take at once waits in the outbox, in order, until the thread sees the
+/// socket writable (``hasPending``) and flushes again.
+///
+/// The three messages every renderer request ends in (its response head, body chunks and
+/// completion) are written into the frames straight from the browser's values, with no
+/// generated message or envelope made, copied and freed between.
 ///
 /// It writes only from the thread that flushes it; the lock keeps order should another thread
 /// hold or send, but only the polling thread learns that the socket has room again.
 package final class SocketOutbox: Sendable {
     private struct State: Sendable {
-        var items: [IPCEnvelope] = []
         /// Frames encoded and not yet taken by the socket, first to last.
         var unwritten = ByteBuffer()
         /// The socket, or -1 once closed: nothing is written after ``close()``.
@@ -29,14 +34,36 @@ package final class SocketOutbox: Sendable {
     /// Queues `envelope` without writing it: it goes with the next ``flush()`` or ``send(_:)``.
     /// The network thread holds what one turn produced for a renderer and flushes once.
     package func hold(_ envelope: IPCEnvelope) {
-        state.withLock { $0.items.append(envelope) }
+        // The browser's own messages always encode: protobuf fails only past 2 GiB.
+        hold { try? EnvelopeEncoder().encode(data: envelope, out: &$0) }
+    }
+
+    /// Queues request `requestID`'s `ResponseHead`.
+    package func holdResponseHead(requestID: UInt64, _ response: Response) {
+        hold { EnvelopeEncoder.writeResponseHead(requestID: requestID, response, to: &$0) }
+    }
+
+    /// Queues a `BodyChunk` of request `requestID` (at most ``IPCLimits/chunkBytes``).
+    package func holdBodyChunk(requestID: UInt64, _ data: Data) {
+        hold { EnvelopeEncoder.writeBodyChunk(requestID: requestID, data, to: &$0) }
+    }
+
+    /// Queues request `requestID`'s `RequestComplete`.
+    package func holdRequestComplete(requestID: UInt64, _ completion: WebRequestCompletion) {
+        hold { EnvelopeEncoder.writeRequestComplete(requestID: requestID, completion, to: &$0) }
     }
 
     /// Queues `envelope` and writes everything queued.
     package func send(_ envelope: IPCEnvelope) {
+        hold(envelope)
+        flush()
+    }
+
+    private func hold(encoding: (inout ByteBuffer) -> Void) {
         state.withLock { state in
-            state.items.append(envelope)
-            Self.write(&state)
+            guard state.descriptor >= 0 else { return }
+            if state.unwritten.readableBytes == 0 { state.unwritten.clear() }
+            encoding(&state.unwritten)
         }
     }
 
@@ -47,29 +74,19 @@ package final class SocketOutbox: Sendable {
 
     /// Bytes the socket has not taken yet: poll it for room, then ``flush()``.
     package var hasPending: Bool {
-        state.withLock { $0.unwritten.readableBytes > 0 || !$0.items.isEmpty }
+        state.withLock { $0.unwritten.readableBytes > 0 }
     }
 
     /// Lets go of the socket: nothing is written after this returns, and what waited is dropped.
     package func close() {
         state.withLock { state in
             state.descriptor = -1
-            state.items = []
             state.unwritten = ByteBuffer()
         }
     }
 
     private static func write(_ state: inout State) {
-        guard state.descriptor >= 0 else {
-            state.items.removeAll()
-            return
-        }
-        if state.unwritten.readableBytes == 0 { state.unwritten.clear() }
-        for envelope in state.items {
-            // The browser's own messages always encode: protobuf fails only past 2 GiB.
-            try? EnvelopeEncoder().encode(data: envelope, out: &state.unwritten)
-        }
-        state.items.removeAll(keepingCapacity: true)
+        guard state.descriptor >= 0 else { return }
         let descriptor = state.descriptor
         var failed = false
         while state.unwritten.readableBytes > 0 {

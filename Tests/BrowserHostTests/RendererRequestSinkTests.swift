@@ -5,7 +5,7 @@ import Testing
 import WebRequestIPC
 import WebRequestKit
 
-/// The sink's last word on a request: it hands the renderer's final message to `ended` (which
+/// The sink's last word on a request: it hands the request's completion to `ended` (which
 /// the connection sends together with the end of its accounting) instead of sending it alone.
 /// Sent alone, the renderer could hear of the end and start another request while the browser
 /// still counted this one in flight, and be refused with ERR_INSUFFICIENT_RESOURCES at 64 (seen
@@ -13,7 +13,7 @@ import WebRequestKit
 @Suite("RendererRequestSink")
 struct RendererRequestSinkTests {
     final class Ends: Sendable {
-        let calls = Mutex<[(IPCEnvelope, Bool)]>([])
+        let calls = Mutex<[(WebRequestCompletion, Bool)]>([])
         let counted = Mutex<[Bool]>([])
     }
 
@@ -52,8 +52,8 @@ struct RendererRequestSinkTests {
         RendererRequestSink(
             requestID: 7, renderer: 1, outbox: channel.outbox, reportsUpload: false,
             downloads: DownloadManager(directory: downloads, handler: nil) { _ in }
-        ) { last, routed, counts in
-            ends.calls.withLock { $0.append((last, routed)) }
+        ) { completion, routed, counts in
+            ends.calls.withLock { $0.append((completion, routed)) }
             ends.counted.withLock { $0.append(counts) }
         }
     }
@@ -68,9 +68,7 @@ struct RendererRequestSinkTests {
         #expect(try channel.received().map(\.kind) == ["ResponseHead"], "the head goes out; the completion does not on its own")
         let calls = ends.calls.withLock { $0 }
         #expect(calls.count == 1)
-        guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
-        #expect(complete.requestID == 7)
-        #expect(complete.completion == .success)
+        #expect(calls.first?.0 == .success)
         #expect(calls.first?.1 == false)
     }
 
@@ -96,8 +94,9 @@ struct RendererRequestSinkTests {
         sink.send(.response(Response(status: 200, statusText: "OK", mimeType: "application/octet-stream", url: "http://127.0.0.1/a", headers: headers)))
         #expect(try channel.received().isEmpty)
         let calls = ends.calls.withLock { $0 }
-        guard case .requestComplete(let complete)? = calls.first?.0.message else { Issue.record("\(calls)"); return }
-        #expect(complete.completion.routedToDownload)
+        #expect(calls.first?.0.routedToDownload == true)
+        #expect(calls.first?.0.status == .failed)
+        #expect(calls.first?.0.error == .aborted)
         #expect(calls.first?.1 == true)
     }
 

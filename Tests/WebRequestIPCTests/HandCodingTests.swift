@@ -96,6 +96,47 @@ struct HandCodingTests {
         }
     }
 
+    static func response(_ random: inout SplitMix64) -> Response {
+        let head = head(&random)
+        return Response(
+            status: [0, 200, 404, -1, Int(Int32.max) + 1, Int.min].randomElement(using: &random)!,  // clamped to int32
+            statusText: head.statusText, mimeType: head.mimeType, charset: head.charset, url: head.url,
+            headers: HeaderMap(head.headers), httpVersion: head.httpVersion, tlsVersion: head.tlsVersion
+        )
+    }
+
+    /// The browser writes its heads, chunks and completions for renderers straight from its own
+    /// values (SocketOutbox): the bytes SwiftProtobuf writes for the generated messages that
+    /// Conversions.swift makes of the same values.
+    @Test func framesWrittenStraightFromTheBrowsersValuesAreSwiftProtobufsBytes() throws {
+        var random = SplitMix64(seed: 23)
+        for _ in 0..<2_000 {
+            let id = Self.number(&random)
+            let response = Self.response(&random)
+            var written = ByteBuffer()
+            EnvelopeEncoder.writeResponseHead(requestID: id, response, to: &written)
+            #expect(Array(written.readableBytesView) == (try IPCEnvelope(.responseHead(.init(requestID: id, response))).framed()), "\(response)")
+
+            let completion = WebRequestCompletion(
+                status: RequestStatus.allCases.randomElement(using: &random)!,
+                error: NetworkError(code: [0, -3, -330, Int32.min].randomElement(using: &random)!),
+                response: Bool.random(using: &random) ? response : nil,
+                wasCached: Bool.random(using: &random), routedToDownload: Bool.random(using: &random)
+            )
+            written.clear()
+            EnvelopeEncoder.writeRequestComplete(requestID: id, completion, to: &written)
+            #expect(Array(written.readableBytesView) == (try IPCEnvelope(.requestComplete(.init(requestID: id, completion))).framed()), "\(completion)")
+
+            let data = Data((0..<[0, 1, 200, 5000].randomElement(using: &random)!).map { _ in UInt8.random(in: 0...255, using: &random) })
+            var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+            chunk.requestID = id
+            chunk.data = data
+            written.clear()
+            EnvelopeEncoder.writeBodyChunk(requestID: id, data, to: &written)
+            #expect(Array(written.readableBytesView) == (try IPCEnvelope(.bodyChunk(chunk)).framed()))
+        }
+    }
+
     @Test func everyFrameOfTheHotKindsIsReadByHandAsSwiftProtobufReadsIt() throws {
         var random = SplitMix64(seed: 17)
         for _ in 0..<3_000 {
