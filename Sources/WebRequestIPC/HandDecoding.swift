@@ -3,7 +3,7 @@ package import NIOCore
 import SwiftProtobuf
 
 /// The envelopes each end reads most, read by hand: a renderer's response heads, body chunks,
-/// ring chunks and completions, and the browser's body credits and upload chunks. SwiftProtobuf
+/// ring chunks and completions, and the browser's requests, body credits and upload chunks. SwiftProtobuf
 /// reads a frame through a generic decoder (metadata lookups and a copy of each message as it
 /// nests); this reads the bytes once, straight into the generated structs.
 ///
@@ -22,6 +22,7 @@ extension EnvelopeDecoder {
             var inner = WireReader(bytes, payload)
             let message: IPCEnvelope.OneOf_Message?
             switch field {
+            case 2: message = inner.startRequest().map { .startRequest($0) }
             case 3: message = inner.chunk().map { .uploadChunk(.init(requestID: $0.id, data: $0.data)) }
             case 5: message = inner.credit().map { .bodyCredit($0) }
             case 17: message = inner.responseHead().map { .responseHead($0) }
@@ -238,6 +239,99 @@ private struct WireReader {
             }
         )
         return read ? header : nil
+    }
+
+    /// `StartRequest`: request_id = 1, request = 2 (once: a second one would merge into the first,
+    /// which is SwiftProtobuf's to do).
+    mutating func startRequest() -> Webrequestkit_Ipc_V1_StartRequest? {
+        var start = Webrequestkit_Ipc_V1_StartRequest()
+        let reader = self
+        let read = fields(
+            varint: { field, value in
+                guard field == 1 else { return false }
+                start.requestID = value
+                return true
+            },
+            bytes: { field, range in
+                guard field == 2, !start.hasRequest else { return false }
+                var nested = WireReader(reader.bytes, range)
+                guard let request = nested.request() else { return false }
+                start.request = request
+                return true
+            }
+        )
+        return read ? start : nil
+    }
+
+    mutating func request() -> Webrequestkit_Ipc_V1_Request? {
+        var request = Webrequestkit_Ipc_V1_Request()
+        let reader = self
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 5: request.flags = Int32(truncatingIfNeeded: value)
+                case 7: request.referrerPolicy = Int32(truncatingIfNeeded: value)
+                case 9: request.resourceType = Int32(truncatingIfNeeded: value)
+                case 10: request.transitionType = UInt32(truncatingIfNeeded: value)
+                default: return false
+                }
+                return true
+            },
+            bytes: { field, range in
+                var nested = WireReader(reader.bytes, range)
+                switch field {
+                case 3:
+                    guard let header = nested.header() else { return false }
+                    request.headers.append(header)
+                    return true
+                case 4:
+                    guard let element = nested.postDataElement() else { return false }
+                    request.postData.append(element)
+                    return true
+                default:
+                    break
+                }
+                guard let text = reader.string(range) else { return false }
+                switch field {
+                case 1: request.url = text
+                case 2: request.method = text
+                case 6: request.referrerURL = text
+                case 8: request.firstPartyForCookies = text
+                case 11: request.requestContext = text
+                default: return false
+                }
+                return true
+            }
+        )
+        return read ? request : nil
+    }
+
+    mutating func postDataElement() -> Webrequestkit_Ipc_V1_PostDataElement? {
+        var element = Webrequestkit_Ipc_V1_PostDataElement()
+        let reader = self
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 1:
+                    let raw = Int(Int32(truncatingIfNeeded: value))
+                    element.type = .init(rawValue: raw) ?? .UNRECOGNIZED(raw)
+                case 2: element.length = value
+                default: return false
+                }
+                return true
+            },
+            bytes: { field, range in
+                switch field {
+                case 3: element.inline = reader.data(range)
+                case 4:
+                    guard let text = reader.string(range) else { return false }
+                    element.filePath = text
+                default: return false
+                }
+                return true
+            }
+        )
+        return read ? element : nil
     }
 
     mutating func requestComplete() -> Webrequestkit_Ipc_V1_RequestComplete? {

@@ -40,7 +40,7 @@ struct HandCodingTests {
 
     static func envelope(_ random: inout SplitMix64) -> IPCEnvelope {
         let data = Data((0..<[0, 1, 200, 5000].randomElement(using: &random)!).map { _ in UInt8.random(in: 0...255, using: &random) })
-        switch Int.random(in: 0..<6, using: &random) {
+        switch Int.random(in: 0..<7, using: &random) {
         case 0:
             var chunk = Webrequestkit_Ipc_V1_BodyChunk()
             chunk.requestID = number(&random)
@@ -71,9 +71,39 @@ struct HandCodingTests {
             complete.wasCached = Bool.random(using: &random)
             complete.routedToDownload = Bool.random(using: &random)
             return IPCEnvelope(.requestComplete(complete))
+        case 5:
+            return IPCEnvelope(.startRequest(startRequest(&random, data: data)))
         default:
             return IPCEnvelope(.responseHead(head(&random)))
         }
+    }
+
+    static func startRequest(_ random: inout SplitMix64, data: Data) -> Webrequestkit_Ipc_V1_StartRequest {
+        let int32s: [Int32] = [0, 1, -1, 300, Int32.min, Int32.max]
+        var start = Webrequestkit_Ipc_V1_StartRequest()
+        start.requestID = number(&random)
+        guard Int.random(in: 0..<8, using: &random) != 0 else { return start }  // no request at all
+        var request = Webrequestkit_Ipc_V1_Request()
+        request.url = text(&random)
+        request.method = ["", "GET", "POST", "é"].randomElement(using: &random)!
+        request.headers = head(&random).headers
+        for _ in 0..<Int.random(in: 0...2, using: &random) {
+            var element = Webrequestkit_Ipc_V1_PostDataElement()
+            element.type = [.empty, .bytes, .file, .UNRECOGNIZED(7), .UNRECOGNIZED(-2)].randomElement(using: &random)!
+            element.length = number(&random)
+            element.inline = Bool.random(using: &random) ? data : Data()
+            element.filePath = text(&random)
+            request.postData.append(element)
+        }
+        request.flags = int32s.randomElement(using: &random)!
+        request.referrerURL = text(&random)
+        request.referrerPolicy = int32s.randomElement(using: &random)!
+        request.firstPartyForCookies = text(&random)
+        request.resourceType = int32s.randomElement(using: &random)!
+        request.transitionType = [0, 1, UInt32.max].randomElement(using: &random)!
+        request.requestContext = Int.random(in: 0..<4, using: &random) == 0 ? text(&random) : ""
+        start.request = request
+        return start
     }
 
     static func payload(_ envelope: IPCEnvelope) throws -> [UInt8] {
