@@ -105,8 +105,8 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Writes each ``IPCEnvelope`` as one length-prefixed frame: body and upload chunks, response
-/// heads and completions by hand (HandEncoding.swift), the rest through SwiftProtobuf.
+/// Writes each ``IPCEnvelope`` as one length-prefixed frame: requests, body and upload chunks,
+/// response heads and completions by hand (HandEncoding.swift), the rest through SwiftProtobuf.
 package struct EnvelopeEncoder: MessageToByteEncoder {
     package typealias OutboundIn = IPCEnvelope
 
@@ -122,6 +122,8 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
             Self.writeResponseHead(head, to: &out)
         case .requestComplete(let complete) where Self.writesByHand(complete):
             Self.writeRequestComplete(complete, to: &out)
+        case .startRequest(let start) where Self.writesByHand(start):
+            Self.writeStartRequest(start, to: &out)
         default:
             let bytes: [UInt8] = try data.serializedBytes()
             out.writeInteger(UInt32(bytes.count))

@@ -4,7 +4,7 @@ import SwiftProtobuf
 internal import WebRequestKit
 
 /// The envelopes each end writes most (the browser's response heads, body chunks and
-/// completions, a renderer's upload chunks), written by hand: byte for byte what SwiftProtobuf
+/// completions, a renderer's requests and upload chunks), written by hand: byte for byte what SwiftProtobuf
 /// writes (fields in number order, fields at their default left out, proto3), straight into the
 /// frame. SwiftProtobuf's serializer first sizes the message with a generic visitor (two
 /// allocations per header of a `ResponseHead`, sixteen for a small response), then copies its
@@ -47,6 +47,66 @@ extension EnvelopeEncoder {
             head: complete.hasResponse ? complete.response : nil,
             wasCached: complete.wasCached, routedToDownload: complete.routedToDownload, to: &out
         )
+    }
+
+    /// Whether ``writeStartRequest(_:to:)`` writes `start` as SwiftProtobuf would.
+    static func writesByHand(_ start: Webrequestkit_Ipc_V1_StartRequest) -> Bool {
+        guard start.unknownFields.data.isEmpty else { return false }
+        guard start.hasRequest else { return true }
+        let request = start.request
+        return request.unknownFields.data.isEmpty && request.headers.allSatisfy { $0.unknownFields.data.isEmpty }
+            && request.postData.allSatisfy { $0.unknownFields.data.isEmpty }
+    }
+
+    /// A `StartRequest` envelope (the envelope's field 2): a renderer sends one per request.
+    static func writeStartRequest(_ start: Webrequestkit_Ipc_V1_StartRequest, to out: inout ByteBuffer) {
+        let request = start.hasRequest ? start.request : nil
+        let requestSize = request.map(requestSize) ?? 0
+        var inner = varintFieldSize(start.requestID)
+        if request != nil { inner += messageFieldSize(requestSize) }
+        writeFrame(field: 2, inner: inner, to: &out) { writer in
+            writer.varintField(1, start.requestID)
+            guard let request else { return }
+            writer.lengthPrefix(2, requestSize)
+            writer.stringField(1, request.url)
+            writer.stringField(2, request.method)
+            for header in request.headers {
+                writeHeader(3, header.name, header.value, with: &writer)
+            }
+            for element in request.postData {
+                writer.lengthPrefix(4, postDataElementSize(element))
+                writer.varintField(1, UInt64(bitPattern: Int64(element.type.rawValue)))  // enum: sign-extended
+                writer.varintField(2, element.length)
+                writer.bytesField(3, element.inline)
+                writer.stringField(4, element.filePath)
+            }
+            writer.varintField(5, UInt64(bitPattern: Int64(request.flags)))  // int32: sign-extended
+            writer.stringField(6, request.referrerURL)
+            writer.varintField(7, UInt64(bitPattern: Int64(request.referrerPolicy)))
+            writer.stringField(8, request.firstPartyForCookies)
+            writer.varintField(9, UInt64(bitPattern: Int64(request.resourceType)))
+            writer.varintField(10, UInt64(request.transitionType))
+            writer.stringField(11, request.requestContext)
+        }
+    }
+
+    private static func requestSize(_ request: Webrequestkit_Ipc_V1_Request) -> Int {
+        var size = stringFieldSize(request.url) + stringFieldSize(request.method)
+        for header in request.headers {
+            size += messageFieldSize(headerSize(header.name, header.value))
+        }
+        for element in request.postData {
+            size += messageFieldSize(postDataElementSize(element))
+        }
+        size += varintFieldSize(UInt64(bitPattern: Int64(request.flags))) + stringFieldSize(request.referrerURL)
+        size += varintFieldSize(UInt64(bitPattern: Int64(request.referrerPolicy))) + stringFieldSize(request.firstPartyForCookies)
+        size += varintFieldSize(UInt64(bitPattern: Int64(request.resourceType))) + varintFieldSize(UInt64(request.transitionType))
+        return size + stringFieldSize(request.requestContext)
+    }
+
+    private static func postDataElementSize(_ element: Webrequestkit_Ipc_V1_PostDataElement) -> Int {
+        varintFieldSize(UInt64(bitPattern: Int64(element.type.rawValue))) + varintFieldSize(element.length)
+            + bytesFieldSize(element.inline.count) + stringFieldSize(element.filePath)
     }
 
     // MARK: Straight from the browser's values
