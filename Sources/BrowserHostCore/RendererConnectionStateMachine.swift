@@ -42,7 +42,7 @@ package struct RendererConnectionStateMachine {
     /// Requests in flight, with their streamed upload if any.
     private var live: [UInt64: Upload?] = [:]
     /// Every id ever started, so a late cancel or credit is told from an unknown id.
-    private var used: Set<UInt64> = []
+    private var used = UsedRequestIDs()
     private let fixedBrowserID: String?
     private let knownBrowserIDs: Set<String>
     private let spawnedInSandbox: Bool
@@ -166,7 +166,7 @@ package struct RendererConnectionStateMachine {
     private mutating func startRequest(_ start: Webrequestkit_Ipc_V1_StartRequest) -> Action {
         let id = start.requestID
         guard id != 0 else { return .badMessage("request id 0") }
-        guard used.insert(id).inserted else { return .badMessage("request id \(id) reused") }
+        guard used.insert(id) else { return .badMessage("request id \(id) reused") }
         guard start.hasRequest else { return .badMessage("StartRequest \(id) without a request") }
         let wire = start.request
         guard wire.requestContext.isEmpty else {
