@@ -5,7 +5,13 @@
 # the run). Sets $nginx (its pid; the caller stops it), $url, $small_url, $big_url, $upload_url,
 # $https_h1_url and $https_h2_url. Needs nginx and openssl on PATH.
 start_nginx() {
-    local work=$1 big=$2 port=$((20000 + RANDOM % 20000))
+    # Ports below the kernel's ephemeral range: a client connection of an earlier run, in
+    # TIME_WAIT on an ephemeral port, cannot hold one (it made nginx fail to bind after runs
+    # that opened thousands of connections).
+    local work=$1 big=$2 low=32768 port
+    [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    ((low > 11000)) || low=40000
+    port=$((10000 + RANDOM % (low - 10003)))
     mkdir -p "$work/www/upload" "$work/nginx" "$work/tls"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
         -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
