@@ -25,8 +25,9 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     }
 
     private var pending: [UInt64: Pending] = [:]
-    /// Everything this renderer sends, batched: one write and one flush per turn of the loop
-    /// however many requests start, cancel, upload or return credit in it.
+    /// Everything this renderer sends, batched: one write and one flush per turn of the loop,
+    /// or per `IPCOutbox.batchLimit` messages when the turn sends more (a client starting a
+    /// request from each of fifty completions).
     private var outbox: IPCOutbox?
     private var isOpen = true
     /// The body ring the browser passed with Welcome, if it passed one.
