@@ -139,8 +139,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         guard let entry = pending[id], let loopBound else { return }
         let count = UInt64(data.count)
         entry.sink.dispatch(.data(data)) {
-            let loop = loopBound.eventLoop
-            if loop.inEventLoop { loopBound.value.credit(count, for: id) } else { loop.execute { loopBound.value.credit(count, for: id) } }
+            loopBound.eventLoop.runHere { loopBound.value.credit(count, for: id) }
         }
     }
 
