@@ -69,7 +69,7 @@ public struct RequestOptions: ParsableArguments, Sendable {
     public func makeRequest(url: String) throws -> Request {
         var elements: [PostDataElement] = data.map { .bytes(Data($0.utf8)) }
         for path in dataFiles {
-            guard let contents = FileManager.default.contents(atPath: path) else {
+            guard let contents = FileBytes.contents(ofFile: path) else {
                 throw ValidationError("--data-file \(path.debugDescription) cannot be read")
             }
             elements.append(.bytes(contents))

@@ -28,6 +28,24 @@ struct RequestOptionsTests {
         #expect(request.postData?.elements == [.file(path: "/nonexistent/file")])
     }
 
+    @Test func aLargeDataFileIsMappedNotCopied() throws {
+        let path = NSTemporaryDirectory() + "data-\(UUID().uuidString)"
+        let contents = Data((0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        try contents.write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        func mapped() throws -> Bool {
+            // Read to its end: /proc files say they are empty, and a busy test process maps a lot.
+            let maps = try #require(FileHandle(forReadingAtPath: "/proc/self/maps")).readDataToEndOfFile()
+            return String(decoding: maps, as: UTF8.self).contains(path)
+        }
+        do {
+            let request = try RequestOptions.parse(["--data-file", path]).makeRequest(url: "http://127.0.0.1/")
+            #expect(request.postData?.elements == [.bytes(contents)])
+            #expect(try mapped(), "the request's bytes are the file's pages")
+        }
+        #expect(try !mapped(), "unmapped with the last copy of the request")
+    }
+
     @Test func dataFileIsReadByThisProcess() throws {
         let path = NSTemporaryDirectory() + "data-\(UUID().uuidString)"
         try Data("contents".utf8).write(to: URL(fileURLWithPath: path))

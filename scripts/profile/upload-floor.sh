@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What bench.sh's upload row can reach: a renderer uploads bytes it holds (CEF's renderer has no
-# file uploads), so render-client reads the whole --data-file into memory before the request
-# starts, while the in-process client (B) streams the file to libcurl. In turns, --rounds times:
+# file uploads), so render-client takes the whole --data-file before the request starts (a file
+# of 1 MiB or more is mapped; until round thirteen it was read into fresh memory), while the
+# in-process client (B) streams the file to libcurl. In turns, --rounds times:
 #   read   render-client --data-file FILE against a closed port (start, read, refused), less the
-#          same with a 1-byte file: the read alone
+#          same with a 1-byte file: the read (or mapping) alone
 #   A      render-client fetch -X PUT --data-file FILE through browser-host serve (bench.sh's A)
 #   B      browser-host fetch -X PUT --upload-file FILE (bench.sh's B)
 # then the medians and the best A/B the read leaves: B / (read + B), what A would reach if its
