@@ -104,7 +104,7 @@ final class RendererConnection: DescriptorWatcher {
     private func receive(_ envelope: IPCEnvelope) {
         takeFinished()
         switch machine.receive(envelope) {
-        case .welcome(let browserID, let sandbox, let bodyRing):
+        case .welcome(let browserID, let sandbox, let bodyRing, let uploadRing):
             // The kernel's word on a renderer the browser spawned: its filter shows in /proc.
             if let spawnedPID, sandbox.contains(.seccompBPF), let mode = Self.seccompMode(of: spawnedPID), mode != 2 {
                 badMessage("renderer said it engaged seccomp-bpf, but /proc/\(spawnedPID)/status says Seccomp: \(mode)")
@@ -124,15 +124,16 @@ final class RendererConnection: DescriptorWatcher {
             welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
             welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
             welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
-            if bodyRing, let ring = makeRing() {
+            if bodyRing, let ring = makeRing(upload: uploadRing) {
                 welcome.bodyRingBytes = UInt32(ring.size)
+                welcome.uploadRingBytes = UInt32(ring.upload?.size ?? 0)
                 // The first frame the browser sends: nothing is queued before it.
                 guard IPCEnvelope(.welcome(welcome)).send(on: descriptor, passing: ring.descriptor) else {
                     close()
                     return
                 }
                 self.ring = ring
-                machine.ringPassed()
+                machine.ringPassed(uploadRingBytes: ring.upload?.size ?? 0)
             } else {
                 outbox.send(IPCEnvelope(.welcome(welcome)))
             }
@@ -146,15 +147,11 @@ final class RendererConnection: DescriptorWatcher {
             outbox.send(IPCEnvelope(.requestComplete(.init(requestID: id, completion))))
             machine.requestEnded(id)
         case .upload(let id, let data):
-            guard let live = requests[id], let upload = live.upload else { return }
-            switch upload.append(data) {
-            case .accepted(let resume):
-                if resume { live.handle.resume() }
-            case .overflow:
-                badMessage("more post data than announced for request \(id)")
-            case .overWindow:
-                badMessage("UploadChunk for request \(id) runs past the \(IPCLimits.uploadWindowBytes)-byte upload window")
-            }
+            append(data, toUploadOf: id)
+        case .uploadFromRing(let id, let position, let length):
+            // Inside the ring: the machine checked it against the size Welcome gave.
+            guard let data = ring?.upload?.bytes(position: position, length: length) else { return }
+            append(data, toUploadOf: id)
         case .cancel(let id):
             if let live = requests.removeValue(forKey: id) {
                 live.handle.cancel()
@@ -174,11 +171,26 @@ final class RendererConnection: DescriptorWatcher {
             badMessage(reason)
         }
     }
-    /// A body ring for this renderer, or `nil` (logged) when the system will not make one: the
-    /// renderer then gets its bodies in frames, as one that did not ask.
-    private func makeRing() -> BodyRingWriter? {
+
+    /// Appends upload bytes to request `id`'s streamed body, if it is still live.
+    private func append(_ data: Data, toUploadOf id: UInt64) {
+        guard let live = requests[id], let upload = live.upload else { return }
+        switch upload.append(data) {
+        case .accepted(let resume):
+            if resume { live.handle.resume() }
+        case .overflow:
+            badMessage("more post data than announced for request \(id)")
+        case .overWindow:
+            badMessage("UploadChunk for request \(id) runs past the \(IPCLimits.uploadWindowBytes)-byte upload window")
+        }
+    }
+
+    /// A body ring for this renderer, with an upload ring after it when `upload`, or `nil`
+    /// (logged) when the system will not make them: the renderer then sends and gets its bodies
+    /// in frames, as one that did not ask.
+    private func makeRing(upload: Bool) -> BodyRingWriter? {
         do {
-            return try BodyRingWriter(bytes: IPCLimits.bodyRingBytes)
+            return try BodyRingWriter(bytes: IPCLimits.bodyRingBytes, uploadBytes: upload ? IPCLimits.uploadRingBytes : 0)
         } catch {
             host.logger.warning("no body ring for this renderer: \(error)")
             return nil

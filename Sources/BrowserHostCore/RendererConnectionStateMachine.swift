@@ -8,8 +8,9 @@ package import WebRequestKit
 package struct RendererConnectionStateMachine {
     package enum Action: Equatable {
         /// Answer the Hello: this renderer belongs to `browserID`, confined by `sandbox`; it
-        /// can take a body ring when `bodyRing` (``ringPassed()`` says whether it got one).
-        case welcome(browserID: String, sandbox: [SandboxLayer], bodyRing: Bool)
+        /// can take a body ring when `bodyRing`, and write an upload ring beside it when
+        /// `uploadRing` (``ringPassed(uploadRingBytes:)`` says whether it got them).
+        case welcome(browserID: String, sandbox: [SandboxLayer], bodyRing: Bool, uploadRing: Bool)
         /// Answer a status query and close.
         case answerStatus
         /// Start the request; `streamedUploadBytes` when its body follows in chunks.
@@ -17,6 +18,9 @@ package struct RendererConnectionStateMachine {
         /// Complete the request at once with this error; the renderer stays.
         case reject(id: UInt64, NetworkError)
         case upload(id: UInt64, Data)
+        /// Append to the request's streamed body the `length` bytes at `position` in the
+        /// upload ring (inside it, not wrapping: checked).
+        case uploadFromRing(id: UInt64, position: UInt64, length: Int)
         case cancel(id: UInt64)
         case credit(id: UInt64, bytes: UInt64)
         /// The renderer copied the body ring out up to this position.
@@ -48,6 +52,8 @@ package struct RendererConnectionStateMachine {
     private let spawnedInSandbox: Bool
     private let maxRequestsInFlight: Int
     private var hasRing = false
+    /// The upload ring's size, 0 when the renderer was given none.
+    private var uploadRingBytes = 0
 
     /// - Parameters:
     ///   - fixedBrowserID: the browser a spawning browser assigned; `nil` for a renderer that
@@ -78,9 +84,11 @@ package struct RendererConnectionStateMachine {
         return action
     }
 
-    /// The browser passed this renderer a body ring with its Welcome.
-    package mutating func ringPassed() {
+    /// The browser passed this renderer a body ring with its Welcome, and after it in the same
+    /// memfd an upload ring of `uploadRingBytes` (0 for none).
+    package mutating func ringPassed(uploadRingBytes: Int = 0) {
         hasRing = true
+        self.uploadRingBytes = uploadRingBytes
     }
 
     /// The request ended (completed, rejected or canceled by the browser).
@@ -117,7 +125,7 @@ package struct RendererConnectionStateMachine {
                 return .badMessage("renderer spawned in the sandbox did not engage seccomp-bpf (a renderer that must run without it needs --no-sandbox)")
             }
             state = .ready
-            return .welcome(browserID: browserID, sandbox: sandbox.sorted(), bodyRing: hello.bodyRing)
+            return .welcome(browserID: browserID, sandbox: sandbox.sorted(), bodyRing: hello.bodyRing, uploadRing: hello.bodyRing && hello.uploadRing)
         case (.awaitingHello, .statusQuery):
             state = .closed
             return .answerStatus
@@ -136,11 +144,18 @@ package struct RendererConnectionStateMachine {
             guard var streamed = upload else {
                 return .badMessage("UploadChunk for request \(chunk.requestID), whose body was sent whole")
             }
-            streamed.received += Int64(chunk.data.count)
+            let inRing = chunk.ringPosition != 0 || chunk.ringLength != 0
+            if inRing, let problem = ringProblem(chunk) {
+                return .badMessage("UploadChunk for request \(chunk.requestID) \(problem)")
+            }
+            streamed.received += Int64(inRing ? Int(chunk.ringLength) : chunk.data.count)
             guard streamed.received <= streamed.announced else {
                 return .badMessage("more post data than announced for request \(chunk.requestID) (\(streamed.received) of \(streamed.announced) bytes)")
             }
             live[chunk.requestID] = streamed
+            if inRing {
+                return .uploadFromRing(id: chunk.requestID, position: chunk.ringPosition, length: Int(chunk.ringLength))
+            }
             return .upload(id: chunk.requestID, chunk.data)
         case (.ready, .cancelRequest(let cancel)):
             guard live[cancel.requestID] != nil else {
@@ -161,6 +176,20 @@ package struct RendererConnectionStateMachine {
         case (.ready, .some):
             return .badMessage("\(envelope.kind) is a message only the browser sends")
         }
+    }
+
+    /// Why an UploadChunk's ring fields cannot be read, or `nil` when they can.
+    private func ringProblem(_ chunk: Webrequestkit_Ipc_V1_UploadChunk) -> String? {
+        guard uploadRingBytes > 0 else { return "names an upload ring this renderer was not given" }
+        guard chunk.data.isEmpty else { return "has both data and ring bytes" }
+        let length = Int(chunk.ringLength)
+        guard length > 0, length <= IPCLimits.chunkBytes else {
+            return "names \(length) ring bytes (1 to \(IPCLimits.chunkBytes))"
+        }
+        guard Int(chunk.ringPosition % UInt64(uploadRingBytes)) + length <= uploadRingBytes else {
+            return "names ring bytes past the end of the \(uploadRingBytes)-byte upload ring"
+        }
+        return nil
     }
 
     private mutating func startRequest(_ start: Webrequestkit_Ipc_V1_StartRequest) -> Action {

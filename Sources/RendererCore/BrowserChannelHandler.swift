@@ -20,8 +20,9 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         /// A body too large to travel inline, and how much of it has gone.
         var upload: Data?
         var uploadOffset = 0
-        /// Upload bytes sent and not yet credited, within the browser's upload window.
-        var uploadLedger: CreditLedger<Never>
+        /// Upload bytes sent and not yet credited, within the browser's upload window; a chunk
+        /// sent through the upload ring holds where it ends there.
+        var uploadLedger: CreditLedger<UInt64>
     }
 
     private var pending: [UInt64: Pending] = [:]
@@ -35,6 +36,9 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     /// How far this renderer has copied the ring out, and how far it has told the browser.
     private var ringCopied: UInt64 = 0
     private var ringReleased: UInt64 = 0
+    /// The upload ring the browser passed beside the body ring, and which of it is in use.
+    private let uploadRing: UploadRingWriter?
+    private var uploadSpace: UploadRingSpace
     /// Body credit earned during the current read, by request: sent once when the read ends, for
     /// the requests still open then. A small response's chunk and completion come in one read,
     /// and credit for a finished request tells the browser nothing.
@@ -48,6 +52,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     init(ring: BodyRingReader?) {
         self.ring = ring
+        uploadRing = ring?.upload
+        uploadSpace = UploadRingSpace(size: ring?.upload?.size ?? 0)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -75,12 +81,14 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     func cancel(id: UInt64) {
         guard pending.removeValue(forKey: id) != nil, isOpen, let outbox else { return }
+        uploadSpace.done(id)
         var cancel = Webrequestkit_Ipc_V1_CancelRequest()
         cancel.requestID = id
         outbox.send(IPCEnvelope(.cancelRequest(cancel)))
     }
 
-    /// Sends as much of the request's body as its credit allows.
+    /// Sends as much of the request's body as its credit allows: through the upload ring when
+    /// the chunk is large and the ring is free or already this request's, else in the frame.
     private func pumpUpload(_ id: UInt64) {
         guard var entry = pending[id], let data = entry.upload, let outbox else { return }
         while entry.uploadLedger.available > 0, entry.uploadOffset < data.count {
@@ -88,10 +96,18 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             var chunk = Webrequestkit_Ipc_V1_UploadChunk()
             chunk.requestID = id
             let start = data.startIndex + entry.uploadOffset
-            chunk.data = data[start..<start + count]  // shares storage; the encoder copies once
+            let bytes = data[start..<start + count]  // shares storage
+            if let uploadRing, count >= IPCLimits.ringChunkMinimumBytes, let position = uploadSpace.reserve(count, for: id) {
+                uploadRing.write(bytes, at: position)
+                chunk.ringPosition = position
+                chunk.ringLength = UInt32(count)
+                entry.uploadLedger.sent(count, token: position + UInt64(count))
+            } else {
+                chunk.data = bytes  // the encoder copies once
+                entry.uploadLedger.sent(count)
+            }
             outbox.send(IPCEnvelope(.uploadChunk(chunk)))
             entry.uploadOffset += count
-            entry.uploadLedger.sent(count)
         }
         if entry.uploadOffset == data.count { entry.upload = nil }
         pending[id] = entry
@@ -119,8 +135,11 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             sink?.dispatch(.uploadProgress(current: progress.current, total: progress.total))
         case .uploadCredit(let credit):
             // More credit than was sent is the browser's mistake, not ours: it is ignored.
-            guard pending[credit.requestID]?.uploadLedger.credit(Int(clamping: credit.bytes)) != nil else { return }
-            pumpUpload(credit.requestID)
+            let id = credit.requestID
+            guard let read = pending[id]?.uploadLedger.credit(Int(clamping: credit.bytes)) else { return }
+            if let end = read.last { uploadSpace.read(upTo: end, for: id) }
+            if pending[id]?.uploadLedger.outstanding == 0 { uploadSpace.done(id) }
+            pumpUpload(id)
         case .requestComplete(let complete):
             let completion = complete.completion
             logger.debug(
@@ -128,6 +147,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
                 metadata: ["request": "\(complete.requestID)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
             )
             guard let entry = pending.removeValue(forKey: complete.requestID) else { return }
+            uploadSpace.done(complete.requestID)
             entry.sink.dispatch(.complete(completion))
         default:
             break  // the renderer trusts its browser; anything else is not for it

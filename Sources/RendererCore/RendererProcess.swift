@@ -132,6 +132,7 @@ public enum RendererProcess {
         hello.browserID = browserID ?? ""
         hello.sandbox = sandbox.map(\.wire)
         hello.bodyRing = true
+        hello.uploadRing = true
         let sent = hello
         return try await NIOThreadPool.singleton.runIfActive {
             let flags = fcntl(socket, F_GETFL)
@@ -154,7 +155,7 @@ public enum RendererProcess {
             // The browser sends large chunks through the ring from the first response on: a
             // renderer that cannot map it could not read them.
             do {
-                return (welcome, try BodyRingReader(descriptor: descriptor, bytes: Int(welcome.bodyRingBytes)))
+                return (welcome, try BodyRingReader(descriptor: descriptor, bytes: Int(welcome.bodyRingBytes), uploadBytes: Int(welcome.uploadRingBytes)))
             } catch {
                 throw ConnectError(description: "the body ring the browser passed: \(error)")
             }

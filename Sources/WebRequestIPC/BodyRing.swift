@@ -50,17 +50,27 @@ package final class BodyRingWriter: Sendable {
     package let descriptor: Int32
     /// The ring's size in bytes.
     package let size: Int
+    /// The upload ring that follows the body ring in the same memfd, if one was asked for.
+    package let upload: UploadRingReader?
     nonisolated(unsafe) private let base: UnsafeMutableRawPointer
     private let space: Mutex<BodyRingSpace>
 
-    /// Makes a ring of `bytes` bytes.
-    package init(bytes: Int) throws(IPCRingError) {
-        let descriptor = wrk_sealed_memfd("webrequestkit-body-ring", bytes)
+    /// Makes a ring of `bytes` bytes, followed in the memfd by an upload ring of `uploadBytes`
+    /// (a multiple of the page size; 0 for none).
+    package init(bytes: Int, uploadBytes: Int = 0) throws(IPCRingError) {
+        let descriptor = wrk_sealed_memfd("webrequestkit-body-ring", bytes + uploadBytes)
         guard descriptor >= 0 else { throw IPCRingError("memfd_create: \(String(cString: strerror(errno)))") }
         guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw IPCRingError("mmap of the body ring: \(reason)")
+        }
+        do {
+            upload = uploadBytes > 0 ? try UploadRingReader(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
+        } catch {
+            munmap(mapped, bytes)
+            close(descriptor)
+            throw error
         }
         self.descriptor = descriptor
         self.size = bytes
@@ -88,21 +98,30 @@ package final class BodyRingWriter: Sendable {
     }
 }
 
-/// The renderer's end of the body ring: the browser's memfd mapped read-only.
+/// The renderer's end of the body ring: the browser's memfd mapped read-only, and the upload
+/// ring after it, if the browser gave one, mapped writable.
 package final class BodyRingReader: Sendable {
     nonisolated(unsafe) private let base: UnsafeRawPointer
     private let size: Int
+    /// The upload ring, when Welcome gave one.
+    package let upload: UploadRingWriter?
 
-    /// Maps the ring the browser passed; takes the descriptor and closes it.
-    package init(descriptor: Int32, bytes: Int) throws(IPCRingError) {
+    /// Maps the rings the browser passed; takes the descriptor and closes it.
+    package init(descriptor: Int32, bytes: Int, uploadBytes: Int = 0) throws(IPCRingError) {
         defer { close(descriptor) }
         guard wrk_memfd_is_sealed(descriptor) != 0 else { throw IPCRingError("the body ring is not a sealed memfd") }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, Int(status.st_size) == bytes, bytes > 0 else {
-            throw IPCRingError("the body ring is not the \(bytes) bytes Welcome says")
+        guard fstat(descriptor, &status) == 0, Int(status.st_size) == bytes + uploadBytes, bytes > 0, uploadBytes >= 0 else {
+            throw IPCRingError("the rings are not the \(bytes) + \(uploadBytes) bytes Welcome says")
         }
         guard let mapped = mmap(nil, bytes, PROT_READ, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
             throw IPCRingError("mmap of the body ring: \(String(cString: strerror(errno)))")
+        }
+        do {
+            upload = uploadBytes > 0 ? try UploadRingWriter(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
+        } catch {
+            munmap(mapped, bytes)
+            throw error
         }
         self.base = UnsafeRawPointer(mapped)
         self.size = bytes

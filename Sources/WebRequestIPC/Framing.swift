@@ -22,7 +22,10 @@ package enum IPCLimits {
     package static let maxUploadBytes: Int64 = 1 << 30
     /// The body ring the browser passes to a renderer that asks for one: two body windows.
     package static let bodyRingBytes = 2 << 20
-    /// Body chunks at least this large go through the ring; smaller ones ride in their frame,
+    /// The upload ring the browser passes beside the body ring to a renderer that asks for one:
+    /// two upload windows, so that the one request writing into it never waits for room.
+    package static let uploadRingBytes = 2 << 20
+    /// Body and upload chunks at least this large go through a ring; smaller ones ride in their frame,
     /// where one copy costs less than a release message.
     package static let ringChunkMinimumBytes = 8 << 10
     /// The protocol version this build speaks.
@@ -116,7 +119,8 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
         switch data.message {
         case .bodyChunk(let chunk):
             Self.writeChunk(field: 18, requestID: chunk.requestID, data: chunk.data, to: &out)
-        case .uploadChunk(let chunk):
+        case .uploadChunk(let chunk) where chunk.ringPosition == 0 && chunk.ringLength == 0:
+            // One naming the upload ring carries no bytes: SwiftProtobuf writes it.
             Self.writeChunk(field: 3, requestID: chunk.requestID, data: chunk.data, to: &out)
         case .responseHead(let head) where Self.writesByHand(head):
             Self.writeResponseHead(head, to: &out)

@@ -162,6 +162,8 @@ struct CrossDecodingTests {
         swiftHello.pid = 0
         cHello.pid = 0
         #expect(cHello.bodyRing, "each renderer maps the body ring (ipc-protocol.md)")
+        #expect(swiftHello.uploadRing && !cHello.uploadRing, "only the Swift renderer writes uploads into a ring")
+        swiftHello.uploadRing = false
         #expect(swiftHello == cHello)
         guard case .startRequest(let start)? = c.last?.message else {
             Issue.record("the second frame is not a StartRequest")

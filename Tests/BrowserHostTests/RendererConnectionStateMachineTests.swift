@@ -56,9 +56,9 @@ struct RendererConnectionStateMachineTests {
 
     @Test func helloFixesTheBrowser() {
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default", "tab"])
-        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: [], bodyRing: false))
+        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: [], bodyRing: false, uploadRing: false))
         var unnamed = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: [], bodyRing: false))
+        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: [], bodyRing: false, uploadRing: false))
         var unknown = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
         #expect(isBad(unknown.receive(hello(browser: "other"))))
         var spawned = RendererConnectionStateMachine(fixedBrowserID: "tab", knownBrowserIDs: ["default", "tab"])
@@ -77,16 +77,16 @@ struct RendererConnectionStateMachineTests {
         #expect(isBad(landlockOnly.receive(hello(sandbox: [.landlock]))))
         var filtered = spawned(true)
         #expect(
-            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases, bodyRing: false),
+            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases, bodyRing: false, uploadRing: false),
             "the namespaces are the spawner's to add, in order"
         )
         var boasting = spawned(false)
         #expect(
-            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF], bodyRing: false),
+            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF], bodyRing: false, uploadRing: false),
             "a spawned renderer cannot claim namespaces the browser did not make"
         )
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF], bodyRing: false))
+        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF], bodyRing: false, uploadRing: false))
     }
 
     @Test func orderIsEnforced() {
@@ -205,5 +205,53 @@ struct RendererConnectionStateMachineTests {
         _ = withRing.receive(hello())
         withRing.ringPassed()
         #expect(withRing.receive(IPCEnvelope(.ringRelease(release))) == .releaseRing(upTo: 10))
+    }
+
+    @Test func uploadChunksInTheRingAreCheckedAgainstIt() {
+        func ringChunk(_ id: UInt64, at position: UInt64, _ length: UInt32, data: Int = 0) -> IPCEnvelope {
+            var chunk = Webrequestkit_Ipc_V1_UploadChunk()
+            chunk.requestID = id
+            chunk.ringPosition = position
+            chunk.ringLength = length
+            chunk.data = Data(count: data)
+            return IPCEnvelope(.uploadChunk(chunk))
+        }
+        func reason(_ action: RendererConnectionStateMachine.Action) -> String {
+            if case .badMessage(let reason) = action { reason } else { "not bad: \(action)" }
+        }
+        var asked = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
+        var hello = Webrequestkit_Ipc_V1_Hello()
+        hello.protocolVersion = 1
+        hello.bodyRing = true
+        hello.uploadRing = true
+        #expect(asked.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: true, uploadRing: true))
+        hello.bodyRing = false
+        var uploadRingAlone = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
+        #expect(uploadRingAlone.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: false, uploadRing: false), "the upload ring comes only beside a body ring")
+
+        let size = 1 << 20
+        let cases: [(IPCEnvelope, String)] = [
+            (ringChunk(1, at: 0, 4096, data: 1), "both data and ring bytes"),
+            (ringChunk(1, at: 4096, 0), "names 0 ring bytes"),
+            (ringChunk(1, at: 0, UInt32(IPCLimits.chunkBytes) + 1), "names \(IPCLimits.chunkBytes + 1) ring bytes"),
+            (ringChunk(1, at: UInt64(size) * 3 + UInt64(size) - 100, 200), "past the end of the \(size)-byte upload ring"),
+        ]
+        for (envelope, expected) in cases {
+            var machine = ready()
+            machine.ringPassed(uploadRingBytes: size)
+            _ = machine.receive(start(1, method: "PUT", body: 1 << 20))
+            #expect(reason(machine.receive(envelope)).contains(expected))
+        }
+        var noUploadRing = ready()
+        noUploadRing.ringPassed()
+        _ = noUploadRing.receive(start(1, method: "PUT", body: 1 << 20))
+        #expect(reason(noUploadRing.receive(ringChunk(1, at: 0, 4096))).contains("not given"))
+
+        var machine = ready()
+        machine.ringPassed(uploadRingBytes: size)
+        _ = machine.receive(start(1, method: "PUT", body: 100_000))
+        #expect(machine.receive(ringChunk(1, at: UInt64(size) * 2 + UInt64(size) - 65536, 65536)) == .uploadFromRing(id: 1, position: UInt64(size) * 3 - 65536, length: 65536), "up to the ring's very end, any lap")
+        #expect(machine.receive(chunk(1, 30_000)) == .upload(id: 1, Data(count: 30_000)), "frames and ring chunks mix")
+        #expect(reason(machine.receive(ringChunk(1, at: 0, 8192))).contains("more post data than announced"), "ring bytes count against the announcement")
     }
 }

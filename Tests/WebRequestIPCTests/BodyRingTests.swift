@@ -68,6 +68,51 @@ struct BodyRingTests {
         }
     }
 
+    @Test func theUploadRingHasOneOwnerWhomCreditAndEndingFree() {
+        var space = UploadRingSpace(size: 100)
+        #expect(space.reserve(40, for: 1) == 0)
+        #expect(space.reserve(10, for: 2) == nil, "request 1 has the ring")
+        #expect(space.reserve(40, for: 1) == 40)
+        #expect(space.reserve(40, for: 1) == nil, "20 bytes at the end, none free at the start")
+        space.read(upTo: 40, for: 2)
+        #expect(space.reserve(40, for: 1) == nil, "only the owner's reads free its bytes")
+        space.read(upTo: 40, for: 1)
+        #expect(space.reserve(40, for: 1) == 100, "the next lap, skipping 80..<100")
+        space.done(2)
+        #expect(space.owner == 1)
+        space.done(1)
+        #expect(space.owner == nil)
+        #expect(space.reserve(60, for: 2) == 140, "done frees the whole ring for the next request")
+    }
+
+    @Test func theUploadRingFollowsTheBodyRingInOneMemfd() throws {
+        let browser = try BodyRingWriter(bytes: 4096, uploadBytes: 8192)
+        let renderer = try BodyRingReader(descriptor: dup(browser.descriptor), bytes: 4096, uploadBytes: 8192)
+        let (writer, reader) = (try #require(renderer.upload), try #require(browser.upload))
+        #expect((writer.size, reader.size) == (8192, 8192))
+        let first = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0) })
+        writer.write(first, at: 8192 + 5000)
+        let view = try #require(reader.bytes(position: 8192 + 5000, length: 3000))
+        #expect(view == first, "what the renderer wrote, at the position's offset in any lap")
+        writer.write(Data(repeating: 7, count: 3000), at: 5000)
+        #expect(view == Data(repeating: 7, count: 3000), "a view, not a copy: the browser reads when libcurl takes the bytes")
+        #expect(browser.write(Data(repeating: 1, count: 4096)) == 0, "the body ring is still whole before it")
+        #expect(view == Data(repeating: 7, count: 3000))
+        #expect(reader.bytes(position: 5000, length: 3193) == nil && reader.bytes(position: 0, length: 0) == nil)
+        #expect(throws: IPCRingError.self, "a memfd of another length than Welcome said is refused") {
+            try BodyRingReader(descriptor: dup(browser.descriptor), bytes: 4096)
+        }
+    }
+
+    @Test func aViewOfTheUploadRingKeepsItMapped() throws {
+        var browser: BodyRingWriter? = try BodyRingWriter(bytes: 4096, uploadBytes: 4096)
+        let renderer = try BodyRingReader(descriptor: dup(browser!.descriptor), bytes: 4096, uploadBytes: 4096)
+        renderer.upload?.write(Data(repeating: 9, count: 100), at: 0)
+        let view = try #require(browser?.upload?.bytes(position: 0, length: 100))
+        browser = nil
+        #expect(view == Data(repeating: 9, count: 100), "the view holds the mapping after the connection let go of it")
+    }
+
     /// An unsealed shared-memory file: the ring a lying browser might pass.
     private func memfd(bytes: Int) -> Int32 {
         let path = "/dev/shm/bodyring-test-\(getpid())-\(UUID().uuidString.prefix(8))"

@@ -72,10 +72,15 @@ struct FramingTests {
         chunk.data = Data([1, 2, 3])
         var upload = Webrequestkit_Ipc_V1_UploadChunk()
         upload.requestID = 127
+        var inRing = upload  // the hand path writes data only: one naming the ring goes through SwiftProtobuf
+        inRing.ringPosition = 3 << 20
+        inRing.ringLength = 65536
+        var atRingStart = upload
+        atRingStart.ringLength = 8192
         let envelopes = [
             IPCEnvelope(.responseHead(full)), IPCEnvelope(.responseHead(sparse)),
             IPCEnvelope(.responseHead(Webrequestkit_Ipc_V1_ResponseHead())), IPCEnvelope(.bodyChunk(chunk)),
-            IPCEnvelope(.uploadChunk(upload)),
+            IPCEnvelope(.uploadChunk(upload)), IPCEnvelope(.uploadChunk(inRing)), IPCEnvelope(.uploadChunk(atRingStart)),
         ] + Self.envelopes()
         for envelope in envelopes {
             var out = ByteBuffer()

@@ -291,6 +291,10 @@ package nonisolated struct Webrequestkit_Ipc_V1_Hello: Sendable {
   /// pass one with Welcome.
   package var bodyRing: Bool = false
 
+  /// The renderer can send upload chunks through a shared-memory ring (UploadChunk's ring
+  /// fields): the browser may pass one with the body ring.
+  package var uploadRing: Bool = false
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -322,6 +326,11 @@ package nonisolated struct Webrequestkit_Ipc_V1_Welcome: Sendable {
   /// Nonzero when this frame carries, as SCM_RIGHTS, a sealed memfd of this many bytes: the body
   /// ring. Only for a renderer whose Hello set body_ring.
   package var bodyRingBytes: UInt32 = 0
+
+  /// Nonzero only beside body_ring_bytes, for a renderer whose Hello set upload_ring: the memfd
+  /// is body_ring_bytes + upload_ring_bytes long, and the part after the body ring is the upload
+  /// ring, which the renderer writes and the browser reads.
+  package var uploadRingBytes: UInt32 = 0
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -467,6 +476,14 @@ package nonisolated struct Webrequestkit_Ipc_V1_UploadChunk: Sendable {
   package var requestID: UInt64 = 0
 
   package var data: Data = Data()
+
+  /// Instead of data: ring_length bytes the renderer wrote into the upload ring at ring_position
+  /// (offset ring_position % upload_ring_bytes, never wrapping). They count against the upload
+  /// window as data does; the browser reads them when libcurl takes them, and the request's
+  /// UploadCredit is what tells the renderer it may write over them.
+  package var ringPosition: UInt64 = 0
+
+  package var ringLength: UInt32 = 0
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1039,7 +1056,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
 
 nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Hello"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0\u{3}body_ring\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0\u{3}body_ring\0\u{3}upload_ring\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1052,6 +1069,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
       case 3: try { try decoder.decodeSingularStringField(value: &self.browserID) }()
       case 4: try { try decoder.decodeRepeatedEnumField(value: &self.sandbox) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.bodyRing) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.uploadRing) }()
       default: break
       }
     }
@@ -1073,6 +1091,9 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if self.bodyRing != false {
       try visitor.visitSingularBoolField(value: self.bodyRing, fieldNumber: 5)
     }
+    if self.uploadRing != false {
+      try visitor.visitSingularBoolField(value: self.uploadRing, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1082,6 +1103,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if lhs.browserID != rhs.browserID {return false}
     if lhs.sandbox != rhs.sandbox {return false}
     if lhs.bodyRing != rhs.bodyRing {return false}
+    if lhs.uploadRing != rhs.uploadRing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1089,7 +1111,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Welcome"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}renderer_id\0\u{3}browser_id\0\u{3}max_frame_bytes\0\u{3}body_window_bytes\0\u{3}upload_window_bytes\0\u{3}max_requests_in_flight\0\u{3}body_ring_bytes\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}renderer_id\0\u{3}browser_id\0\u{3}max_frame_bytes\0\u{3}body_window_bytes\0\u{3}upload_window_bytes\0\u{3}max_requests_in_flight\0\u{3}body_ring_bytes\0\u{3}upload_ring_bytes\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1105,6 +1127,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, Swift
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.uploadWindowBytes) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxRequestsInFlight) }()
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.bodyRingBytes) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.uploadRingBytes) }()
       default: break
       }
     }
@@ -1135,6 +1158,9 @@ nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, Swift
     if self.bodyRingBytes != 0 {
       try visitor.visitSingularUInt32Field(value: self.bodyRingBytes, fieldNumber: 8)
     }
+    if self.uploadRingBytes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.uploadRingBytes, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1147,6 +1173,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Welcome: SwiftProtobuf.Message, Swift
     if lhs.uploadWindowBytes != rhs.uploadWindowBytes {return false}
     if lhs.maxRequestsInFlight != rhs.maxRequestsInFlight {return false}
     if lhs.bodyRingBytes != rhs.bodyRingBytes {return false}
+    if lhs.uploadRingBytes != rhs.uploadRingBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1357,7 +1384,7 @@ nonisolated extension Webrequestkit_Ipc_V1_StartRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Webrequestkit_Ipc_V1_UploadChunk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".UploadChunk"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}data\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}data\0\u{3}ring_position\0\u{3}ring_length\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1367,6 +1394,8 @@ nonisolated extension Webrequestkit_Ipc_V1_UploadChunk: SwiftProtobuf.Message, S
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.ringPosition) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.ringLength) }()
       default: break
       }
     }
@@ -1379,12 +1408,20 @@ nonisolated extension Webrequestkit_Ipc_V1_UploadChunk: SwiftProtobuf.Message, S
     if !self.data.isEmpty {
       try visitor.visitSingularBytesField(value: self.data, fieldNumber: 2)
     }
+    if self.ringPosition != 0 {
+      try visitor.visitSingularUInt64Field(value: self.ringPosition, fieldNumber: 3)
+    }
+    if self.ringLength != 0 {
+      try visitor.visitSingularUInt32Field(value: self.ringLength, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Webrequestkit_Ipc_V1_UploadChunk, rhs: Webrequestkit_Ipc_V1_UploadChunk) -> Bool {
     if lhs.requestID != rhs.requestID {return false}
     if lhs.data != rhs.data {return false}
+    if lhs.ringPosition != rhs.ringPosition {return false}
+    if lhs.ringLength != rhs.ringLength {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

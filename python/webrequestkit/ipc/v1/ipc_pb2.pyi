@@ -78,18 +78,20 @@ class Header(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Hello(_message.Message):
-    __slots__ = ["body_ring", "browser_id", "pid", "protocol_version", "sandbox"]
+    __slots__ = ["body_ring", "browser_id", "pid", "protocol_version", "sandbox", "upload_ring"]
     BODY_RING_FIELD_NUMBER: _ClassVar[int]
     BROWSER_ID_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SANDBOX_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_RING_FIELD_NUMBER: _ClassVar[int]
     body_ring: bool
     browser_id: str
     pid: int
     protocol_version: int
     sandbox: _containers.RepeatedScalarFieldContainer[SandboxLayer]
-    def __init__(self, protocol_version: _Optional[int] = ..., pid: _Optional[int] = ..., browser_id: _Optional[str] = ..., sandbox: _Optional[_Iterable[_Union[SandboxLayer, str]]] = ..., body_ring: bool = ...) -> None: ...
+    upload_ring: bool
+    def __init__(self, protocol_version: _Optional[int] = ..., pid: _Optional[int] = ..., browser_id: _Optional[str] = ..., sandbox: _Optional[_Iterable[_Union[SandboxLayer, str]]] = ..., body_ring: bool = ..., upload_ring: bool = ...) -> None: ...
 
 class PostDataElement(_message.Message):
     __slots__ = ["file_path", "inline", "length", "type"]
@@ -236,12 +238,16 @@ class StatusReply(_message.Message):
     def __init__(self, renderers: _Optional[int] = ..., in_flight: _Optional[int] = ..., completed: _Optional[int] = ..., bad_messages: _Optional[int] = ..., downloads: _Optional[int] = ..., renderer_list: _Optional[_Iterable[_Union[RendererStatus, _Mapping]]] = ...) -> None: ...
 
 class UploadChunk(_message.Message):
-    __slots__ = ["data", "request_id"]
+    __slots__ = ["data", "request_id", "ring_length", "ring_position"]
     DATA_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RING_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    RING_POSITION_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     request_id: int
-    def __init__(self, request_id: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+    ring_length: int
+    ring_position: int
+    def __init__(self, request_id: _Optional[int] = ..., data: _Optional[bytes] = ..., ring_position: _Optional[int] = ..., ring_length: _Optional[int] = ...) -> None: ...
 
 class UploadCredit(_message.Message):
     __slots__ = ["bytes", "request_id"]
@@ -262,7 +268,7 @@ class UploadProgress(_message.Message):
     def __init__(self, request_id: _Optional[int] = ..., current: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ["body_ring_bytes", "body_window_bytes", "browser_id", "max_frame_bytes", "max_requests_in_flight", "protocol_version", "renderer_id", "upload_window_bytes"]
+    __slots__ = ["body_ring_bytes", "body_window_bytes", "browser_id", "max_frame_bytes", "max_requests_in_flight", "protocol_version", "renderer_id", "upload_ring_bytes", "upload_window_bytes"]
     BODY_RING_BYTES_FIELD_NUMBER: _ClassVar[int]
     BODY_WINDOW_BYTES_FIELD_NUMBER: _ClassVar[int]
     BROWSER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +276,7 @@ class Welcome(_message.Message):
     MAX_REQUESTS_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     RENDERER_ID_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_RING_BYTES_FIELD_NUMBER: _ClassVar[int]
     UPLOAD_WINDOW_BYTES_FIELD_NUMBER: _ClassVar[int]
     body_ring_bytes: int
     body_window_bytes: int
@@ -278,8 +285,9 @@ class Welcome(_message.Message):
     max_requests_in_flight: int
     protocol_version: int
     renderer_id: int
+    upload_ring_bytes: int
     upload_window_bytes: int
-    def __init__(self, protocol_version: _Optional[int] = ..., renderer_id: _Optional[int] = ..., browser_id: _Optional[str] = ..., max_frame_bytes: _Optional[int] = ..., body_window_bytes: _Optional[int] = ..., upload_window_bytes: _Optional[int] = ..., max_requests_in_flight: _Optional[int] = ..., body_ring_bytes: _Optional[int] = ...) -> None: ...
+    def __init__(self, protocol_version: _Optional[int] = ..., renderer_id: _Optional[int] = ..., browser_id: _Optional[str] = ..., max_frame_bytes: _Optional[int] = ..., body_window_bytes: _Optional[int] = ..., upload_window_bytes: _Optional[int] = ..., max_requests_in_flight: _Optional[int] = ..., body_ring_bytes: _Optional[int] = ..., upload_ring_bytes: _Optional[int] = ...) -> None: ...
 
 class ProtocolVersion(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

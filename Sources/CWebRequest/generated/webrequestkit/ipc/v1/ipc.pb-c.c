@@ -1128,7 +1128,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__envelope__descriptor =
   (ProtobufCMessageInit) webrequestkit__ipc__v1__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[5] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[6] =
 {
   {
     "protocol_version",
@@ -1190,6 +1190,18 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "upload_ring",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__Hello, upload_ring),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
   4,   /* field[4] = body_ring */
@@ -1197,11 +1209,12 @@ static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
   1,   /* field[1] = pid */
   0,   /* field[0] = protocol_version */
   3,   /* field[3] = sandbox */
+  5,   /* field[5] = upload_ring */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
 {
@@ -1211,14 +1224,14 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
   "Webrequestkit__Ipc__V1__Hello",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Hello),
-  5,
+  6,
   webrequestkit__ipc__v1__hello__field_descriptors,
   webrequestkit__ipc__v1__hello__field_indices_by_name,
   1,  webrequestkit__ipc__v1__hello__number_ranges,
   (ProtobufCMessageInit) webrequestkit__ipc__v1__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__welcome__field_descriptors[8] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__welcome__field_descriptors[9] =
 {
   {
     "protocol_version",
@@ -1316,6 +1329,18 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__welcome__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "upload_ring_bytes",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__Welcome, upload_ring_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__welcome__field_indices_by_name[] = {
   7,   /* field[7] = body_ring_bytes */
@@ -1325,12 +1350,13 @@ static const unsigned webrequestkit__ipc__v1__welcome__field_indices_by_name[] =
   6,   /* field[6] = max_requests_in_flight */
   0,   /* field[0] = protocol_version */
   1,   /* field[1] = renderer_id */
+  8,   /* field[8] = upload_ring_bytes */
   5,   /* field[5] = upload_window_bytes */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__welcome__descriptor =
 {
@@ -1340,7 +1366,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__welcome__descriptor =
   "Webrequestkit__Ipc__V1__Welcome",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Welcome),
-  8,
+  9,
   webrequestkit__ipc__v1__welcome__field_descriptors,
   webrequestkit__ipc__v1__welcome__field_indices_by_name,
   1,  webrequestkit__ipc__v1__welcome__number_ranges,
@@ -1724,7 +1750,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__start_request__descript
   (ProtobufCMessageInit) webrequestkit__ipc__v1__start_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__upload_chunk__field_descriptors[2] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__upload_chunk__field_descriptors[4] =
 {
   {
     "request_id",
@@ -1750,15 +1776,41 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__upload_chunk__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ring_position",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__UploadChunk, ring_position),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ring_length",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__UploadChunk, ring_length),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__upload_chunk__field_indices_by_name[] = {
   1,   /* field[1] = data */
   0,   /* field[0] = request_id */
+  3,   /* field[3] = ring_length */
+  2,   /* field[2] = ring_position */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__upload_chunk__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__upload_chunk__descriptor =
 {
@@ -1768,7 +1820,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__upload_chunk__descripto
   "Webrequestkit__Ipc__V1__UploadChunk",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__UploadChunk),
-  2,
+  4,
   webrequestkit__ipc__v1__upload_chunk__field_descriptors,
   webrequestkit__ipc__v1__upload_chunk__field_indices_by_name,
   1,  webrequestkit__ipc__v1__upload_chunk__number_ranges,

@@ -154,10 +154,15 @@ struct  Webrequestkit__Ipc__V1__Hello
    * pass one with Welcome.
    */
   protobuf_c_boolean body_ring;
+  /*
+   * The renderer can send upload chunks through a shared-memory ring (UploadChunk's ring
+   * fields): the browser may pass one with the body ring.
+   */
+  protobuf_c_boolean upload_ring;
 };
 #define WEBREQUESTKIT__IPC__V1__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__hello__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
 
 
 /*
@@ -187,10 +192,16 @@ struct  Webrequestkit__Ipc__V1__Welcome
    * ring. Only for a renderer whose Hello set body_ring.
    */
   uint32_t body_ring_bytes;
+  /*
+   * Nonzero only beside body_ring_bytes, for a renderer whose Hello set upload_ring: the memfd
+   * is body_ring_bytes + upload_ring_bytes long, and the part after the body ring is the upload
+   * ring, which the renderer writes and the browser reads.
+   */
+  uint32_t upload_ring_bytes;
 };
 #define WEBREQUESTKIT__IPC__V1__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__welcome__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Webrequestkit__Ipc__V1__Header
@@ -265,10 +276,18 @@ struct  Webrequestkit__Ipc__V1__UploadChunk
   ProtobufCMessage base;
   uint64_t request_id;
   ProtobufCBinaryData data;
+  /*
+   * Instead of data: ring_length bytes the renderer wrote into the upload ring at ring_position
+   * (offset ring_position % upload_ring_bytes, never wrapping). They count against the upload
+   * window as data does; the browser reads them when libcurl takes them, and the request's
+   * UploadCredit is what tells the renderer it may write over them.
+   */
+  uint64_t ring_position;
+  uint32_t ring_length;
 };
 #define WEBREQUESTKIT__IPC__V1__UPLOAD_CHUNK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__upload_chunk__descriptor) \
-    , 0, {0,NULL} }
+    , 0, {0,NULL}, 0, 0 }
 
 
 struct  Webrequestkit__Ipc__V1__CancelRequest
