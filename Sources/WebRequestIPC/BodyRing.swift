@@ -56,7 +56,7 @@ package final class BodyRingWriter: Sendable {
     private let space: Mutex<BodyRingSpace>
 
     /// Makes a ring of `bytes` bytes, followed in the memfd by an upload ring of `uploadBytes`
-    /// (a multiple of the page size; 0 for none).
+    /// (0 for none; with one, `bytes` is a multiple of the page size, where it is mapped).
     package init(bytes: Int, uploadBytes: Int = 0) throws(IPCRingError) {
         let descriptor = wrk_sealed_memfd("webrequestkit-body-ring", bytes + uploadBytes)
         guard descriptor >= 0 else { throw IPCRingError("memfd_create: \(String(cString: strerror(errno)))") }
