@@ -351,6 +351,18 @@ extension BlackBoxTests {
                         upload.data = Data(count: 64 << 10)
                         return try IPCEnvelope(.uploadChunk(upload)).framed()
                     }, false),
+                    // A raw renderer asks for no rings: an UploadChunk naming the upload ring is a lie.
+                    ("an upload ring it was not given", try Self.hello() + Self.start(1, url: "http://127.0.0.1:\(unreachable.port)/", method: "PUT") {
+                        var element = Webrequestkit_Ipc_V1_PostDataElement()
+                        element.type = .bytes
+                        element.length = 1 << 20
+                        $0.postData = [element]
+                    } + {
+                        var upload = Webrequestkit_Ipc_V1_UploadChunk()
+                        upload.requestID = 1
+                        upload.ringLength = 64 << 10
+                        return try IPCEnvelope(.uploadChunk(upload)).framed()
+                    }(), false),
                     ("a browser-only message", try Self.hello() + IPCEnvelope(.welcome(.init())).framed(), false),
                     ("an empty envelope", Self.frame([]), false),
                 ]
@@ -369,6 +381,7 @@ extension BlackBoxTests {
                     #expect((reported.last?["reason"] as? String)?.isEmpty == false, "\(name)")
                 }
                 #expect(browser.events("bad_message").contains { ($0["reason"] as? String)?.contains("upload window") == true })
+                #expect(browser.events("bad_message").contains { ($0["reason"] as? String)?.contains("upload ring this renderer was not given") == true })
                 try await unreachable.close()
                 let healthy = try await browser.render([url, "--json"])
                 #expect(healthy.status == 0, "the browser still serves other renderers")
