@@ -46,6 +46,32 @@ struct RequestOptionsTests {
         #expect(try !mapped(), "unmapped with the last copy of the request")
     }
 
+    @Test func aDataFileThatIsAPipeIsReadToItsEnd() throws {
+        // `--data-file /dev/stdin` under a shell's `|`: FileManager reads no pipe.
+        let fifo = NSTemporaryDirectory() + "fifo-\(UUID().uuidString)"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let sent = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 3) })  // more than a pipe holds
+        let writer = Thread {
+            let end = open(fifo, O_WRONLY)  // waits for the reader
+            sent.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let count = write(end, bytes.baseAddress! + offset, bytes.count - offset)
+                    guard count > 0 else { break }
+                    offset += count
+                }
+            }
+            close(end)
+        }
+        writer.start()
+        let request = try RequestOptions.parse(["--data-file", fifo]).makeRequest(url: "http://127.0.0.1/")
+        #expect(request.postData?.elements == [.bytes(sent)])
+        #expect(throws: ValidationError.self, "a directory still cannot be read") {
+            try RequestOptions.parse(["--data-file", NSTemporaryDirectory()]).makeRequest(url: "http://127.0.0.1/")
+        }
+    }
+
     @Test func dataFileIsReadByThisProcess() throws {
         let path = NSTemporaryDirectory() + "data-\(UUID().uuidString)"
         try Data("contents".utf8).write(to: URL(fileURLWithPath: path))
