@@ -146,7 +146,7 @@ final class NetworkLoop {
     private func stop(leftOver: some Sequence<NetworkService.Command>) {
         for command in leftOver {
             if case .start(let spec) = command {
-                service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+                service.ended(spec.context)
                 spec.sink.sendNow(.complete(.shutDown))
             } else {
                 apply(command)
@@ -204,6 +204,6 @@ final class NetworkLoop {
 
     func retire(_ transfer: Transfer) {
         guard transfers.removeValue(forKey: transfer.id) != nil else { return }
-        service.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+        service.ended(transfer.requestContext)
     }
 }

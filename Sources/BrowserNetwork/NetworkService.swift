@@ -37,7 +37,7 @@ package final class NetworkService: WebRequestBackend, Sendable {
     let inbox: NetworkInbox
     private let nextID = Atomic<UInt64>(1)
     private let nextWatchID = Atomic<UInt64>(1)
-    let liveTransfers = Atomic<Int>(0)
+    private let liveTransfers = Atomic<Int>(0)
     /// The network thread, once started.
     private let thread = Mutex<JoinableThread?>(nil)
     /// Callers of ``shutdown()`` waiting for the thread to end; `nil` once it has.
@@ -60,6 +60,18 @@ package final class NetworkService: WebRequestBackend, Sendable {
 
     /// Transfers started and not yet finished or canceled.
     package var inFlight: Int { liveTransfers.load(ordering: .relaxed) }
+
+    /// Counts a transfer of `context` in, here and in the context.
+    private func began(_ context: BrowserRequestContext) {
+        liveTransfers.wrappingAdd(1, ordering: .relaxed)
+        context.liveTransfers.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Counts a transfer of `context` out: it completed, was canceled or never started.
+    func ended(_ context: BrowserRequestContext) {
+        liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+        context.liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+    }
 
     // MARK: WebRequestBackend
 
@@ -98,7 +110,7 @@ package final class NetworkService: WebRequestBackend, Sendable {
     ) -> TransferHandle {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let handle = TransferHandle(id: id, inbox: inbox)
-        liveTransfers.wrappingAdd(1, ordering: .relaxed)
+        began(context)
         let spec = TransferSpec(
             id: id,
             request: request,
@@ -109,7 +121,7 @@ package final class NetworkService: WebRequestBackend, Sendable {
             uploadStream: uploadStream
         )
         if !inbox.post(.start(spec)) {
-            liveTransfers.wrappingSubtract(1, ordering: .relaxed)
+            ended(context)
             sink.sendNow(.complete(.shutDown))
         }
         return handle

@@ -31,6 +31,12 @@ public final class BrowserRequestContext: RequestContext, Sendable {
     let cacheIndex: HTTPCache.Index
     /// The inbox of the network stack this context belongs to.
     let inbox: NetworkInbox
+    /// Transfers of this context started and not yet completed or canceled.
+    let liveTransfers = Atomic<Int>(0)
+
+    /// Transfers of this context started and not yet completed or canceled: what a test of one
+    /// context asks, where ``BrowserProcess/transfersInFlight`` counts every test's at once.
+    package var transfersInFlight: Int { liveTransfers.load(ordering: .relaxed) }
 
     /// Creates a context of the stack behind `inbox`; with a `directory`, reads the cookies and
     /// cache entries kept there.

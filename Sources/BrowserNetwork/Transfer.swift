@@ -72,6 +72,8 @@ final class Transfer {
     private var finishedHop: (result: CURLcode, failure: EasyHandle.Failure?)?
 
     private var flags: RequestFlags { spec.request.flags }
+    /// The context the transfer was started in (its front; ``context`` is its thread state).
+    var requestContext: BrowserRequestContext { spec.context }
 
     init(spec: TransferSpec, loop: NetworkLoop) {
         self.id = spec.id

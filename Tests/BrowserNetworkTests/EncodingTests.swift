@@ -39,11 +39,12 @@ struct EncodingTests {
     @Test(arguments: ["gzip", "br", "zstd"])
     func aCorruptBodyFailsWithContentDecodingFailed(coding: String) async throws {
         try await TestWebServer.withServer { server in
-            let outcome = try await Harness.run(Request(url: server.baseURL + "/encoded/corrupt?coding=\(coding)"))
+            let context = try testContext()
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/encoded/corrupt?coding=\(coding)"), context: context)
             #expect(outcome.status == .failed)
             #expect(outcome.error == .contentDecodingFailed)
             #expect(outcome.events.last == .complete(.failed, .contentDecodingFailed))
-            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+            #expect(try await settled(context))
         }
     }
 
@@ -54,7 +55,8 @@ struct EncodingTests {
             // pauses counted below, not this process's memory.
             let size = 16 << 20
             let pausesBefore = FlowControl.pauses.load(ordering: .relaxed)
-            let outcome = try await Harness.run(Request(url: server.baseURL + "/encoded/bomb?mib=16&coding=\(coding)")) { client in
+            let context = try testContext()
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/encoded/bomb?mib=16&coding=\(coding)"), context: context) { client in
                 client.onData = { _, _ in usleep(500) }  // slower than the decoder
             }
             #expect(outcome.status == .success)
@@ -63,7 +65,7 @@ struct EncodingTests {
             #expect(FlowControl.pauses.load(ordering: .relaxed) > pausesBefore)
             // What the consumer had not taken yet never passed the mark by more than one chunk.
             #expect(FlowControl.peakBacklog.load(ordering: .relaxed) <= FlowControl.highWater + (64 << 10))
-            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+            #expect(try await settled(context))
         }
     }
 

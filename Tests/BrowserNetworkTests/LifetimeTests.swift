@@ -50,16 +50,17 @@ struct LifetimeTests {
         try await TestWebServer.withServer { server in
             BrowserProcess.initialize()
             let loop = Harness.group.next()
+            let context = try testContext()
             let events = try await loop.submit {
                 let client = RecordingClient()
-                let request = try WebRequest(Request(url: server.baseURL + "/stall"), client: client)
+                let request = try WebRequest(Request(url: server.baseURL + "/stall"), client: client, requestContext: context)
                 request.cancel()
                 return NIOLoopBound(client, eventLoop: loop)
             }.get()
             try await Task.sleep(for: .milliseconds(300))
             let recorded = try await loop.submit { events.value.events }.get()
             #expect(recorded == [.complete(.canceled, .aborted)])
-            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+            #expect(try await settled(context))
         }
     }
 
@@ -67,17 +68,18 @@ struct LifetimeTests {
         try await TestWebServer.withServer { server in
             BrowserProcess.initialize()
             let loop = Harness.group.next()
+            let context = try testContext()
             let client = try await loop.submit {
                 let client = RecordingClient()
                 client.onData = { _, client in client.webRequest = nil }  // the only reference
-                client.webRequest = try WebRequest(Request(url: server.baseURL + "/stall"), client: client)
+                client.webRequest = try WebRequest(Request(url: server.baseURL + "/stall"), client: client, requestContext: context)
                 return NIOLoopBound(client, eventLoop: loop)
             }.get()
             #expect(try await eventually { server.abortedResponses == 1 })
             try await Task.sleep(for: .milliseconds(200))
             let events = try await loop.submit { client.value.events }.get()
             #expect(events == [.data(1000)], "no callback after the last reference went, not even completion")
-            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+            #expect(try await settled(context))
         }
     }
 

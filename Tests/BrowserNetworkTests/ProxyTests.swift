@@ -1,5 +1,6 @@
 import BrowserNetwork
 import Foundation
+import Synchronization
 import TestWebServer
 import Testing
 import WebRequestKit
@@ -8,11 +9,20 @@ import WebRequestKit
 /// tunnels, a SOCKS5 one, one that asks for credentials, one that refuses, and none at all.
 @Suite("Proxies (issue 15)")
 struct ProxyTests {
+    /// The contexts this test made (each test has its own instance of the suite).
+    private let made = Made()
+
+    private final class Made: Sendable {
+        let contexts = Mutex<[BrowserRequestContext]>([])
+    }
+
     private func context(_ proxy: String, bypass: [String] = [], caFile: String? = nil) throws -> BrowserRequestContext {
-        try BrowserProcess.makeRequestContext(
+        let context = try BrowserProcess.makeRequestContext(
             name: "proxy-\(UUID().uuidString)",
             settings: RequestContextSettings(caFile: caFile, proxy: ProxySettings(url: proxy, bypass: bypass))
         )
+        made.contexts.withLock { $0.append(context) }
+        return context
     }
 
     /// The header `name` as `/echo` reported it, or nil.
@@ -23,7 +33,8 @@ struct ProxyTests {
     }
 
     private func settled() async throws -> Bool {
-        try await eventually { BrowserProcess.transfersInFlight == 0 }
+        let contexts = made.contexts.withLock { $0 }
+        return try await eventually { contexts.allSatisfy { $0.transfersInFlight == 0 } }
     }
 
     /// A credentialed GET of `url` whose client answers every challenge with pat:open.

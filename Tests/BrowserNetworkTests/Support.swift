@@ -135,6 +135,18 @@ enum Harness {
     }
 }
 
+/// Polls until no transfer of `contexts` is in flight. A test asks its own contexts:
+/// ``BrowserProcess/transfersInFlight`` counts the transfers of every test running beside it.
+func settled(_ contexts: BrowserRequestContext...) async throws -> Bool {
+    try await eventually { contexts.allSatisfy { $0.transfersInFlight == 0 } }
+}
+
+/// A request context in memory for one test, so that ``settled(_:)`` can ask about its
+/// transfers alone.
+func testContext(_ name: String = #function) throws -> BrowserRequestContext {
+    try BrowserProcess.makeRequestContext(name: name)
+}
+
 /// Polls `condition` until it holds or `timeout` passes.
 func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout

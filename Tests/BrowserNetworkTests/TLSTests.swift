@@ -55,11 +55,12 @@ struct TLSTests {
     ])
     func eachBadServerHasItsErrorCode(fault: TLSFault, error: NetworkError) async throws {
         try await TestWebServer.withServer(tls: true) { server in
-            let outcome = try await Harness.run(Request(url: server.url(fault)! + "/hello"), context: try trusting(server))
+            let context = try trusting(server)
+            let outcome = try await Harness.run(Request(url: server.url(fault)! + "/hello"), context: context)
             #expect(outcome.status == .failed)
             #expect(outcome.error == error, "\(fault)")
             #expect(outcome.events.last == .complete(.failed, error))
-            #expect(try await eventually { BrowserProcess.transfersInFlight == 0 })
+            #expect(try await settled(context))
         }
     }
 
