@@ -157,8 +157,8 @@ public final class BrowserHost: Sendable {
     /// Starts the browser process: makes its contexts and listens on its socket. Renderers may
     /// connect from now on; ``run()`` spawns the configured ones and serves until the end.
     ///
-    /// - Throws: ``ConfigurationError`` for an undeclared context, or the error of creating the
-    ///   downloads directory or binding the socket.
+    /// - Throws: ``ConfigurationError`` for an undeclared context or one that cannot be made,
+    ///   or the error of creating the downloads directory or binding the socket.
     public static func start(_ configuration: Configuration) async throws -> BrowserHost {
         let host = try BrowserHost(configuration: configuration)
         try await host.listen()

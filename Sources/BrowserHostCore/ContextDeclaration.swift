@@ -21,8 +21,27 @@ public struct ContextDeclaration: Sendable, Hashable {
 
     /// The browser-process context this declaration describes, created (and loaded from its
     /// directory) on first use.
+    ///
+    /// - Throws: ``BrowserHost/ConfigurationError`` naming the context and the reason when its
+    ///   directory cannot be created or read, or its settings are refused.
     public func makeContext() throws -> BrowserRequestContext {
         if name == "global", directory == nil { return BrowserProcess.globalContext }
-        return try BrowserProcess.makeRequestContext(name: name, directory: directory, settings: settings)
+        do {
+            return try BrowserProcess.makeRequestContext(name: name, directory: directory, settings: settings)
+        } catch {
+            let declared = directory.map { "\(name)=\($0)" } ?? name
+            throw BrowserHost.ConfigurationError(description: "--context \(declared): \(Self.reason(error))")
+        }
+    }
+
+    /// What went wrong, in words: Foundation's file errors describe themselves by domain and
+    /// code; the system's own message (`Not a directory`) is the one a person can act on.
+    private static func reason(_ error: any Error) -> String {
+        let described = error as NSError
+        let underlying = (described.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+        let posix = described.domain == NSPOSIXErrorDomain ? described : underlying
+        guard let posix, posix.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        let path = described.userInfo[NSFilePathErrorKey] as? String
+        return (path.map { "\($0): " } ?? "") + String(cString: strerror(Int32(posix.code)))
     }
 }

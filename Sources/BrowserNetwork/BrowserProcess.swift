@@ -69,6 +69,26 @@ public enum BrowserProcess {
         await running?.shutdown()
     }
 
+    /// Starts the network stack with `configuration`, runs `body`, and shuts the stack down
+    /// however `body` ends, before its result or error reaches the caller: what a command-line
+    /// tool wants around its work. A process that exits while the network thread is still
+    /// starting (inside libcurl's global init, which initializes OpenSSL) races OpenSSL's exit
+    /// handlers and can crash; one that leaves through here cannot.
+    public static func withNetworkStack<Result>(
+        _ configuration: NetworkConfiguration = NetworkConfiguration(),
+        _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        initialize(configuration)
+        do {
+            let result = try await body()
+            await shutdown()
+            return result
+        } catch {
+            await shutdown()
+            throw error
+        }
+    }
+
     /// The running stack's configuration.
     public static var configuration: NetworkConfiguration {
         service.configuration

@@ -43,10 +43,15 @@ struct Fetch: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {
-        BrowserProcess.initialize(network.configuration)
-        let requestContext = try context?.makeContext()
-        let status = try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: auth)
-        await BrowserProcess.shutdown()
+        let status = try await BrowserProcess.withNetworkStack(network.configuration) {
+            let requestContext: BrowserRequestContext?
+            do {
+                requestContext = try context?.makeContext()
+            } catch {
+                throw CommandFailure(error, status: FetchExitCode.refused)
+            }
+            return try await BrowserFetch.run(url: url, options: options, context: requestContext, credentials: auth)
+        }
         throw ExitCode(status)
     }
 }
@@ -61,8 +66,9 @@ struct Bench: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {
-        BrowserProcess.initialize(network.configuration)
-        let result = try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency, useCache: bench.cache)
+        let result = try await BrowserProcess.withNetworkStack(network.configuration) {
+            try await RequestLoopBenchmark.run(url: bench.url, requests: bench.requests, concurrency: bench.concurrency, useCache: bench.cache)
+        }
         print(result.summary)
     }
 }
@@ -145,15 +151,16 @@ struct Serve: AsyncParsableCommand {
             sandbox: !noSandbox,
             network: network.configuration
         )
-        let status: Int32
-        do {
-            let host = try await BrowserHost.start(configuration)
-            output.ready(socketPath: host.socketPath)
-            status = try await host.run()
-        } catch let error as BrowserHost.ConfigurationError {
-            throw CommandFailure(error, status: FetchExitCode.refused)
+        // However serving ends, what is still in flight ends, canceled, before the process exits.
+        let status = try await BrowserProcess.withNetworkStack(network.configuration) {
+            do {
+                let host = try await BrowserHost.start(configuration)
+                output.ready(socketPath: host.socketPath)
+                return try await host.run()
+            } catch let error as BrowserHost.ConfigurationError {
+                throw CommandFailure(error, status: FetchExitCode.refused)
+            }
         }
-        await BrowserProcess.shutdown()  // what is still in flight ends, canceled
         throw ExitCode(status)
     }
 }

@@ -158,15 +158,15 @@ extension BlackBoxTests {
             #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
             defer { try? FileManager.default.removeItem(atPath: file) }
             let fetch = try await ChildProcess.run("browser-host", ["fetch", "http://127.0.0.1:1/", "--context", "c=\(file)/sub", "--json"])
-            #expect(fetch.status != 0)
-            #expect(!fetch.stderr.isEmpty)
+            #expect(fetch.status == 2)
+            #expect(fetch.stderr.contains("--context c=\(file)/sub: \(file)/sub: Not a directory"), "\(fetch.stderr)")
             #expect(fetch.signal == nil, "an error, not a crash")
             let serve = try await ChildProcess.run("browser-host", [
                 "serve", "--socket", NSTemporaryDirectory() + "s-\(UUID().uuidString.prefix(6)).sock", "--context", "c=\(file)/sub", "--browser", "tab=c",
             ])
-            #expect(serve.status != 0)
+            #expect(serve.status == 2)
             #expect(serve.signal == nil)
-            #expect(!serve.stderr.isEmpty)
+            #expect(serve.stderr.contains("Not a directory"), "\(serve.stderr)")
         }
     }
 }
