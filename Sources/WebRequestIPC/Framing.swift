@@ -119,9 +119,8 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
         switch data.message {
         case .bodyChunk(let chunk):
             Self.writeChunk(field: 18, requestID: chunk.requestID, data: chunk.data, to: &out)
-        case .uploadChunk(let chunk) where chunk.ringPosition == 0 && chunk.ringLength == 0:
-            // One naming the upload ring carries no bytes: SwiftProtobuf writes it.
-            Self.writeChunk(field: 3, requestID: chunk.requestID, data: chunk.data, to: &out)
+        case .uploadChunk(let chunk) where chunk.unknownFields.data.isEmpty:
+            Self.writeUploadChunk(chunk, to: &out)
         case .responseHead(let head) where Self.writesByHand(head):
             Self.writeResponseHead(head, to: &out)
         case .requestComplete(let complete) where Self.writesByHand(complete):

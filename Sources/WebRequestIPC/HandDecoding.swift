@@ -23,7 +23,7 @@ extension EnvelopeDecoder {
             let message: IPCEnvelope.OneOf_Message?
             switch field {
             case 2: message = inner.startRequest().map { .startRequest($0) }
-            case 3: message = inner.chunk().map { .uploadChunk(.init(requestID: $0.id, data: $0.data)) }
+            case 3: message = inner.uploadChunk().map { .uploadChunk($0) }
             case 5: message = inner.credit().map { .bodyCredit($0) }
             case 17: message = inner.responseHead().map { .responseHead($0) }
             case 18: message = inner.chunk().map { .bodyChunk(.init(requestID: $0.id, data: $0.data)) }
@@ -33,14 +33,6 @@ extension EnvelopeDecoder {
             }
             return message.map { IPCEnvelope($0) }
         }
-    }
-}
-
-extension Webrequestkit_Ipc_V1_UploadChunk {
-    fileprivate init(requestID: UInt64, data: Data) {
-        self.init()
-        self.requestID = requestID
-        self.data = data
     }
 }
 
@@ -135,7 +127,7 @@ private struct WireReader {
         return true
     }
 
-    /// `BodyChunk` and `UploadChunk`: request_id = 1, data = 2.
+    /// `BodyChunk`: request_id = 1, data = 2.
     mutating func chunk() -> (id: UInt64, data: Data)? {
         var id: UInt64 = 0
         var data: Range<Int>?
@@ -153,6 +145,32 @@ private struct WireReader {
         )
         guard read else { return nil }
         return (id, data.map(self.data) ?? Data())
+    }
+
+    /// `UploadChunk`: request_id = 1, data = 2, and a chunk in the upload ring's
+    /// ring_position = 3 and ring_length = 4.
+    mutating func uploadChunk() -> Webrequestkit_Ipc_V1_UploadChunk? {
+        var chunk = Webrequestkit_Ipc_V1_UploadChunk()
+        var data: Range<Int>?
+        let read = fields(
+            varint: { field, value in
+                switch field {
+                case 1: chunk.requestID = value
+                case 3: chunk.ringPosition = value
+                case 4: chunk.ringLength = UInt32(truncatingIfNeeded: value)
+                default: return false
+                }
+                return true
+            },
+            bytes: { field, range in
+                guard field == 2 else { return false }
+                data = range
+                return true
+            }
+        )
+        guard read else { return nil }
+        if let data { chunk.data = self.data(data) }
+        return chunk
     }
 
     mutating func credit() -> Webrequestkit_Ipc_V1_BodyCredit? {

@@ -49,7 +49,12 @@ struct HandCodingTests {
         case 1:
             var chunk = Webrequestkit_Ipc_V1_UploadChunk()
             chunk.requestID = number(&random)
-            chunk.data = data
+            if Bool.random(using: &random) {
+                chunk.data = data
+            } else {  // in the upload ring
+                chunk.ringPosition = number(&random)
+                chunk.ringLength = UInt32(truncatingIfNeeded: number(&random))
+            }
             return IPCEnvelope(.uploadChunk(chunk))
         case 2:
             var credit = Webrequestkit_Ipc_V1_BodyCredit()
