@@ -204,10 +204,18 @@ extension BlackBoxTests {
                 let upload = Data((0..<(1 << 20) + 12345).map { UInt8(truncatingIfNeeded: $0 &* 7) })
                 let path = browser.directory + "/upload.bin"
                 #expect(FileManager.default.createFile(atPath: path, contents: upload))
-                let (put, echoed) = try await browser.renderEchoed([server.baseURL + "/echo", "-X", "PUT", "--data-file", path, "--json"], with: renderer)
+                let (put, echoed) = try await browser.renderEchoed(
+                    [server.baseURL + "/echo", "-X", "PUT", "--data-file", path, "--flag", "report-upload-progress", "--json"], with: renderer
+                )
                 #expect(put.status == 0)
                 #expect(echoed?["body_bytes"] as? Int == upload.count)
                 #expect(echoed?["body_sha256"] as? String == sha256(upload), "a streamed upload arrives whole")
+                // Streamed (through the upload ring from the Swift renderer), progress still
+                // climbs and ends at the body's size (behaviour.md section 4).
+                let progress = put.events.filter { $0["event"] as? String == "upload_progress" }.compactMap { $0["current"] as? Int }
+                #expect(progress == progress.sorted())
+                #expect(progress.last == upload.count)
+                #expect(put.events.last { $0["event"] as? String == "upload_progress" }?["total"] as? Int == upload.count)
                 #expect(browser.stop().status == 0)
             }
         }
