@@ -463,5 +463,53 @@ extension BlackBoxTests {
                 #expect(browser.stop().status == 0)
             }
         }
+
+        /// A renderer holding the upload ring that names bytes it could not have written there
+        /// (behaviour.md section 7): each lie ends that renderer, with its reason, and no other.
+        @Test func anUploadRingChunkThatLiesEndsTheRenderer() async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                var hello = Webrequestkit_Ipc_V1_Hello()
+                hello.protocolVersion = 1
+                hello.pid = 1
+                hello.bodyRing = true
+                hello.uploadRing = true
+                let lies: [(reason: String, edit: (inout Webrequestkit_Ipc_V1_UploadChunk) -> Void)] = [
+                    ("has both data and ring bytes", { $0.ringLength = 10; $0.data = Data("x".utf8) }),
+                    ("ring bytes (1 to", { $0.ringLength = UInt32(IPCLimits.chunkBytes + 1) }),
+                    ("past the end", { $0.ringPosition = UInt64(IPCLimits.uploadRingBytes - 100); $0.ringLength = 200 }),
+                ]
+                for (index, lie) in lies.enumerated() {
+                    let renderer = try RawRenderer(socket: browser.socket)
+                    renderer.write(try IPCEnvelope(.hello(hello)).framed())
+                    let (welcome, passed) = try IPCEnvelope.read(from: renderer.fd)
+                    let descriptor = try #require(passed, "the Welcome carries the rings' descriptor")
+                    defer { close(descriptor) }
+                    #expect(welcome.welcome.uploadRingBytes == UInt64(IPCLimits.uploadRingBytes))
+                    var chunk = Webrequestkit_Ipc_V1_UploadChunk()
+                    chunk.requestID = 1
+                    lie.edit(&chunk)
+                    renderer.write(
+                        try Self.start(1, url: server.baseURL + "/echo", method: "PUT") {
+                            var element = Webrequestkit_Ipc_V1_PostDataElement()
+                            element.type = .bytes
+                            element.length = 1 << 20
+                            $0.postData = [element]
+                        } + IPCEnvelope(.uploadChunk(chunk)).framed()
+                    )
+                    #expect(renderer.readUntilClosed().closed, "\(lie.reason)")
+                    for _ in 0..<100 where browser.events("bad_message").count <= index {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    let reason = browser.events("bad_message").last?["reason"] as? String ?? ""
+                    #expect(reason.contains(lie.reason), "\(reason)")
+                }
+                #expect(try await browser.eventuallyStatus { $0["in_flight"] == 0 }["in_flight"] == 0)
+                let healthy = try await browser.render([server.baseURL + "/echo", "-X", "PUT", "--data", "ok", "--json"])
+                #expect(healthy.status == 0)
+                #expect(try await browser.status()["bad_messages"] == lies.count)
+                #expect(browser.stop().status == 0)
+            }
+        }
     }
 }
