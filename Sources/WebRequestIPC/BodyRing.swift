@@ -49,10 +49,10 @@ package final class BodyRingWriter: Sendable {
     /// The memfd to pass; the writer closes it when it goes, so pass it before then.
     package let descriptor: Int32
     /// The ring's size in bytes.
-    package let size: Int
+    package var size: Int { ring.size }
     /// The upload ring that follows the body ring in the same memfd, if one was asked for.
     package let upload: UploadRingReader?
-    nonisolated(unsafe) private let base: UnsafeMutableRawPointer
+    private let ring: RingMapping
     private let space: Mutex<BodyRingSpace>
 
     /// Makes a ring of `bytes` bytes, followed in the memfd by an upload ring of `uploadBytes`
@@ -60,26 +60,18 @@ package final class BodyRingWriter: Sendable {
     package init(bytes: Int, uploadBytes: Int = 0) throws(IPCRingError) {
         let descriptor = wrk_sealed_memfd("webrequestkit-body-ring", bytes + uploadBytes)
         guard descriptor >= 0 else { throw IPCRingError("memfd_create: \(String(cString: strerror(errno)))") }
-        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw IPCRingError("mmap of the body ring: \(reason)")
-        }
         do {
+            ring = try RingMapping(descriptor, bytes: bytes, writable: true, name: "body ring")
             upload = uploadBytes > 0 ? try UploadRingReader(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
         } catch {
-            munmap(mapped, bytes)
             close(descriptor)
             throw error
         }
         self.descriptor = descriptor
-        self.size = bytes
-        self.base = mapped
         self.space = Mutex(BodyRingSpace(size: bytes))
     }
 
     deinit {
-        munmap(base, size)
         close(descriptor)
     }
 
@@ -87,8 +79,8 @@ package final class BodyRingWriter: Sendable {
     /// chunk then goes in its frame). Called by one thread at a time.
     package func write(_ data: Data) -> UInt64? {
         guard let position = space.withLock({ $0.reserve(data.count) }) else { return nil }
-        let offset = Int(position % UInt64(size))  // one lock per chunk, for the reservation only
-        data.withUnsafeBytes { base.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        // One lock per chunk, for the reservation only; what it reserved never wraps.
+        ring.copy(data, to: ring.offset(of: position, length: data.count)!)
         return position
     }
 
@@ -101,8 +93,7 @@ package final class BodyRingWriter: Sendable {
 /// The renderer's end of the body ring: the browser's memfd mapped read-only, and the upload
 /// ring after it, if the browser gave one, mapped writable.
 package final class BodyRingReader: Sendable {
-    nonisolated(unsafe) private let base: UnsafeRawPointer
-    private let size: Int
+    private let ring: RingMapping
     /// The upload ring, when Welcome gave one.
     package let upload: UploadRingWriter?
 
@@ -114,28 +105,47 @@ package final class BodyRingReader: Sendable {
         guard fstat(descriptor, &status) == 0, Int(status.st_size) == bytes + uploadBytes, bytes > 0, uploadBytes >= 0 else {
             throw IPCRingError("the rings are not the \(bytes) + \(uploadBytes) bytes Welcome says")
         }
-        guard let mapped = mmap(nil, bytes, PROT_READ, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
-            throw IPCRingError("mmap of the body ring: \(String(cString: strerror(errno)))")
-        }
-        do {
-            upload = uploadBytes > 0 ? try UploadRingWriter(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
-        } catch {
-            munmap(mapped, bytes)
-            throw error
-        }
-        self.base = UnsafeRawPointer(mapped)
-        self.size = bytes
-    }
-
-    deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), size)
+        ring = try RingMapping(descriptor, bytes: bytes, writable: false, name: "body ring")
+        upload = uploadBytes > 0 ? try UploadRingWriter(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
     }
 
     /// A copy of the chunk at `position`, or `nil` when it lies outside the ring.
     package func read(position: UInt64, length: Int) -> Data? {
+        guard let offset = ring.offset(of: position, length: length) else { return nil }
+        return Data(bytes: ring.base.advanced(by: offset), count: length)
+    }
+}
+
+/// One mapping of part of a ring's memfd, unmapped when its last owner lets go: each end maps
+/// each ring once, writable on the side that writes it.
+final class RingMapping: Sendable {
+    nonisolated(unsafe) let base: UnsafeMutableRawPointer
+    /// The ring's size in bytes.
+    let size: Int
+
+    init(_ descriptor: Int32, offset: Int = 0, bytes: Int, writable: Bool, name: String) throws(IPCRingError) {
+        let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
+        guard let mapped = mmap(nil, bytes, protection, MAP_SHARED, descriptor, off_t(offset)), mapped != MAP_FAILED else {
+            throw IPCRingError("mmap of the \(name): \(String(cString: strerror(errno)))")
+        }
+        base = mapped
+        size = bytes
+    }
+
+    deinit {
+        munmap(base, size)
+    }
+
+    /// Where the `length` bytes at ring position `position` start in the mapping, or `nil`
+    /// when they are none or would run past its end (chunks never wrap).
+    func offset(of position: UInt64, length: Int) -> Int? {
         let offset = Int(position % UInt64(size))
-        guard length > 0, offset + length <= size else { return nil }
-        return Data(bytes: base.advanced(by: offset), count: length)
+        return length > 0 && offset + length <= size ? offset : nil
+    }
+
+    /// Copies `data` to `offset`, which ``offset(of:length:)`` gave (a writable mapping's).
+    func copy(_ data: Data, to offset: Int) {
+        data.withUnsafeBytes { base.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 }
 

@@ -44,27 +44,20 @@ package struct UploadRingSpace: Sendable, Equatable {
 /// The renderer's end of the upload ring: the part of the browser's memfd after the body ring,
 /// mapped writable. Which bytes it may write is ``UploadRingSpace``'s to say.
 package final class UploadRingWriter: Sendable {
-    nonisolated(unsafe) private let base: UnsafeMutableRawPointer
+    private let ring: RingMapping
     /// The ring's size in bytes.
-    package let size: Int
+    package var size: Int { ring.size }
 
     init(descriptor: Int32, offset: Int, bytes: Int) throws(IPCRingError) {
-        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, off_t(offset)), mapped != MAP_FAILED else {
-            throw IPCRingError("mmap of the upload ring: \(String(cString: strerror(errno)))")
-        }
-        base = mapped
-        size = bytes
-    }
-
-    deinit {
-        munmap(base, size)
+        ring = try RingMapping(descriptor, offset: offset, bytes: bytes, writable: true, name: "upload ring")
     }
 
     /// Copies `bytes` to `position`, which ``UploadRingSpace/reserve(_:for:)`` gave.
     package func write(_ bytes: Data, at position: UInt64) {
-        let offset = Int(position % UInt64(size))
-        precondition(offset + bytes.count <= size, "an upload ring chunk wraps")
-        bytes.withUnsafeBytes { base.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        guard let offset = ring.offset(of: position, length: bytes.count) else {
+            preconditionFailure("an upload ring chunk wraps")
+        }
+        ring.copy(bytes, to: offset)
     }
 }
 
@@ -72,32 +65,20 @@ package final class UploadRingWriter: Sendable {
 /// any time; what the browser takes from it is only ever upload bytes, which the renderer could
 /// have sent in frames as they are.
 package final class UploadRingReader: Sendable {
-    nonisolated(unsafe) private let base: UnsafeRawPointer
+    private let ring: RingMapping
     /// The ring's size in bytes.
-    package let size: Int
+    package var size: Int { ring.size }
 
     init(descriptor: Int32, offset: Int, bytes: Int) throws(IPCRingError) {
-        guard let mapped = mmap(nil, bytes, PROT_READ, MAP_SHARED, descriptor, off_t(offset)), mapped != MAP_FAILED else {
-            throw IPCRingError("mmap of the upload ring: \(String(cString: strerror(errno)))")
-        }
-        base = UnsafeRawPointer(mapped)
-        size = bytes
-    }
-
-    deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), size)
-    }
-
-    /// Whether `length` bytes at `position` lie inside the ring without wrapping.
-    package func contains(position: UInt64, length: Int) -> Bool {
-        length > 0 && Int(position % UInt64(size)) + length <= size
+        ring = try RingMapping(descriptor, offset: offset, bytes: bytes, writable: false, name: "upload ring")
     }
 
     /// The `length` bytes at `position`, not copied: the `Data` reads the ring when it is read,
-    /// and keeps the mapping alive as long as it lives. `nil` outside the ring.
+    /// and keeps the mapping alive as long as it lives. `nil` outside the ring (the browser's
+    /// state machine has refused such a chunk already; this keeps memory safe regardless).
     package func bytes(position: UInt64, length: Int) -> Data? {
-        guard contains(position: position, length: length) else { return nil }
-        let start = UnsafeMutableRawPointer(mutating: base.advanced(by: Int(position % UInt64(size))))
-        return Data(bytesNoCopy: start, count: length, deallocator: .custom { _, _ in withExtendedLifetime(self) {} })
+        guard let offset = ring.offset(of: position, length: length) else { return nil }
+        let ring = ring
+        return Data(bytesNoCopy: ring.base.advanced(by: offset), count: length, deallocator: .custom { _, _ in withExtendedLifetime(ring) {} })
     }
 }
