@@ -275,10 +275,13 @@ extension BlackBoxTests {
 
     @Suite("A hostile renderer gets a bad message and nothing else breaks", .serialized)
     struct HostileRendererTests {
-        private static func hello() throws -> [UInt8] {
+        /// A renderer's Hello, asking for the rings or not.
+        private static func hello(bodyRing: Bool = false, uploadRing: Bool = false) throws -> [UInt8] {
             var hello = Webrequestkit_Ipc_V1_Hello()
             hello.protocolVersion = 1
             hello.pid = 1
+            hello.bodyRing = bodyRing
+            hello.uploadRing = uploadRing
             return try IPCEnvelope(.hello(hello)).framed()
         }
 
@@ -430,19 +433,15 @@ extension BlackBoxTests {
         @Test func theBodyRingGoesOnlyToWhoAsksAndAWrongReleaseEndsTheRenderer() async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()
-                var hello = Webrequestkit_Ipc_V1_Hello()
-                hello.protocolVersion = 1
-                hello.pid = 1
                 // A renderer that does not ask (the C and Python ones) gets no ring.
                 let plain = try RawRenderer(socket: browser.socket)
-                plain.write(try IPCEnvelope(.hello(hello)).framed())
+                plain.write(try Self.hello())
                 let (plainWelcome, none) = try IPCEnvelope.read(from: plain.fd)
                 #expect(plainWelcome.welcome.bodyRingBytes == 0)
                 #expect(none == nil)
                 // One that asks gets a sealed ring with its Welcome.
-                hello.bodyRing = true
                 let asking = try RawRenderer(socket: browser.socket)
-                asking.write(try IPCEnvelope(.hello(hello)).framed())
+                asking.write(try Self.hello(bodyRing: true))
                 let (welcome, passed) = try IPCEnvelope.read(from: asking.fd)
                 let descriptor = try #require(passed, "the Welcome carries the ring's descriptor")
                 defer { close(descriptor) }
@@ -469,11 +468,6 @@ extension BlackBoxTests {
         @Test func anUploadRingChunkThatLiesEndsTheRenderer() async throws {
             try await TestWebServer.withServer { server in
                 let browser = try await ServingBrowser()
-                var hello = Webrequestkit_Ipc_V1_Hello()
-                hello.protocolVersion = 1
-                hello.pid = 1
-                hello.bodyRing = true
-                hello.uploadRing = true
                 let lies: [(reason: String, edit: (inout Webrequestkit_Ipc_V1_UploadChunk) -> Void)] = [
                     ("has both data and ring bytes", { $0.ringLength = 10; $0.data = Data("x".utf8) }),
                     ("ring bytes (1 to", { $0.ringLength = UInt32(IPCLimits.chunkBytes + 1) }),
@@ -481,7 +475,7 @@ extension BlackBoxTests {
                 ]
                 for (index, lie) in lies.enumerated() {
                     let renderer = try RawRenderer(socket: browser.socket)
-                    renderer.write(try IPCEnvelope(.hello(hello)).framed())
+                    renderer.write(try Self.hello(bodyRing: true, uploadRing: true))
                     let (welcome, passed) = try IPCEnvelope.read(from: renderer.fd)
                     let descriptor = try #require(passed, "the Welcome carries the rings' descriptor")
                     defer { close(descriptor) }
