@@ -97,8 +97,18 @@ final class ChildProcess {
         statusDescriptor = open("/proc/\(child)/status", O_RDONLY | O_CLOEXEC)
     }
 
+    /// Whether ``wait()`` has reaped the child.
+    private var isReaped = false
+
+    /// A child nobody waited for (its test failed before it stopped it) is killed and reaped
+    /// here, so that it does not outlive the test run.
     deinit {
         if statusDescriptor >= 0 { close(statusDescriptor) }
+        if !isReaped {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
     }
 
     /// What the child has written to standard output so far.
@@ -113,7 +123,10 @@ final class ChildProcess {
         var highWaterKiB = 0
         while true {
             let reaped = wait4(pid, &status, WNOHANG, &usage)
-            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            if reaped == pid || (reaped < 0 && errno != EINTR) {
+                isReaped = true
+                break
+            }
             highWaterKiB = max(highWaterKiB, highWaterKiBNow() ?? 0)
             usleep(10_000)
         }

@@ -1,7 +1,8 @@
+import Glibc
 import Testing
 
 /// The harness's memory figure is the child's own: every memory bound of the suites rests on it.
-@Suite("Child processes' peak memory")
+@Suite("Child processes: peak memory and lifetime")
 struct ChildProcessTests {
     @Test func peakMemoryIsTheChildsOwnNotTheTestProcesss() throws {
         // This process grows by 64 MiB first: a figure that counted the memory before the
@@ -16,5 +17,14 @@ struct ChildProcessTests {
         let large = try ChildProcess("/bin/dd", ["if=/dev/zero", "of=/dev/null", "bs=96M", "count=8"]).wait()
         #expect(large.status == 0)
         #expect(large.maxRSSKiB > 96 << 10, "dd's peak RSS \(large.maxRSSKiB) KiB with a 96 MiB buffer")
+    }
+
+    /// A test that fails before it stops its browser must not leave the browser running.
+    @Test func aChildNobodyWaitedForEndsWithItsObject() throws {
+        var child: ChildProcess? = try ChildProcess("/bin/sleep", ["60"])
+        let pid = try #require(child?.pid)
+        #expect(kill(pid, 0) == 0, "running")
+        child = nil
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "killed and reaped, not a zombie")
     }
 }
