@@ -33,8 +33,7 @@ struct ProxyTests {
     }
 
     private func settled() async throws -> Bool {
-        let contexts = made.contexts.withLock { $0 }
-        return try await eventually { contexts.allSatisfy { $0.transfersInFlight == 0 } }
+        try await BrowserNetworkTests.settled(made.contexts.withLock { $0 })
     }
 
     /// A credentialed GET of `url` whose client answers every challenge with pat:open.

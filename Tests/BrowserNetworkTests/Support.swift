@@ -138,6 +138,10 @@ enum Harness {
 /// Polls until no transfer of `contexts` is in flight. A test asks its own contexts:
 /// ``BrowserProcess/transfersInFlight`` counts the transfers of every test running beside it.
 func settled(_ contexts: BrowserRequestContext...) async throws -> Bool {
+    try await settled(contexts)
+}
+
+func settled(_ contexts: [BrowserRequestContext]) async throws -> Bool {
     try await eventually { contexts.allSatisfy { $0.transfersInFlight == 0 } }
 }
 
