@@ -3,9 +3,15 @@ import Synchronization
 /// How much delivered body is waiting for its consumer. Past ``highWater`` the transfer pauses
 /// (libcurl keeps the chunk and offers it again); it resumes once the backlog drains to
 /// ``lowWater``. This bounds memory however slow the consumer is.
+///
+/// The mark sits above what one turn of libcurl reads: while a socket has data, libcurl 7.88
+/// goes on reading it, up to 100 reads of 16 KiB (1.6 MiB) in one `curl_multi_perform`, and
+/// consumers hear of a turn's body at the earliest as it goes. With a 1 MiB mark a fast download
+/// paused in nearly every turn, in the browser process as through a renderer (about 1,200 pauses
+/// per GiB), and each pause and resume cost the network thread more than the bytes did.
 package final class FlowControl: Sendable {
-    static let highWater = 1 << 20
-    static let lowWater = 256 << 10
+    static let highWater = 4 << 20
+    static let lowWater = 3 << 20
 
     private struct State {
         var pending = 0

@@ -153,6 +153,52 @@ final class RendererConnectionTests {
         }
     }
 
+    /// A renderer that takes a body and returns no credit costs the browser one window
+    /// (`Welcome.body_window_bytes`), not the body: the transfer pauses, and once credit comes
+    /// it goes on to the end.
+    @Test func aRendererThatReturnsNoCreditGetsOneWindow() async throws {
+        try await TestWebServer.withServer { server in
+            try send(hello())
+            _ = try answer()
+            let size = 16 << 20
+            try send(start(1, Request(url: "\(server.baseURL)/bytes/\(size)?type=text/plain")))
+            var received = 0
+            var ready = pollfd(fd: peer, events: Int16(POLLIN), revents: 0)
+            // What comes until nothing has for half a second, crediting nothing.
+            while poll(&ready, 1, 500) == 1, let envelope = try answer() {
+                switch envelope.message {
+                case .bodyChunk(let chunk): received += chunk.data.count
+                case .requestComplete: Issue.record("the whole body came without credit"); return
+                default: continue
+                }
+            }
+            #expect(received > 0)
+            #expect(received <= IPCLimits.bodyWindowBytes + IPCLimits.chunkBytes, "\(received) bytes came without credit")
+            var credited = 0
+            while true {
+                if received > credited {
+                    var credit = Webrequestkit_Ipc_V1_BodyCredit()
+                    credit.requestID = 1
+                    credit.bytes = UInt64(received - credited)
+                    try send(IPCEnvelope(.bodyCredit(credit)))
+                    credited = received
+                }
+                guard let envelope = try answer() else { break }
+                switch envelope.message {
+                case .bodyChunk(let chunk):
+                    received += chunk.data.count
+                case .requestComplete(let complete):
+                    #expect(complete.completion.status == .success, "\(complete.completion)")
+                    #expect(received == size)
+                    return
+                default:
+                    continue
+                }
+            }
+            Issue.record("the socket closed after \(received) bytes")
+        }
+    }
+
     @Test func anUploadOverTheLimitIsRefusedAndTheRendererLives() throws {
         try send(hello())
         _ = try answer()
