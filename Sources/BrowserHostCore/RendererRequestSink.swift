@@ -172,8 +172,8 @@ final class RendererRequestSink: TransferEventSink {
         }
         var offset = 0
         repeat {
-            // libcurl's chunks fit one frame; only a larger one is cut (and copied).
-            let chunk = data.count <= IPCLimits.chunkBytes ? data : data.subdata(in: offset..<min(data.count, offset + IPCLimits.chunkBytes))
+            // A chunk larger than a frame is cut into slices of it, without a copy.
+            let chunk = data.count <= IPCLimits.chunkBytes ? data : data[data.startIndex + offset..<data.startIndex + min(data.count, offset + IPCLimits.chunkBytes)]
             offset += chunk.count
             outbox.holdBodyChunk(requestID: requestID, chunk)
         } while offset < data.count
