@@ -122,6 +122,34 @@ final class RendererConnectionTests {
         #expect(events.badMessages.isEmpty)
     }
 
+    /// Returns `bytes` of request 1's body to the browser.
+    func credit(_ bytes: Int) throws {
+        var credit = Webrequestkit_Ipc_V1_BodyCredit()
+        credit.requestID = 1
+        credit.bytes = UInt64(bytes)
+        try send(IPCEnvelope(.bodyCredit(credit)))
+    }
+
+    /// Reads request 1's body to its end, crediting each chunk as it comes, as a renderer that
+    /// keeps up does; checks that it succeeded with `size` bytes in all, `received` of them before.
+    func readCreditingToEnd(size: Int, received: Int = 0) throws {
+        var received = received
+        while let envelope = try answer() {
+            switch envelope.message {
+            case .bodyChunk(let chunk):
+                received += chunk.data.count
+                try credit(chunk.data.count)
+            case .requestComplete(let complete):
+                #expect(complete.completion.status == .success, "\(complete.completion)")
+                #expect(received == size)
+                return
+            default:
+                continue
+            }
+        }
+        Issue.record("the socket closed after \(received) bytes")
+    }
+
     /// A renderer that stops reading fills its socket: the browser keeps what the socket would
     /// not take, in order, and writes it when the socket has room again (the network thread
     /// polls for it), so the body arrives whole once the renderer reads and credits it.
@@ -132,24 +160,7 @@ final class RendererConnectionTests {
             let size = 8 << 20
             try send(start(1, Request(url: "\(server.baseURL)/bytes/\(size)?type=text/plain")))
             try await Task.sleep(for: .milliseconds(300))  // a full window waits on the socket
-            var received = 0
-            while let envelope = try answer() {
-                switch envelope.message {
-                case .bodyChunk(let chunk):
-                    received += chunk.data.count
-                    var credit = Webrequestkit_Ipc_V1_BodyCredit()
-                    credit.requestID = 1
-                    credit.bytes = UInt64(chunk.data.count)
-                    try send(IPCEnvelope(.bodyCredit(credit)))
-                case .requestComplete(let complete):
-                    #expect(complete.completion.status == .success, "\(complete.completion)")
-                    #expect(received == size)
-                    return
-                default:
-                    continue
-                }
-            }
-            Issue.record("the socket closed after \(received) bytes")
+            try readCreditingToEnd(size: size)
         }
     }
 
@@ -174,28 +185,8 @@ final class RendererConnectionTests {
             }
             #expect(received > 0)
             #expect(received <= IPCLimits.bodyWindowBytes + IPCLimits.chunkBytes, "\(received) bytes came without credit")
-            var credited = 0
-            while true {
-                if received > credited {
-                    var credit = Webrequestkit_Ipc_V1_BodyCredit()
-                    credit.requestID = 1
-                    credit.bytes = UInt64(received - credited)
-                    try send(IPCEnvelope(.bodyCredit(credit)))
-                    credited = received
-                }
-                guard let envelope = try answer() else { break }
-                switch envelope.message {
-                case .bodyChunk(let chunk):
-                    received += chunk.data.count
-                case .requestComplete(let complete):
-                    #expect(complete.completion.status == .success, "\(complete.completion)")
-                    #expect(received == size)
-                    return
-                default:
-                    continue
-                }
-            }
-            Issue.record("the socket closed after \(received) bytes")
+            try credit(received)
+            try readCreditingToEnd(size: size, received: received)
         }
     }
 
