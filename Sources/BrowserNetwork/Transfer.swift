@@ -17,7 +17,10 @@ final class Transfer {
     private static let maximumChallengeBody = 64 << 10
     /// Upload progress is reported at most this often (nanoseconds), plus the final event.
     private static let uploadProgressInterval: UInt64 = 50_000_000
+    /// The largest chunk of a body whose length is known; ``unsizedChunkBytes`` for the rest.
     static let heldBodyLimit = 256 << 10
+    /// The chunk of a body of unknown length (chunked, or coded): no larger a buffer for what may be small.
+    static let unsizedChunkBytes = 64 << 10
 
     let id: UInt64
     private let spec: TransferSpec
@@ -54,15 +57,16 @@ final class Transfer {
     private var cache: TransferCache
     /// Body bytes taken from libcurl and not yet handed on. libcurl 7.88 cuts each read into
     /// 16 KiB write callbacks; they are joined here and handed on as one chunk of at most
-    /// ``heldBodyLimit`` when it is full, when libcurl's turn on the network thread ends, before
+    /// ``chunkCapacity`` when it is full, when libcurl's turn on the network thread ends, before
     /// the transfer pauses, and before it completes. Fewer chunks mean fewer ring chunks,
     /// credits and thread hops downstream: at 256 KiB rather than 64, a 1 GiB download through
     /// a renderer took 0.72 s against 0.79 (two sets of seven alternating rounds,
     /// `scripts/profile/download.sh`). A renderer without a ring gets it cut into frames.
     private var heldBody = Data()
-    /// The capacity a new chunk starts with: ``heldBodyLimit``, or less for an undecoded body
-    /// whose Content-Length says it is smaller (a 64 KiB buffer for a 1 KiB body costs page faults).
-    private var chunkCapacity = Transfer.heldBodyLimit
+    /// The size of this hop's chunks, and the capacity each starts with: its Content-Length up
+    /// to ``heldBodyLimit`` for an undecoded body that has one (a 64 KiB buffer for a 1 KiB body
+    /// costs page faults), else ``unsizedChunkBytes``.
+    private var chunkCapacity = Transfer.unsizedChunkBytes
     /// The sink was sent events this turn; the loop has this transfer flush it when the turn ends.
     private var awaitsFlush = false
     /// Paused because the consumer fell behind (not for want of upload data).
@@ -391,8 +395,8 @@ final class Transfer {
             decoder = ContentDecoder(contentEncoding: head.headers["Content-Encoding"])
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             // A coded body's length says nothing of what it decodes to.
-            let length = decoder == nil ? response.expectedContentLength ?? Int64(Self.heldBodyLimit) : Int64(Self.heldBodyLimit)
-            chunkCapacity = Int(min(max(length, 1), Int64(Self.heldBodyLimit)))
+            let length = decoder == nil ? response.expectedContentLength : nil
+            chunkCapacity = length.map { Int(min(max($0, 1), Int64(Self.heldBodyLimit))) } ?? Self.unsizedChunkBytes
             cache.responseArrived(response, hop: hop, flags: flags)
             report(.response(response))
             if flags.contains(.noDownloadData), hop.method != "HEAD" {
@@ -472,13 +476,13 @@ final class Transfer {
     /// Keeps admitted body bytes to hand on as one chunk, and gives them to the cache.
     private func hold(_ bytes: UnsafeRawBufferPointer) {
         cache.append(bytes)
-        if heldBody.count + bytes.count > Self.heldBodyLimit { releaseHeldBody() }
+        if heldBody.count + bytes.count > chunkCapacity { releaseHeldBody() }
         if heldBody.isEmpty {
             heldBody.reserveCapacity(max(chunkCapacity, bytes.count))
             loop.holdsBody(self)
         }
         heldBody.append(contentsOf: bytes)
-        if heldBody.count >= Self.heldBodyLimit { releaseHeldBody() }
+        if heldBody.count >= chunkCapacity { releaseHeldBody() }
     }
 
     /// Hands on the body bytes held since the last chunk, if any.
