@@ -170,13 +170,10 @@ final class RendererRequestSink: TransferEventSink {
             heldBody(data.count)
             return
         }
-        var offset = 0
-        repeat {
-            // A chunk larger than a frame is cut into slices of it, without a copy.
-            let chunk = data.count <= IPCLimits.chunkBytes ? data : data[data.startIndex + offset..<data.startIndex + min(data.count, offset + IPCLimits.chunkBytes)]
-            offset += chunk.count
-            outbox.holdBodyChunk(requestID: requestID, chunk)
-        } while offset < data.count
+        // A chunk larger than a frame goes as slices of it, without a copy.
+        for start in stride(from: data.startIndex, to: data.endIndex, by: IPCLimits.chunkBytes) {
+            outbox.holdBodyChunk(requestID: requestID, data[start..<min(start + IPCLimits.chunkBytes, data.endIndex)])
+        }
         heldBody(data.count)
     }
 

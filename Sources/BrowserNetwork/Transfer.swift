@@ -18,7 +18,7 @@ final class Transfer {
     /// Upload progress is reported at most this often (nanoseconds), plus the final event.
     private static let uploadProgressInterval: UInt64 = 50_000_000
     /// The largest chunk of a body whose length is known; ``unsizedChunkBytes`` for the rest.
-    static let heldBodyLimit = 256 << 10
+    static let sizedChunkBytes = 256 << 10
     /// The chunk of a body of unknown length (chunked, or coded): no larger a buffer for what may be small.
     static let unsizedChunkBytes = 64 << 10
 
@@ -64,7 +64,7 @@ final class Transfer {
     /// `scripts/profile/download.sh`). A renderer without a ring gets it cut into frames.
     private var heldBody = Data()
     /// The size of this hop's chunks, and the capacity each starts with: its Content-Length up
-    /// to ``heldBodyLimit`` for an undecoded body that has one (a 64 KiB buffer for a 1 KiB body
+    /// to ``sizedChunkBytes`` for an undecoded body that has one (a 64 KiB buffer for a 1 KiB body
     /// costs page faults), else ``unsizedChunkBytes``.
     private var chunkCapacity = Transfer.unsizedChunkBytes
     /// The sink was sent events this turn; the loop has this transfer flush it when the turn ends.
@@ -396,7 +396,7 @@ final class Transfer {
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             // A coded body's length says nothing of what it decodes to.
             let length = decoder == nil ? response.expectedContentLength : nil
-            chunkCapacity = length.map { Int(min(max($0, 1), Int64(Self.heldBodyLimit))) } ?? Self.unsizedChunkBytes
+            chunkCapacity = length.map { Int(min(max($0, 1), Int64(Self.sizedChunkBytes))) } ?? Self.unsizedChunkBytes
             cache.responseArrived(response, hop: hop, flags: flags)
             report(.response(response))
             if flags.contains(.noDownloadData), hop.method != "HEAD" {
