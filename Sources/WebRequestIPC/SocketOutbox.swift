@@ -62,7 +62,14 @@ package final class SocketOutbox: Sendable {
     private func hold(encoding: (inout ByteBuffer) -> Void) {
         state.withLock { state in
             guard state.descriptor >= 0 else { return }
-            if state.unwritten.readableBytes == 0 { state.unwritten.clear() }
+            if state.unwritten.readableBytes == 0 {
+                state.unwritten.clear()
+            } else if state.unwritten.readerIndex > state.unwritten.readableBytes {
+                // A socket that never quite drains: let go of what it took, or the buffer would
+                // grow by everything sent through it (each byte is moved at most once per byte
+                // written before it).
+                state.unwritten.discardReadBytes()
+            }
             encoding(&state.unwritten)
         }
     }
@@ -70,6 +77,11 @@ package final class SocketOutbox: Sendable {
     /// Writes what is queued, as much as the socket takes.
     package func flush() {
         state.withLock { Self.write(&$0) }
+    }
+
+    /// The memory the outbox holds, written or not: tests see it stay bounded.
+    var capacity: Int {
+        state.withLock { $0.unwritten.capacity }
     }
 
     /// Bytes the socket has not taken yet: poll it for room, then ``flush()``.

@@ -92,6 +92,26 @@ struct SocketOutboxTests {
         }
     }
 
+    /// A renderer that reads as fast as the browser writes, but never catches up: the outbox is
+    /// never empty, and still holds only about what waits, not everything that went through it.
+    @Test func anOutboxThatNeverDrainsStaysBounded() throws {
+        let pair = try Pair()
+        var next: UInt64 = 0
+        for _ in 0..<32 {
+            pair.outbox.hold(Self.chunk(next, bytes: 64 << 10))
+            next += 1
+        }
+        pair.outbox.flush()
+        for expected in UInt64(0)..<512 {  // 32 MiB more
+            #expect(pair.outbox.hasPending, "the socket took 2 MiB at once")
+            #expect(try IPCEnvelope.read(from: pair.renderer).0.bodyChunk.requestID == expected)
+            pair.outbox.hold(Self.chunk(next, bytes: 64 << 10))
+            next += 1
+            pair.outbox.flush()
+        }
+        #expect(pair.outbox.capacity <= 8 << 20, "\(pair.outbox.capacity) bytes held for about 2 MiB waiting")
+    }
+
     @Test func afterCloseNothingIsWritten() throws {
         let pair = try Pair()
         pair.outbox.hold(Self.chunk(1, bytes: 10))
