@@ -9,12 +9,20 @@ import Synchronization
 /// `position % size`. A chunk never wraps: one that does not fit before the end starts at the
 /// next lap, and the bytes it skipped are freed with it. The renderer releases by position, in
 /// the order chunks reached it.
+///
+/// A ring that has drained starts the next chunk at the next lap's first byte, and the bytes
+/// it skips are free at once: nothing before them is in use. Small bodies then keep to the
+/// ring's first pages, which the kernel has already given and the cache still holds, instead
+/// of walking through all of it: each page a chunk once touched stays in both processes'
+/// memory until the renderer goes.
 package struct BodyRingSpace: Sendable, Equatable {
     package let size: UInt64
     /// Where the next chunk may start.
     package private(set) var written: UInt64 = 0
     /// Everything before this the renderer has copied out.
     package private(set) var released: UInt64 = 0
+    /// Where the bytes in use begin: `released`, or the lap a drained ring skipped to.
+    private var inUseFrom: UInt64 = 0
 
     package init(size: Int) {
         self.size = UInt64(size)
@@ -26,8 +34,14 @@ package struct BodyRingSpace: Sendable, Equatable {
         let count = UInt64(count)
         guard count > 0, count <= size else { return nil }
         var start = written
-        if start % size + count > size { start += size - start % size }  // skip to the next lap
-        guard start + count - released <= size else { return nil }
+        let offset = start % size
+        if offset != 0, released == written {
+            start += size - offset  // drained: from the next lap's first byte
+            inUseFrom = start
+        } else if offset + count > size {
+            start += size - offset  // skip to the next lap
+        }
+        guard start + count - inUseFrom <= size else { return nil }
         written = start + count
         return start
     }
@@ -37,6 +51,7 @@ package struct BodyRingSpace: Sendable, Equatable {
     package mutating func release(upTo position: UInt64) -> Bool {
         guard position >= released, position <= written else { return false }
         released = position
+        inUseFrom = max(inUseFrom, position)
         return true
     }
 }

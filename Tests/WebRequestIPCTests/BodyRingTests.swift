@@ -19,9 +19,26 @@ struct BodyRingTests {
         #expect(space.reserve(20) == nil, "in use up to 130, with the skipped 80..<100: only 30..<40 is free")
         let released130 = space.release(upTo: 130)
         #expect(released130 == true)
-        #expect(space.reserve(70) == 130)
+        #expect(space.reserve(70) == 200, "drained: the next lap")
         #expect(space.reserve(31) == nil, "70 bytes in use")
-        #expect(space.reserve(30) == 200)
+        #expect(space.reserve(30) == 270)
+    }
+
+    @Test func aDrainedRingStartsAgainAtItsFirstByte() {
+        var space = BodyRingSpace(size: 100)
+        #expect(space.reserve(30) == 0)
+        #expect(space.reserve(20) == 30)
+        _ = space.release(upTo: 30)
+        #expect(space.reserve(20) == 50, "20 bytes still in use: chunks follow on")
+        _ = space.release(upTo: 70)
+        #expect(space.reserve(40) == 100, "drained: the next lap, skipping 70..<100, rather than at 70")
+        #expect(space.reserve(40) == 140, "the bytes skipped are free: 80 in use")
+        #expect(space.reserve(30) == nil)
+        _ = space.release(upTo: 180)
+        #expect(space.reserve(90) == 200, "drained 80 bytes into the lap: the whole next lap is free")
+        let again = space.release(upTo: 180)
+        #expect(again == true, "the same release again changes nothing")
+        #expect(space.reserve(11) == nil, "90 in use")
     }
 
     @Test func aChunkLargerThanTheRingOrEmptyIsRefused() {
@@ -82,7 +99,7 @@ struct BodyRingTests {
         #expect(space.owner == 1)
         space.done(1)
         #expect(space.owner == nil)
-        #expect(space.reserve(60, for: 2) == 140, "done frees the whole ring for the next request")
+        #expect(space.reserve(60, for: 2) == 200, "done frees the whole ring for the next request, from the next lap")
     }
 
     @Test func theUploadRingFollowsTheBodyRingInOneMemfd() throws {
