@@ -12,6 +12,12 @@ internal import WebRequestKit
 /// renderer's fixed context, feed its upload, cancel it, pass on credit, or end the renderer for
 /// a bad message.
 final class RendererConnection: DescriptorWatcher {
+    /// Body bytes the browser may send one request before the renderer credits them, as Welcome
+    /// announces: the network's flow-control mark, which is what holds a transfer to it.
+    static let bodyWindowBytes = FlowControl.highWater
+    /// The body ring passed to a renderer that asks for one: two windows.
+    static let bodyRingBytes = 2 * bodyWindowBytes
+
     private struct LiveRequest {
         let handle: TransferHandle
         let sink: RendererRequestSink
@@ -121,7 +127,7 @@ final class RendererConnection: DescriptorWatcher {
             welcome.rendererID = id
             welcome.browserID = browserID
             welcome.maxFrameBytes = UInt32(IPCLimits.maxFrameBytes)
-            welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
+            welcome.bodyWindowBytes = UInt32(Self.bodyWindowBytes)
             welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
             welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
             if bodyRing, let ring = makeRing(upload: uploadRing) {
@@ -190,7 +196,7 @@ final class RendererConnection: DescriptorWatcher {
     /// in frames, as one that did not ask.
     private func makeRing(upload: Bool) -> BodyRingWriter? {
         do {
-            return try BodyRingWriter(bytes: IPCLimits.bodyRingBytes, uploadBytes: upload ? IPCLimits.uploadRingBytes : 0)
+            return try BodyRingWriter(bytes: Self.bodyRingBytes, uploadBytes: upload ? IPCLimits.uploadRingBytes : 0)
         } catch {
             host.logger.warning("no body ring for this renderer: \(error)")
             return nil

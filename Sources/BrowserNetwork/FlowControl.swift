@@ -10,7 +10,9 @@ import Synchronization
 /// paused in nearly every turn, in the browser process as through a renderer (about 1,200 pauses
 /// per GiB), and each pause and resume cost the network thread more than the bytes did.
 package final class FlowControl: Sendable {
-    static let highWater = 4 << 20
+    /// The backlog past which a transfer pauses. Through a renderer it is the body window the
+    /// browser announces in `Welcome`: what this enforces is what the renderer is told.
+    package static let highWater = 4 << 20
     static let lowWater = 3 << 20
 
     private struct State {

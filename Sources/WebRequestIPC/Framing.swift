@@ -10,9 +10,6 @@ package enum IPCLimits {
     package static let maxFrameBytes = 256 << 10
     /// The largest body or upload chunk one frame carries.
     package static let chunkBytes = 64 << 10
-    /// Body bytes the browser may have sent for one request and not had credit back for: the
-    /// browser network's flow-control mark (`FlowControl.highWater`), above one turn of libcurl.
-    package static let bodyWindowBytes = 4 << 20
     /// Upload bytes the renderer may have sent for one request and not had credit back for.
     package static let uploadWindowBytes = 1 << 20
     /// Bodies up to this size travel inside `StartRequest`, so redirects can replay them.
@@ -21,8 +18,6 @@ package enum IPCLimits {
     package static let maxRequestsInFlight = 64
     /// The largest body a renderer may upload; a larger one fails with `ERR_FILE_TOO_BIG`.
     package static let maxUploadBytes: Int64 = 1 << 30
-    /// The body ring the browser passes to a renderer that asks for one: two body windows.
-    package static let bodyRingBytes = 8 << 20
     /// The upload ring the browser passes beside the body ring to a renderer that asks for one:
     /// two upload windows, so that the one request writing into it never waits for room.
     package static let uploadRingBytes = 2 << 20

@@ -213,7 +213,7 @@ struct CrossDecodingTests {
                 welcome.rendererID = 1
                 welcome.browserID = "tab"
                 welcome.maxFrameBytes = UInt32(IPCLimits.maxFrameBytes)
-                welcome.bodyWindowBytes = UInt32(IPCLimits.bodyWindowBytes)
+                welcome.bodyWindowBytes = 4 << 20
                 welcome.uploadWindowBytes = UInt32(IPCLimits.uploadWindowBytes)
                 welcome.maxRequestsInFlight = UInt32(IPCLimits.maxRequestsInFlight)
                 let bytes = try IPCEnvelope(.welcome(welcome)).framed()

@@ -445,7 +445,7 @@ extension BlackBoxTests {
                 let (welcome, passed) = try IPCEnvelope.read(from: asking.fd)
                 let descriptor = try #require(passed, "the Welcome carries the ring's descriptor")
                 defer { close(descriptor) }
-                #expect(welcome.welcome.bodyRingBytes == IPCLimits.bodyRingBytes)
+                #expect(welcome.welcome.bodyRingBytes == 2 * welcome.welcome.bodyWindowBytes, "two windows")
                 #expect(ftruncate(descriptor, 0) != 0, "the renderer cannot shrink the browser's ring")
                 // Releasing what was never written is a bad message: that renderer ends, no other.
                 var release = Webrequestkit_Ipc_V1_RingRelease()
