@@ -33,9 +33,10 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     private var isOpen = true
     /// The body ring the browser passed with Welcome, if it passed one.
     private let ring: BodyRingReader?
-    /// How far this renderer has copied the ring out, and how far it has told the browser.
-    private var ringCopied: UInt64 = 0
+    /// How far this renderer has told the browser it may write the ring over.
     private var ringReleased: UInt64 = 0
+    /// Run when a client lets go of a ring chunk's view and more of the ring is returnable.
+    private var ringReturned: (@Sendable () -> Void)?
     /// The upload ring the browser passed beside the body ring, and which of it is in use.
     private let uploadRing: UploadRingWriter?
     private var uploadSpace: UploadRingSpace
@@ -58,7 +59,14 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         outbox = IPCOutbox(channel: context.channel)
-        loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.loopBound = loopBound
+        ringReturned = {
+            // Inside a read, its end releases the ring; otherwise a task of the loop does, not
+            // the code that happened to drop the last view.
+            if loopBound.eventLoop.inEventLoop, loopBound.value.isReading { return }
+            loopBound.eventLoop.execute { loopBound.value.releaseRing() }
+        }
     }
 
     func start(id: UInt64, request: Request, sink: any TransferEventSink, uploadWindow: Int) {
@@ -123,12 +131,12 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         case .bodyChunk(let chunk):
             deliver(chunk.data, for: chunk.requestID)
         case .ringChunk(let chunk):
-            // Copied out at once, whoever it is for: the ring is released in the order chunks came.
-            guard let data = ring?.read(position: chunk.position, length: Int(chunk.length)) else {
+            // Taken as a view whoever it is for, so that the ring's returns stay in its order; a
+            // chunk for a request no longer here is let go at once.
+            guard let ringReturned, let data = ring?.view(position: chunk.position, length: Int(chunk.length), returned: ringReturned) else {
                 context.fireErrorCaught(IPCProtocolError("RingChunk outside the body ring"))
                 return
             }
-            ringCopied = chunk.position + UInt64(chunk.length)
             deliver(data, for: chunk.requestID)
         case .uploadProgress(let progress):
             let sink = pending[progress.requestID]?.sink
@@ -181,21 +189,27 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         outbox?.send(IPCEnvelope(.bodyCredit(credit)))
     }
 
-    /// One credit per request still open for what this read delivered, and one release for
-    /// everything it copied out of the ring.
+    /// One credit per request still open for what this read delivered, and one release for the
+    /// ring chunks whose views its clients let go.
     func channelReadComplete(context: ChannelHandlerContext) {
         isReading = false
         for (id, bytes) in credits where pending[id] != nil {
             sendCredit(bytes, for: id)
         }
         credits.removeAll(keepingCapacity: true)
-        if ringCopied > ringReleased, let outbox {
-            ringReleased = ringCopied
-            var release = Webrequestkit_Ipc_V1_RingRelease()
-            release.position = ringCopied
-            outbox.send(IPCEnvelope(.ringRelease(release)))
-        }
+        releaseRing()
         context.fireChannelReadComplete()
+    }
+
+    /// Tells the browser it may write over the ring up to where no view of it is left.
+    private func releaseRing() {
+        guard isOpen, let ring, let outbox else { return }
+        let position = ring.returnable
+        guard position > ringReleased else { return }
+        ringReleased = position
+        var release = Webrequestkit_Ipc_V1_RingRelease()
+        release.position = position
+        outbox.send(IPCEnvelope(.ringRelease(release)))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

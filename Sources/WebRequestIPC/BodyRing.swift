@@ -58,7 +58,7 @@ package struct BodyRingSpace: Sendable, Equatable {
 
 /// The browser's end of one renderer's body ring: a sealed memfd mapped read-write, handed to
 /// the renderer with its Welcome. The network thread copies large body chunks in and sends
-/// only a `RingChunk` naming them; the renderer copies them out and releases by position.
+/// only a `RingChunk` naming them; the renderer takes them out and releases by position.
 /// The browser never reads the ring back, so what a renderer writes into it harms only itself.
 package final class BodyRingWriter: Sendable {
     /// The memfd to pass; the writer closes it when it goes, so pass it before then.
@@ -102,32 +102,6 @@ package final class BodyRingWriter: Sendable {
     /// The renderer released the ring up to `position`; `false` for a bad message.
     package func release(upTo position: UInt64) -> Bool {
         space.withLock { $0.release(upTo: position) }
-    }
-}
-
-/// The renderer's end of the body ring: the browser's memfd mapped read-only, and the upload
-/// ring after it, if the browser gave one, mapped writable.
-package final class BodyRingReader: Sendable {
-    private let ring: RingMapping
-    /// The upload ring, when Welcome gave one.
-    package let upload: UploadRingWriter?
-
-    /// Maps the rings the browser passed; takes the descriptor and closes it.
-    package init(descriptor: Int32, bytes: Int, uploadBytes: Int = 0) throws(IPCRingError) {
-        defer { close(descriptor) }
-        guard wrk_memfd_is_sealed(descriptor) != 0 else { throw IPCRingError("the body ring is not a sealed memfd") }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, Int(status.st_size) == bytes + uploadBytes, bytes > 0, uploadBytes >= 0 else {
-            throw IPCRingError("the rings are not the \(bytes) + \(uploadBytes) bytes Welcome says")
-        }
-        ring = try RingMapping(descriptor, bytes: bytes, writable: false, name: "body ring")
-        upload = uploadBytes > 0 ? try UploadRingWriter(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
-    }
-
-    /// A copy of the chunk at `position`, or `nil` when it lies outside the ring.
-    package func read(position: UInt64, length: Int) -> Data? {
-        guard let offset = ring.offset(of: position, length: length) else { return nil }
-        return Data(bytes: ring.base.advanced(by: offset), count: length)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import WebRequestIPC
 
@@ -66,10 +67,46 @@ struct BodyRingTests {
             let position = try #require(writer.write(data))
             #expect(position == UInt64(lap) * 4096, "3000 bytes leave no room for another before the end")
             #expect(writer.write(Data(count: 2000)) == nil, "full until released")
-            #expect(reader.read(position: position, length: data.count) == data)
+            #expect(reader.view(position: position, length: data.count, returned: {}) == data)
             #expect(writer.release(upTo: position + 3000))
         }
-        #expect(reader.read(position: 4000, length: 200) == nil, "a chunk may not run past the end")
+        #expect(reader.view(position: 4000, length: 200, returned: {}) == nil, "a chunk may not run past the end")
+    }
+
+    @Test func theRingIsReturnableInOrderAsViewsGo() {
+        var returns = RingReturns()
+        for end: UInt64 in [100, 250, 300] { returns.handedOut(endingAt: end) }
+        #expect(returns.viewGone(endingAt: 250) == false, "the chunk before it is still held")
+        #expect(returns.returnable == 0)
+        #expect(returns.viewGone(endingAt: 100) == true)
+        #expect(returns.returnable == 250, "both, once the first goes")
+        #expect(returns.viewGone(endingAt: 300) == true)
+        #expect(returns.returnable == 300)
+        // Many, let go in pairs out of order: the bookkeeping drops what it no longer needs.
+        for end in stride(from: UInt64(400), through: 40_100, by: 100) { returns.handedOut(endingAt: end) }
+        for end in stride(from: UInt64(400), through: 40_000, by: 200) {
+            #expect(returns.viewGone(endingAt: end + 100) == false)
+            #expect(returns.viewGone(endingAt: end) == true)
+            #expect(returns.returnable == end + 100)
+        }
+    }
+
+    @Test func aViewIsTheRingItselfUntilItGoes() throws {
+        let writer = try BodyRingWriter(bytes: 4096)
+        let reader = try BodyRingReader(descriptor: dup(writer.descriptor), bytes: 4096)
+        let returned = Atomic<Int>(0)
+        let count: @Sendable () -> Void = { returned.wrappingAdd(1, ordering: .relaxed) }
+        let (p1, p2) = (try #require(writer.write(Data(repeating: 1, count: 1000))), try #require(writer.write(Data(repeating: 2, count: 1000))))
+        var first = reader.view(position: p1, length: 1000, returned: count)
+        var second = reader.view(position: p2, length: 1000, returned: count)
+        #expect(second == Data(repeating: 2, count: 1000))
+        second = nil
+        #expect(reader.returnable == 0 && returned.load(ordering: .relaxed) == 0, "the first chunk is still held")
+        first?[0] = 9  // a client may change its view, as any Data
+        #expect(first?.first == 9 && first?.count == 1000)
+        first = nil
+        #expect(reader.returnable == 2000)
+        #expect(returned.load(ordering: .relaxed) == 1, "told once, when both were gone")
     }
 
     @Test func theRingCannotBeShrunkUnderTheBrowser() throws {
