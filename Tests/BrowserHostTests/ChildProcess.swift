@@ -51,6 +51,8 @@ final class ChildProcess {
     /// `/proc/PID/status`, opened once at the spawn: each reading is a `pread`, which cannot fail
     /// for want of a descriptor while other suites hold many.
     private let statusDescriptor: Int32
+    /// Holds the child's standard output and error; removed when the child is.
+    private let directory: String
     private let stdoutPath: String
     private let stderrPath: String
 
@@ -60,7 +62,7 @@ final class ChildProcess {
     /// With `underValgrind`, the child runs under valgrind's memcheck, which makes it exit 99 on
     /// any memory error or leak (``Result/valgrindReport`` has what it said).
     init(_ executable: String, _ arguments: [String], fileSizeLimit: Int? = nil, underValgrind: Bool = false) throws {
-        let directory = NSTemporaryDirectory() + "child-\(UUID().uuidString)"
+        directory = NSTemporaryDirectory() + "child-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         stdoutPath = directory + "/stdout"
         stderrPath = directory + "/stderr"
@@ -101,7 +103,7 @@ final class ChildProcess {
     private var isReaped = false
 
     /// A child nobody waited for (its test failed before it stopped it) is killed and reaped
-    /// here, so that it does not outlive the test run.
+    /// here, so that it does not outlive the test run; its output goes with it.
     deinit {
         if statusDescriptor >= 0 { close(statusDescriptor) }
         if !isReaped {
@@ -109,6 +111,7 @@ final class ChildProcess {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// What the child has written to standard output so far.
