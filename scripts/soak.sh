@@ -11,23 +11,28 @@
 #   - afterwards the browser has nothing in flight and no renderer, no `.partial` file is left,
 #     and its descriptors and RSS are back near where they were before the renderers came.
 #
-#   scripts/soak.sh [--short] [--release] [--renderers N] [--requests N] [--kills N] [--seed N]
+#   scripts/soak.sh [--short] [--release] [--bin DIR] [--renderers N] [--requests N] [--kills N] [--seed N]
 #
 # The default is 32 renderers x 2000 requests with 6 killed; `--short` (what CI runs) is
-# 8 x 300 with 2 killed. Exits 1 with the reason when a check fails.
+# 8 x 300 with 2 killed. `--bin DIR` runs the browser-host, render-client and test-web-server
+# in DIR instead of building them (to compare two builds with the same seed). Exits 1 with the
+# reason when a check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-renderers=32 requests=2000 kills=6 seed=$RANDOM configuration=debug
+renderers=32 requests=2000 kills=6 seed=$RANDOM configuration=debug bin=
 while [ $# -gt 0 ]; do
     case "$1" in
         --short) renderers=8 requests=300 kills=2 ;;
         --release) configuration=release ;;
+        --bin)
+            [ -d "${2:-}" ] || { echo "soak: --bin needs a directory of executables" >&2; exit 2; }
+            bin=$(cd "$2" && pwd) configuration=$2; shift ;;
         --renderers) renderers=$2; shift ;;
         --requests) requests=$2; shift ;;
         --kills) kills=$2; shift ;;
         --seed) seed=$2; shift ;;
-        *) echo "soak: unknown argument '$1'" >&2; echo "usage: scripts/soak.sh [--short] [--release] [--renderers N] [--requests N] [--kills N] [--seed N]" >&2; exit 2 ;;
+        *) echo "soak: unknown argument '$1'" >&2; echo "usage: scripts/soak.sh [--short] [--release] [--bin DIR] [--renderers N] [--requests N] [--kills N] [--seed N]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -38,10 +43,15 @@ RANDOM=$seed
 # backtracer, and the kernel writes cores past seccomp), so that the failure can show its stack.
 ulimit -c unlimited 2>/dev/null || true
 
+if [ -z "$bin" ]; then
+    for product in browser-host render-client test-web-server; do
+        swift build -c "$configuration" --product "$product" >/dev/null
+    done
+    bin=$(swift build -c "$configuration" --show-bin-path)
+fi
 for product in browser-host render-client test-web-server; do
-    swift build -c "$configuration" --product "$product" >/dev/null
+    [ -x "$bin/$product" ] || { echo "soak: no $product in $bin" >&2; exit 2; }
 done
-bin=$(swift build -c "$configuration" --show-bin-path)
 work=$(mktemp -d)
 
 source scripts/web-server.sh
