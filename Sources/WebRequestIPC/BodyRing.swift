@@ -19,7 +19,7 @@ package struct BodyRingSpace: Sendable, Equatable {
     package let size: UInt64
     /// Where the next chunk may start.
     package private(set) var written: UInt64 = 0
-    /// Everything before this the renderer has copied out.
+    /// Everything before this the renderer is done with.
     package private(set) var released: UInt64 = 0
     /// Where the bytes in use begin: `released`, or the lap a drained ring skipped to.
     private var inUseFrom: UInt64 = 0
@@ -46,7 +46,7 @@ package struct BodyRingSpace: Sendable, Equatable {
         return start
     }
 
-    /// The renderer copied out everything before `position`. `false` when that goes backwards or
+    /// The renderer is done with everything before `position`. `false` when that goes backwards or
     /// past what was written: a bad message.
     package mutating func release(upTo position: UInt64) -> Bool {
         guard position >= released, position <= written else { return false }

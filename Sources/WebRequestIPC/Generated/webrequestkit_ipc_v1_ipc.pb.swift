@@ -579,8 +579,9 @@ package nonisolated struct Webrequestkit_Ipc_V1_RingChunk: Sendable {
   package init() {}
 }
 
-/// The renderer copied out every ring chunk that ends at or before `position`: the browser may
-/// write over them. Positions only grow and never pass what the browser wrote.
+/// The renderer is done with every ring chunk that ends at or before `position` (it copied them
+/// out, or its client let go of them): the browser may write over them. Positions never go
+/// back and never pass what the browser wrote.
 package nonisolated struct Webrequestkit_Ipc_V1_RingRelease: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

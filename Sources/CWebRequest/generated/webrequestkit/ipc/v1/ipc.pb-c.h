@@ -365,8 +365,9 @@ struct  Webrequestkit__Ipc__V1__RingChunk
 
 
 /*
- * The renderer copied out every ring chunk that ends at or before `position`: the browser may
- * write over them. Positions only grow and never pass what the browser wrote.
+ * The renderer is done with every ring chunk that ends at or before `position` (it copied them
+ * out, or its client let go of them): the browser may write over them. Positions never go
+ * back and never pass what the browser wrote.
  */
 struct  Webrequestkit__Ipc__V1__RingRelease
 {
