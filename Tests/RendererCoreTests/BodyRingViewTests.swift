@@ -11,20 +11,9 @@ import WebRequestKit
 /// The renderer's clients get body ring chunks as views of the ring, and the browser hears the
 /// ring is free only once the views are gone, in the ring's order.
 @Suite("BodyRingView")
-final class BodyRingViewTests {
-    let rings: BodyRingWriter
-    let channel = EmbeddedChannel()
-    let handler: BrowserChannelHandler
-
+final class BodyRingViewTests: RingedChannel {
     init() throws {
-        rings = try BodyRingWriter(bytes: 1 << 16)
-        handler = BrowserChannelHandler(ring: try BodyRingReader(descriptor: dup(rings.descriptor), bytes: 1 << 16))
-        try channel.pipeline.syncOperations.addHandler(handler)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-    }
-
-    deinit {
-        _ = try? channel.finish()
+        try super.init(ringBytes: 1 << 16)
     }
 
     /// The ring releases the handler sent since the last look, after the loop's queued tasks.

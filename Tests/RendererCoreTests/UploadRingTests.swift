@@ -11,20 +11,9 @@ import WebRequestKit
 /// reading what the UploadChunks name: one request writes into the ring at a time, credit frees
 /// it, and every byte the browser reads is the body's.
 @Suite("UploadRing")
-final class UploadRingTests {
-    let rings: BodyRingWriter
-    let channel = EmbeddedChannel()
-    let handler: BrowserChannelHandler
-
+final class UploadRingTests: RingedChannel {
     init() throws {
-        rings = try BodyRingWriter(bytes: 1 << 16, uploadBytes: 1 << 20)
-        handler = BrowserChannelHandler(ring: try BodyRingReader(descriptor: dup(rings.descriptor), bytes: 1 << 16, uploadBytes: 1 << 20))
-        try channel.pipeline.syncOperations.addHandler(handler)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-    }
-
-    deinit {
-        _ = try? channel.finish()
+        try super.init(ringBytes: 1 << 16, uploadBytes: 1 << 20)
     }
 
     /// What the browser would append for each UploadChunk sent, by request: the frame's data, or
