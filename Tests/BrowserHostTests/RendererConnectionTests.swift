@@ -164,6 +164,47 @@ final class RendererConnectionTests {
         }
     }
 
+    /// A renderer that credits what it reads but never releases its body ring (a client that
+    /// keeps every chunk it was handed) fills the ring; the rest of the body comes in frames, and
+    /// all of it arrives.
+    @Test func aRendererThatKeepsItsRingGetsTheRestInFrames() async throws {
+        try await TestWebServer.withServer { server in
+            var asking = hello()
+            asking.hello.bodyRing = true
+            try send(asking)
+            let (welcome, passed) = try IPCEnvelope.read(from: peer)
+            let descriptor = try #require(passed, "the Welcome carries the ring")
+            let ring = try BodyRingReader(descriptor: descriptor, bytes: Int(welcome.welcome.bodyRingBytes))
+            let size = 32 << 20
+            try send(start(1, Request(url: "\(server.baseURL)/bytes/\(size)?type=text/plain")))
+            var (inRing, inFrames, kept) = (0, 0, [Data]())
+            while let envelope = try answer() {
+                switch envelope.message {
+                case .ringChunk(let chunk):
+                    guard let view = ring.view(position: chunk.position, length: Int(chunk.length), returned: {}) else {
+                        Issue.record("a chunk outside the ring")
+                        return
+                    }
+                    kept.append(view)
+                    inRing += view.count
+                    try credit(Int(chunk.length))
+                case .bodyChunk(let chunk):
+                    inFrames += chunk.data.count
+                    try credit(chunk.data.count)
+                case .requestComplete(let complete):
+                    #expect(complete.completion.status == .success, "\(complete.completion)")
+                    #expect(inRing + inFrames == size)
+                    #expect(inRing > 0 && inRing <= Int(welcome.welcome.bodyRingBytes), "\(inRing) bytes through the ring")
+                    #expect(kept.reduce(0) { $0 + $1.count } == inRing)
+                    return
+                default:
+                    continue
+                }
+            }
+            Issue.record("the socket closed after \(inRing) + \(inFrames) bytes")
+        }
+    }
+
     /// A renderer that takes a body and returns no credit costs the browser one window
     /// (`Welcome.body_window_bytes`), not the body: the transfer pauses, and once credit comes
     /// it goes on to the end.
