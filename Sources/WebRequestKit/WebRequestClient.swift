@@ -16,6 +16,11 @@ public protocol WebRequestClient {
     func webRequest(_ request: WebRequest, didReceiveBodyBytes current: Int64, of total: Int64)
 
     /// One chunk of the body (`OnDownloadData`); never with ``RequestFlags/noDownloadData``.
+    ///
+    /// In a renderer a large chunk may be a view of the memory the browser shares with it, not
+    /// a copy. It stays valid as long as you keep it, but while you do, that part of the memory
+    /// waits for it and the browser sends later chunks over the socket, which costs more: to
+    /// keep a body, append its chunks to a buffer of your own.
     func webRequest(_ request: WebRequest, didReceive data: Data)
 
     /// The request completed (`OnRequestComplete`): read ``WebRequest/status``,
