@@ -58,10 +58,8 @@ final class Transfer {
     /// Body bytes taken from libcurl and not yet handed on. libcurl 7.88 cuts each read into
     /// 16 KiB write callbacks; they are joined here and handed on as one chunk of at most
     /// ``chunkCapacity`` when it is full, when libcurl's turn on the network thread ends, before
-    /// the transfer pauses, and before it completes. Fewer chunks mean fewer ring chunks,
-    /// credits and thread hops downstream: at 256 KiB rather than 64, a 1 GiB download through
-    /// a renderer took 0.72 s against 0.79 (two sets of seven alternating rounds,
-    /// `scripts/profile/download.sh`). A renderer without a ring gets it cut into frames.
+    /// the transfer pauses, and before it completes. Fewer chunks mean fewer hand-offs and
+    /// credits downstream (`performance-issue-17.md`, round fourteen, measured 256 KiB against 64).
     private var heldBody = Data()
     /// The size of this hop's chunks, and the capacity each starts with: its Content-Length up
     /// to ``sizedChunkBytes`` for an undecoded body that has one (a 64 KiB buffer for a 1 KiB body
