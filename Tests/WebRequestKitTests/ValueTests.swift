@@ -124,6 +124,32 @@ struct ValueTests {
         #expect(Response(headers: [("content-length", "-1")]).expectedContentLength == nil)
     }
 
+    /// The byte reading of `expectedContentLength` against the rule it replaced: the first
+    /// Content-Encoding, trimmed and lowercased, is absent or `identity`, and the first
+    /// Content-Length, trimmed, is what `Int64(_:)` reads as a number of at least 0.
+    @Test func expectedContentLengthReadsAsTheStringRule() {
+        func rule(_ headers: HeaderMap) -> Int64? {
+            if let coding = headers["Content-Encoding"], coding.trimmingSpaces().lowercased() != "identity" { return nil }
+            return headers["Content-Length"].flatMap { Int64($0.trimmingSpaces()) }.flatMap { $0 >= 0 ? $0 : nil }
+        }
+        let lengths = [
+            "42", " 42 ", "\t7", "0", "-0", "+5", "-1", "+", "-", "", " ", "4 2", "42a", "0x10", "007",
+            "9223372036854775807", "9223372036854775808", "-9223372036854775808", "١٢", "\u{A0}42", "42\r",
+        ]
+        let codings = [nil, "identity", " IDENTITY\t", "gzip", "identityx", "", "İdentity"]
+        var checked = 0
+        for length in lengths {
+            for coding in codings {
+                var headers: HeaderMap = [("Content-Length", length), ("content-length", "99")]
+                if let coding { headers.add("content-ENCODING", coding) }
+                #expect(Response(headers: headers).expectedContentLength == rule(headers), "\(length) \(coding ?? "-")")
+                checked += 1
+            }
+        }
+        #expect(checked == lengths.count * codings.count)
+        #expect(Response(headers: [("Content-Encoding", "gzip"), ("Content-Encoding", "identity"), ("Content-Length", "3")]).expectedContentLength == nil)
+    }
+
     @Test func referrerPolicyNames() {
         #expect(ReferrerPolicy(name: "no-referrer") == .noReferrer)
         #expect(ReferrerPolicy(name: "origin") == .origin)
