@@ -74,15 +74,12 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             sink.send(.complete(.failed(.connectionClosed)))
             return
         }
-        var start = Webrequestkit_Ipc_V1_StartRequest()
-        start.requestID = id
-        start.request = Webrequestkit_Ipc_V1_Request(request)
         var upload: Data?
-        if start.request.streamsUpload, case .bytes(let data)? = request.postData?.elements.first {
+        if request.streamsUpload, case .bytes(let data)? = request.postData?.elements.first {
             upload = data
         }
         pending[id] = Pending(sink: sink, upload: upload, uploadLedger: CreditLedger(window: uploadWindow))
-        outbox.send(IPCEnvelope(.startRequest(start)))
+        outbox.sendStartRequest(id: id, request)
         logger.debug("request sent", metadata: ["request": "\(id)", "method": "\(request.method)", "url": "\(request.url)"])
         pumpUpload(id)
     }

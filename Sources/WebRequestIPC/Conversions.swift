@@ -75,6 +75,16 @@ extension Webrequestkit_Ipc_V1_Request {
     }
 }
 
+extension Request {
+    /// Whether a bytes element is too long to travel inline in the `StartRequest`, so that its
+    /// content follows in `UploadChunk` frames: `streamsUpload` of the request's wire form.
+    package var streamsUpload: Bool {
+        postData?.elements.contains { element in
+            if case .bytes(let data) = element { data.count > IPCLimits.inlineUploadBytes } else { false }
+        } ?? false
+    }
+}
+
 extension Webrequestkit_Ipc_V1_ResponseHead {
     package init(requestID: UInt64, _ response: Response) {
         self.init()

@@ -73,42 +73,15 @@ extension EnvelopeEncoder {
 
     /// A `StartRequest` envelope (the envelope's field 2): a renderer sends one per request.
     static func writeStartRequest(_ start: Webrequestkit_Ipc_V1_StartRequest, to out: inout ByteBuffer) {
-        let request = start.hasRequest ? start.request : nil
-        let requestSize = request.map(requestSize) ?? 0
-        var inner = varintFieldSize(start.requestID)
-        if request != nil { inner += messageFieldSize(requestSize) }
-        writeFrame(field: 2, inner: inner, to: &out) { writer in
-            writer.varintField(1, start.requestID)
-            guard let request else { return }
-            writer.lengthPrefix(2, requestSize)
-            writer.stringField(1, request.url)
-            writer.stringField(2, request.method)
-            for header in request.headers {
-                writeHeader(3, header.name, header.value, with: &writer)
-            }
-            for element in request.postData {
-                writer.lengthPrefix(4, postDataElementSize(element))
-                writer.varintField(1, UInt64(bitPattern: Int64(element.type.rawValue)))  // enum: sign-extended
-                writer.varintField(2, element.length)
-                writer.bytesField(3, element.inline)
-                writer.stringField(4, element.filePath)
-            }
-            writer.varintField(5, UInt64(bitPattern: Int64(request.flags)))  // int32: sign-extended
-            writer.stringField(6, request.referrerURL)
-            writer.varintField(7, UInt64(bitPattern: Int64(request.referrerPolicy)))
-            writer.stringField(8, request.firstPartyForCookies)
-            writer.varintField(9, UInt64(bitPattern: Int64(request.resourceType)))
-            writer.varintField(10, UInt64(request.transitionType))
-            writer.stringField(11, request.requestContext)
-        }
+        writeStartRequest(requestID: start.requestID, request: start.hasRequest ? start.request : nil, to: &out)
     }
 
-    private static func requestSize(_ request: Webrequestkit_Ipc_V1_Request) -> Int {
+    private static func requestSize(_ request: some WireRequest) -> Int {
         var size = stringFieldSize(request.url) + stringFieldSize(request.method)
-        for header in request.headers {
-            size += messageFieldSize(headerSize(header.name, header.value))
+        request.forEachHeader { name, value in
+            size += messageFieldSize(headerSize(name, value))
         }
-        for element in request.postData {
+        request.forEachPostDataElement { element in
             size += messageFieldSize(postDataElementSize(element))
         }
         size += varintFieldSize(UInt64(bitPattern: Int64(request.flags))) + stringFieldSize(request.referrerURL)
@@ -117,8 +90,8 @@ extension EnvelopeEncoder {
         return size + stringFieldSize(request.requestContext)
     }
 
-    private static func postDataElementSize(_ element: Webrequestkit_Ipc_V1_PostDataElement) -> Int {
-        varintFieldSize(UInt64(bitPattern: Int64(element.type.rawValue))) + varintFieldSize(element.length)
+    private static func postDataElementSize(_ element: WirePostDataElement) -> Int {
+        varintFieldSize(UInt64(bitPattern: Int64(element.type))) + varintFieldSize(element.length)
             + bytesFieldSize(element.inline.count) + stringFieldSize(element.filePath)
     }
 
@@ -128,6 +101,14 @@ extension EnvelopeEncoder {
     /// message between: the bytes `Webrequestkit_Ipc_V1_ResponseHead(requestID:_:)` encodes to.
     static func writeResponseHead(requestID: UInt64, _ response: Response, to out: inout ByteBuffer) {
         writeResponseHead(of: ResponseWireHead(requestID: requestID, response: response), to: &out)
+    }
+
+    /// The `StartRequest` envelope for `request`, written from it without the generated
+    /// message between: the bytes of a `StartRequest` holding
+    /// `Webrequestkit_Ipc_V1_Request(request)` (Conversions.swift). The renderer's side of the
+    /// same shortcut.
+    static func writeStartRequest(requestID: UInt64, _ request: Request, to out: inout ByteBuffer) {
+        writeStartRequest(requestID: requestID, request: RequestWireForm(request: request), to: &out)
     }
 
     /// The `BodyChunk` envelope for `data`.
@@ -148,6 +129,36 @@ extension EnvelopeEncoder {
     }
 
     // MARK: The writers
+
+    private static func writeStartRequest<Wire: WireRequest>(requestID: UInt64, request: Wire?, to out: inout ByteBuffer) {
+        let requestSize = if let request { Self.requestSize(request) } else { 0 }
+        var inner = varintFieldSize(requestID)
+        if request != nil { inner += messageFieldSize(requestSize) }
+        writeFrame(field: 2, inner: inner, to: &out) { writer in
+            writer.varintField(1, requestID)
+            guard let request else { return }
+            writer.lengthPrefix(2, requestSize)
+            writer.stringField(1, request.url)
+            writer.stringField(2, request.method)
+            request.forEachHeader { name, value in
+                writeHeader(3, name, value, with: &writer)
+            }
+            request.forEachPostDataElement { element in
+                writer.lengthPrefix(4, postDataElementSize(element))
+                writer.varintField(1, UInt64(bitPattern: Int64(element.type)))  // enum: sign-extended
+                writer.varintField(2, element.length)
+                writer.bytesField(3, element.inline)
+                writer.stringField(4, element.filePath)
+            }
+            writer.varintField(5, UInt64(bitPattern: Int64(request.flags)))  // int32: sign-extended
+            writer.stringField(6, request.referrerURL)
+            writer.varintField(7, UInt64(bitPattern: Int64(request.referrerPolicy)))
+            writer.stringField(8, request.firstPartyForCookies)
+            writer.varintField(9, UInt64(bitPattern: Int64(request.resourceType)))
+            writer.varintField(10, UInt64(request.transitionType))
+            writer.stringField(11, request.requestContext)
+        }
+    }
 
     private static func writeResponseHead(of head: some WireHead, to out: inout ByteBuffer) {
         writeFrame(field: 17, inner: responseHeadSize(head), to: &out) { writer in
@@ -295,6 +306,79 @@ private struct ResponseWireHead: WireHead {
 
     func forEachHeader(_ body: (_ name: String, _ value: String) -> Void) {
         for header in response.headers.entries { body(header.name, header.value) }
+    }
+}
+
+/// A request's fields as the wire carries them, from the generated message or straight from a
+/// ``Request``: one sizer and one writer serve both.
+private protocol WireRequest {
+    var url: String { get }
+    var method: String { get }
+    var flags: Int32 { get }
+    var referrerURL: String { get }
+    var referrerPolicy: Int32 { get }
+    var firstPartyForCookies: String { get }
+    var resourceType: Int32 { get }
+    var transitionType: UInt32 { get }
+    var requestContext: String { get }
+    /// Calls `body` with each header's name and value, in order.
+    func forEachHeader(_ body: (_ name: String, _ value: String) -> Void)
+    /// Calls `body` with each post data element, in order.
+    func forEachPostDataElement(_ body: (WirePostDataElement) -> Void)
+}
+
+/// One `PostDataElement`'s fields.
+private struct WirePostDataElement {
+    var type: Int
+    var length: UInt64 = 0
+    var inline = Data()
+    var filePath = ""
+}
+
+extension Webrequestkit_Ipc_V1_Request: WireRequest {
+    fileprivate func forEachHeader(_ body: (_ name: String, _ value: String) -> Void) {
+        for header in headers { body(header.name, header.value) }
+    }
+
+    fileprivate func forEachPostDataElement(_ body: (WirePostDataElement) -> Void) {
+        for element in postData {
+            body(WirePostDataElement(type: element.type.rawValue, length: element.length, inline: element.inline, filePath: element.filePath))
+        }
+    }
+}
+
+/// A ``Request`` as the renderer sends it, field for field as
+/// `Webrequestkit_Ipc_V1_Request(_:)` (Conversions.swift) makes it.
+private struct RequestWireForm: WireRequest {
+    let request: Request
+
+    var url: String { request.url }
+    var method: String { request.method }
+    var flags: Int32 { request.flags.rawValue }
+    var referrerURL: String { request.referrerURL ?? "" }
+    var referrerPolicy: Int32 { request.referrerPolicy.rawValue }
+    var firstPartyForCookies: String { request.firstPartyForCookies ?? "" }
+    var resourceType: Int32 { request.resourceType.rawValue }
+    var transitionType: UInt32 { request.transitionType.rawValue }
+    /// The browser fixes a renderer's context; the renderer never names one.
+    var requestContext: String { "" }
+
+    func forEachHeader(_ body: (_ name: String, _ value: String) -> Void) {
+        for header in request.headers.entries { body(header.name, header.value) }
+    }
+
+    func forEachPostDataElement(_ body: (WirePostDataElement) -> Void) {
+        for element in request.postData?.elements ?? [] {
+            switch element {
+            case .empty:
+                body(WirePostDataElement(type: Webrequestkit_Ipc_V1_PostDataElement.TypeEnum.empty.rawValue))
+            case .bytes(let data):
+                let inline = data.count <= IPCLimits.inlineUploadBytes ? data : Data()
+                body(WirePostDataElement(type: Webrequestkit_Ipc_V1_PostDataElement.TypeEnum.bytes.rawValue, length: UInt64(data.count), inline: inline))
+            case .file(let path):
+                body(WirePostDataElement(type: Webrequestkit_Ipc_V1_PostDataElement.TypeEnum.file.rawValue, filePath: path))
+            }
+        }
     }
 }
 

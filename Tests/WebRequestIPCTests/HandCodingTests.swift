@@ -172,6 +172,46 @@ struct HandCodingTests {
         }
     }
 
+    static func request(_ random: inout SplitMix64) -> Request {
+        let head = head(&random)
+        let sizes = [0, 1, IPCLimits.inlineUploadBytes, IPCLimits.inlineUploadBytes + 1]
+        let elements: [PostDataElement] = (0..<Int.random(in: 0...2, using: &random)).map { _ in
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: .empty
+            case 1: .bytes(Data((0..<sizes.randomElement(using: &random)!).map { UInt8(truncatingIfNeeded: $0) }))
+            default: .file(path: text(&random))
+            }
+        }
+        return Request(
+            url: text(&random), method: ["", "GET", "POST", "é"].randomElement(using: &random)!,
+            headers: HeaderMap(head.headers), postData: elements.isEmpty ? nil : PostData(elements),
+            flags: RequestFlags(rawValue: [0, 1, -1, Int32.max].randomElement(using: &random)!),
+            referrerURL: Bool.random(using: &random) ? text(&random) : nil,
+            referrerPolicy: ReferrerPolicy.allCases.randomElement(using: &random)!,
+            firstPartyForCookies: Bool.random(using: &random) ? text(&random) : nil,
+            resourceType: ResourceType.allCases.randomElement(using: &random)!,
+            transitionType: TransitionType(rawValue: [0, 1, UInt32.max].randomElement(using: &random)!)
+        )
+    }
+
+    /// A renderer writes its requests straight from its ``Request`` (IPCOutbox): the bytes
+    /// SwiftProtobuf writes for the `StartRequest` that Conversions.swift makes of it, and the
+    /// same answer to whether its body follows in chunks.
+    @Test func requestsWrittenStraightFromTheRenderersValuesAreSwiftProtobufsBytes() throws {
+        var random = SplitMix64(seed: 31)
+        for _ in 0..<2_000 {
+            let id = Self.number(&random)
+            let request = Self.request(&random)
+            var start = Webrequestkit_Ipc_V1_StartRequest()
+            start.requestID = id
+            start.request = Webrequestkit_Ipc_V1_Request(request)
+            var written = ByteBuffer()
+            EnvelopeEncoder.writeStartRequest(requestID: id, request, to: &written)
+            #expect(Array(written.readableBytesView) == (try IPCEnvelope(.startRequest(start)).framed()), "\(request)")
+            #expect(request.streamsUpload == start.request.streamsUpload)
+        }
+    }
+
     @Test func everyFrameOfTheHotKindsIsReadByHandAsSwiftProtobufReadsIt() throws {
         var random = SplitMix64(seed: 17)
         for _ in 0..<3_000 {
