@@ -215,6 +215,10 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isOpen = false
+        // The loop bound holds this handler, and so does the ring's closure: let go of both, or
+        // a closed channel's handler lives on (ring views a client still holds keep their own).
+        loopBound = nil
+        ringReturned = nil
         let orphans = pending
         pending.removeAll()
         for (_, entry) in orphans {

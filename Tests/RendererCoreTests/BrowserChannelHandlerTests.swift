@@ -73,6 +73,22 @@ final class BrowserChannelHandlerTests {
         }
     }
 
+    /// The handler holds itself through its loop bound and its ring closure while the channel
+    /// is open; once it closes, nothing but the channel's callers may keep it.
+    @Test func aClosedChannelLetsGoOfItsHandler() throws {
+        weak var closed: BrowserChannelHandler?
+        try {
+            let channel = EmbeddedChannel()
+            let handler = BrowserChannelHandler(ring: nil)
+            closed = handler
+            try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            handler.start(id: 1, request: Request(url: "http://127.0.0.1/"), sink: Sink(), uploadWindow: 1 << 16)
+            _ = try? channel.finish()
+        }()
+        #expect(closed == nil)
+    }
+
     @Test func anUploadStaysWithinTheBrowsersWindow() throws {
         let window = 128 << 10
         let body = Data(count: 300 << 10)
