@@ -91,10 +91,9 @@ final class NetworkLoop {
     }
 
     /// Waits in `curl_multi_poll` for libcurl's sockets, the inbox's pipe and each watcher's
-    /// descriptor, then calls the watchers whose descriptors are ready. When commands wait
-    /// (posted while the thread was awake, which wrote no wake-up, or by the thread itself) it
-    /// only looks, without waiting, so the watchers are heard on every turn however busy the
-    /// thread keeps itself.
+    /// descriptor, then calls the watchers whose descriptors are ready. When the thread posted
+    /// commands to itself meanwhile (they wrote no wake-up) it only looks, without waiting, so
+    /// the watchers are heard on every turn however busy the thread keeps itself.
     private func sleep() {
         waits.removeAll(keepingCapacity: true)
         waits.append(curl_waitfd(fd: inbox.wakeDescriptor, events: Int16(POLLIN), revents: 0))
@@ -106,8 +105,7 @@ final class NetworkLoop {
             waits.append(curl_waitfd(fd: request.descriptor, events: request.events, revents: 0))
         }
         watchers.removeLast(watchers.count - kept)
-        curl_multi_poll(multi, &waits, UInt32(waits.count), inbox.prepareToSleep() ? 1000 : 0, nil)
-        inbox.awake()
+        curl_multi_poll(multi, &waits, UInt32(waits.count), inbox.isEmpty ? 1000 : 0, nil)
         if waits[0].revents != 0 { inbox.acknowledgeWakeup() }
         for index in watchers.indices where waits[index + 1].revents != 0 {
             watchers[index].watcher.ready(waits[index + 1].revents)

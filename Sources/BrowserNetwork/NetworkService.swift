@@ -185,11 +185,9 @@ extension WebRequestCompletion {
 }
 
 /// The network thread's inbox: any thread posts commands, the thread takes them all at once.
-/// Posting into an empty inbox while the thread sleeps writes a byte to a pipe that
-/// `curl_multi_poll` watches, so one wake-up carries a whole batch. A thread that is awake needs
-/// none: it says when it is about to sleep, then looks at the inbox once more before it does (as
-/// Chromium's message pumps keep a flag for whether the pump is awake). Its own posts write
-/// nothing for the same reason. Once the thread has shut down the inbox is closed.
+/// Posting into an empty inbox writes a byte to a pipe that `curl_multi_poll` watches, so one
+/// wake-up carries a whole batch; the thread's own posts write nothing, as it looks at the inbox
+/// before it sleeps. Once the thread has shut down the inbox is closed.
 final class NetworkInbox: Sendable {
     private struct State {
         var commands: [NetworkService.Command] = []
@@ -199,12 +197,6 @@ final class NetworkInbox: Sendable {
     private let state = Mutex(State())
     /// The network thread (`pthread_self`), once its loop runs.
     private let loopThread = Atomic<UInt>(0)
-    /// Between ``prepareToSleep()`` and ``awake()``: a post into an empty inbox must write to the
-    /// pipe. Sequentially consistent on both sides: either the poster sees the flag, or the
-    /// thread's look after raising it sees the command.
-    private let sleeping = Atomic<Bool>(false)
-    /// Bytes written to the pipe so far, for tests.
-    private let wakeups = Atomic<Int>(0)
     /// The pipe's read end, which the network thread polls beside libcurl's sockets.
     let wakeDescriptor: Int32
     private let wakeWriter: Int32
@@ -235,28 +227,12 @@ final class NetworkInbox: Sendable {
         guard let wasEmpty else { return false }
         // One wake-up per batch: a command that finds others queued rides on the wake-up the
         // first of them sent (the thread has not taken the queue yet, or it would be empty).
-        if wasEmpty, sleeping.load(ordering: .sequentiallyConsistent), pthread_self() != loopThread.load(ordering: .relaxed) {
+        if wasEmpty, pthread_self() != loopThread.load(ordering: .relaxed) {
             var byte: UInt8 = 1
             _ = write(wakeWriter, &byte, 1)
-            wakeups.add(1, ordering: .relaxed)
         }
         return true
     }
-
-    /// Called by the network thread before it polls: from here on posts wake it. Returns
-    /// whether it may wait, that is whether the inbox is empty after the flag went up.
-    func prepareToSleep() -> Bool {
-        sleeping.store(true, ordering: .sequentiallyConsistent)
-        return isEmpty
-    }
-
-    /// Called by the network thread once its poll returned: posts need not wake it.
-    func awake() {
-        sleeping.store(false, ordering: .sequentiallyConsistent)
-    }
-
-    /// How many posts have written to the pipe.
-    var wakeupsWritten: Int { wakeups.load(ordering: .relaxed) }
 
     /// Called by the network thread as its loop starts: its own posts need no wake-up.
     func enterLoop() {
