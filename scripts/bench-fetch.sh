@@ -17,13 +17,14 @@ done
 bin=$(swift build -c release --show-bin-path)
 work=$(mktemp -d)
 
+source scripts/ready.sh
 source scripts/web-server.sh
 start_test_web_server "$bin"
 
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" &
 browser=$!
 trap 'kill $browser 2>/dev/null || true; stop_test_web_server; rm -rf "$work"' EXIT
-for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.05; done
+wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
 
 requests=${REQUESTS:-3000}
 rate() { sed -n 's/.*requests_per_second=\([0-9]*\).*/\1/p'; }

@@ -72,6 +72,7 @@ trap cleanup EXIT
 # MARK: the server
 
 source scripts/nginx.sh
+source scripts/ready.sh
 
 if command -v nginx >/dev/null; then
     server=nginx
@@ -96,7 +97,7 @@ start_browser() {
     "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" "$@" >"$work/serve.log" 2>&1 &
     browser=$!
     pids+=("$browser")
-    for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
+    wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
 }
 stop_browser() { kill "$browser" 2>/dev/null; wait "$browser" 2>/dev/null || true; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -54,13 +54,13 @@ for product in browser-host render-client test-web-server; do
 done
 work=$(mktemp -d)
 
+source scripts/ready.sh
 source scripts/web-server.sh
 start_test_web_server "$bin"
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
 browser=$!
 trap 'kill $browser 2>/dev/null || true; stop_test_web_server; rm -rf "$work"' EXIT
-for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.05; done
-grep -q "^ready" "$work/serve.log" || { echo "soak: the browser did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
 
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 status() { "$bin/browser-host" status --socket "$work/browser.sock" --json; }

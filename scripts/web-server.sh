@@ -1,4 +1,4 @@
-# Sourced by the scripts that need the embedded web server.
+# Sourced by the scripts that need the embedded web server, after scripts/ready.sh.
 # start_test_web_server BIN_DIR: starts BIN_DIR/test-web-server on an ephemeral loopback port and
 # sets $url to its base URL. It sets no trap of its own (one would replace the caller's, or be
 # replaced by it): the caller's EXIT trap calls stop_test_web_server.
@@ -6,7 +6,7 @@ start_test_web_server() {
     test_web_server_log=$(mktemp)
     "$1/test-web-server" >"$test_web_server_log" &
     test_web_server=$!
-    for _ in $(seq 200); do grep -q listening "$test_web_server_log" && break; sleep 0.05; done
+    wait_ready test-web-server "$test_web_server" "$test_web_server_log" "^listening" || return 1
     url=$(sed -n 's/^listening url=\([^ ]*\).*/\1/p' "$test_web_server_log")
     [ -n "$url" ] || { echo "test-web-server did not start" >&2; return 1; }
 }

@@ -11,5 +11,6 @@ cleanup() {
 }
 trap cleanup EXIT
 source scripts/nginx.sh
+source scripts/ready.sh
 start_nginx "$work" 1024
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

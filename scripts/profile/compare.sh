@@ -61,7 +61,7 @@ for round in $(seq "$rounds"); do
         rm -f "$work/browser.sock"
         "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
         browser=$!
-        for _ in $(seq 500); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
+        wait_ready "$name's browser-host serve" "$browser" "$work/serve.log" "^ready"
         before=$(ticks "$browser") opened=$(opens) machine_before=$(cpu_ticks)
         if [ "$renderers" = 1 ]; then
             timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"

@@ -34,6 +34,7 @@ browser=""
 cleanup() { [ -z "$browser" ] || kill "$browser" 2>/dev/null || true; [ -z "${nginx:-}" ] || kill "$nginx" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 source scripts/nginx.sh
+source scripts/ready.sh
 start_nginx "$work" $((mib << 20)) >/dev/null 2>&1
 sleep 0.3
 ticks=$(getconf CLK_TCK)
@@ -45,7 +46,7 @@ for round in $(seq "$rounds"); do
         rm -f "$work/browser.sock" "$work/trace.jsonl"
         "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" --trace "$work/trace.jsonl" >"$work/serve.log" 2>&1 &
         browser=$!
-        for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
+        wait_ready "$name's browser-host serve" "$browser" "$work/serve.log" "^ready"
         before=$(awk '{ print $14 + $15 }' "/proc/$browser/stat")
         started=$(date +%s.%N)
         /usr/bin/time -o "$work/time" -f "%U %S" "$bin/render-client" --socket "$work/browser.sock" fetch "$big_url" --output /dev/null 2>/dev/null

@@ -56,8 +56,7 @@ start_browser() {
     rm -f "$work/browser.sock"
     "$@" "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
     browser=$!
-    for _ in $(seq 1500); do grep -q "^ready" "$work/serve.log" && return; sleep 0.02; done
-    echo "profile: browser-host serve did not start: $(cat "$work/serve.log")" >&2; exit 1
+    wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
 }
 stop_browser() { kill -TERM "$browser" 2>/dev/null; wait "$browser" 2>/dev/null || true; browser=""; }
 # timed COMMAND...: runs it under /usr/bin/time; prints its user+system seconds.

@@ -36,12 +36,13 @@ browser=""
 cleanup() { kill ${nginx:-} $browser 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 source scripts/nginx.sh
+source scripts/ready.sh
 start_nginx "$work" 1024
 head -c $((mib << 20)) /dev/zero >"$work/upload.bin"
 printf x >"$work/one.bin"
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
 browser=$!
-for _ in $(seq 200); do grep -q "^ready" "$work/serve.log" && break; sleep 0.02; done
+wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
 
 seconds() {  # seconds COMMAND...: wall time of the command, whatever its exit status
     local started ended
