@@ -2,7 +2,9 @@
 // as it would arrive on a renderer's channel; it is cut into frames, each decoded into an
 // Envelope, and every envelope goes through the renderer connection's state machine, as
 // `browser-host serve` does. Nothing may crash, hang or grow without bound. Every frame the
-// hand decoder takes must read as SwiftProtobuf reads it (HandDecoding.swift).
+// hand decoder takes must read as SwiftProtobuf reads it (HandDecoding.swift), and every frame
+// the renderer's hand reader takes must give the values SwiftProtobuf's envelope converts to
+// (BrowserMessage.swift).
 //
 // Built only by scripts/fuzz.sh (WEBREQUESTKIT_FUZZ=1 adds this target to the package).
 
@@ -17,8 +19,12 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var machine = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default", "tab"], maxRequestsInFlight: 8)
     while let length = buffer.readInteger(as: UInt32.self) {
         guard length <= IPCLimits.maxFrameBytes, let frame = buffer.readSlice(length: Int(length)) else { return 0 }
+        let reference = try? IPCEnvelope(payload: Array(frame.readableBytesView))
         if let hand = EnvelopeDecoder.handDecoded(frame) {
-            precondition(hand == (try? IPCEnvelope(payload: Array(frame.readableBytesView))), "the hand decoder disagrees with SwiftProtobuf")
+            precondition(hand == reference, "the hand decoder disagrees with SwiftProtobuf")
+        }
+        if let hand = BrowserMessage.handDecoded(frame) {
+            precondition(hand == reference.map(BrowserMessage.init), "the renderer's hand reader disagrees with SwiftProtobuf")
         }
         guard let envelope = try? EnvelopeDecoder.envelope(from: frame) else { return 0 }
         switch machine.receive(envelope) {

@@ -12,7 +12,7 @@ import WebRequestKit
 /// runs a client's callback from the IPC message's dispatch: no task per event. Its client may
 /// start or cancel requests from the callback; the handler looks nothing up across the call.
 final class BrowserChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = IPCEnvelope
+    typealias InboundIn = BrowserMessage
     typealias OutboundOut = IPCEnvelope
 
     private struct Pending {
@@ -120,42 +120,43 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isReading = true
-        let envelope = unwrapInboundIn(data)
-        switch envelope.message {
-        case .responseHead(let head):
-            let sink = pending[head.requestID]?.sink
-            sink?.dispatch(.response(head.response))
-        case .bodyChunk(let chunk):
-            deliver(chunk.data, for: chunk.requestID)
-        case .ringChunk(let chunk):
+        switch unwrapInboundIn(data) {
+        case .responseHead(let id, let response):
+            let sink = pending[id]?.sink
+            sink?.dispatch(.response(response))
+        case .bodyChunk(let id, let data):
+            deliver(data, for: id)
+        case .ringChunk(let id, let position, let length):
             // Taken as a view whoever it is for, so that the ring's returns stay in its order; a
             // chunk for a request no longer here is let go at once.
-            guard let ringReturned, let data = ring?.view(position: chunk.position, length: Int(chunk.length), returned: ringReturned) else {
+            guard let ringReturned, let data = ring?.view(position: position, length: Int(length), returned: ringReturned) else {
                 context.fireErrorCaught(IPCProtocolError("RingChunk outside the body ring"))
                 return
             }
-            deliver(data, for: chunk.requestID)
-        case .uploadProgress(let progress):
-            let sink = pending[progress.requestID]?.sink
-            sink?.dispatch(.uploadProgress(current: progress.current, total: progress.total))
-        case .uploadCredit(let credit):
-            // More credit than was sent is the browser's mistake, not ours: it is ignored.
-            let id = credit.requestID
-            guard let read = pending[id]?.uploadLedger.credit(Int(clamping: credit.bytes)) else { return }
-            if let end = read.last { uploadSpace.read(upTo: end, for: id) }
-            if pending[id]?.uploadLedger.outstanding == 0 { uploadSpace.done(id) }
-            pumpUpload(id)
-        case .requestComplete(let complete):
-            let completion = complete.completion
+            deliver(data, for: id)
+        case .requestComplete(let id, let completion):
             logger.debug(
                 "request completed",
-                metadata: ["request": "\(complete.requestID)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
+                metadata: ["request": "\(id)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
             )
-            guard let entry = pending.removeValue(forKey: complete.requestID) else { return }
-            uploadSpace.done(complete.requestID)
+            guard let entry = pending.removeValue(forKey: id) else { return }
+            uploadSpace.done(id)
             entry.sink.dispatch(.complete(completion))
-        default:
-            break  // the renderer trusts its browser; anything else is not for it
+        case .envelope(let envelope):
+            switch envelope.message {
+            case .uploadProgress(let progress):
+                let sink = pending[progress.requestID]?.sink
+                sink?.dispatch(.uploadProgress(current: progress.current, total: progress.total))
+            case .uploadCredit(let credit):
+                // More credit than was sent is the browser's mistake, not ours: it is ignored.
+                let id = credit.requestID
+                guard let read = pending[id]?.uploadLedger.credit(Int(clamping: credit.bytes)) else { return }
+                if let end = read.last { uploadSpace.read(upTo: end, for: id) }
+                if pending[id]?.uploadLedger.outstanding == 0 { uploadSpace.done(id) }
+                pumpUpload(id)
+            default:
+                break  // the renderer trusts its browser; anything else is not for it
+            }
         }
     }
 

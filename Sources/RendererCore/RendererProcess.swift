@@ -98,7 +98,7 @@ public enum RendererProcess {
             channel = try await ClientBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.addIPCHandlers()
+                        try channel.addRendererIPCHandlers()
                         try channel.pipeline.syncOperations.addHandler(BrowserChannelHandler(ring: ring))
                     }
                 }

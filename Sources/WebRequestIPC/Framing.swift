@@ -81,10 +81,15 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
         seenEOF: Bool
     ) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
+        try Self.nothingLeft(in: buffer)
+        return .needMoreData
+    }
+
+    /// Throws when the stream ended with part of a frame in `buffer`.
+    static func nothingLeft(in buffer: ByteBuffer) throws(IPCProtocolError) {
         if buffer.readableBytes > 0 {
             throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
         }
-        return .needMoreData
     }
 
     /// Decodes one frame's payload: the most frequent kinds by hand (HandDecoding.swift), the
@@ -132,19 +137,22 @@ package struct EnvelopeEncoder: MessageToByteEncoder {
 }
 
 extension Channel {
-    /// Readies a new channel for the IPC protocol: reads that can grow to hold several full
-    /// frames (NIO's default stops at 64 KiB, less than one body chunk's frame, so nearly every
-    /// chunk would arrive in two reads and be copied whole to join them), then the framing.
-    /// Call it from a channel initializer, on the channel's loop.
-    package func addIPCHandlers(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
+    /// Readies a renderer's new channel to its browser for the IPC protocol: reads that can grow
+    /// to hold several full frames (NIO's default stops at 64 KiB, less than one body chunk's
+    /// frame, so nearly every chunk would arrive in two reads and be copied whole to join them),
+    /// then the framing: ``BrowserMessage``s in, envelopes out. Call it from a channel
+    /// initializer, on the channel's loop. (The browser reads its renderers on its network
+    /// thread, with ``FrameReader``.)
+    package func addRendererIPCHandlers(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
         let reads = AdaptiveRecvByteBufferAllocator(minimum: 1 << 10, initial: 64 << 10, maximum: 2 * maxFrameBytes)
         try syncOptions?.setOption(.recvAllocator, value: reads)
-        try pipeline.syncOperations.addIPCFraming(maxFrameBytes: maxFrameBytes)
+        try pipeline.syncOperations.addHandler(ByteToMessageHandler(BrowserMessageDecoder(maxFrameBytes: maxFrameBytes)))
+        try pipeline.syncOperations.addHandler(MessageToByteHandler(EnvelopeEncoder()))
     }
 }
 
 extension ChannelPipeline.SynchronousOperations {
-    /// Adds the frame decoder and encoder of the IPC protocol.
+    /// Adds the frame decoder and encoder of the IPC protocol, envelopes both ways.
     func addIPCFraming(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
         try addHandler(ByteToMessageHandler(EnvelopeDecoder(maxFrameBytes: maxFrameBytes)))
         try addHandler(MessageToByteHandler(EnvelopeEncoder()))

@@ -1,11 +1,13 @@
 import Foundation
 package import NIOCore
 import SwiftProtobuf
+internal import WebRequestKit
 
 /// The envelopes each end reads most, read by hand: a renderer's response heads, body chunks,
 /// ring chunks and completions, and the browser's requests, body credits and upload chunks. SwiftProtobuf
 /// reads a frame through a generic decoder (metadata lookups and a copy of each message as it
-/// nests); this reads the bytes once, straight into the generated structs.
+/// nests); this reads the bytes once, straight into the generated structs, or for the renderer
+/// straight into WebRequestKit's values (``BrowserMessage``).
 ///
 /// The hand path takes only frames it understands whole: an envelope of exactly one of these
 /// messages, every field one it knows with the wire type it expects, strings that are UTF-8, a
@@ -25,13 +27,38 @@ extension EnvelopeDecoder {
             case 2: message = inner.startRequest().map { .startRequest($0) }
             case 3: message = inner.uploadChunk().map { .uploadChunk($0) }
             case 5: message = inner.credit().map { .bodyCredit($0) }
-            case 17: message = inner.responseHead().map { .responseHead($0) }
+            case 17: message = inner.responseHead(as: Webrequestkit_Ipc_V1_ResponseHead.self).map { .responseHead($0) }
             case 18: message = inner.chunk().map { .bodyChunk(.init(requestID: $0.id, data: $0.data)) }
-            case 21: message = inner.requestComplete().map { .requestComplete($0) }
+            case 21: message = inner.requestComplete(as: Webrequestkit_Ipc_V1_RequestComplete.self).map { .requestComplete($0) }
             case 23: message = inner.ringChunk().map { .ringChunk($0) }
             default: message = nil
             }
             return message.map { IPCEnvelope($0) }
+        }
+    }
+}
+
+extension BrowserMessage {
+    /// `frame` read by hand into the renderer's values, or `nil` when it is not one of the four
+    /// hot kinds or not a frame the hand path takes whole. The same bytes as
+    /// ``EnvelopeDecoder/handDecoded(_:)`` reads, and the same answers: only the result's form differs.
+    package static func handDecoded(_ frame: ByteBuffer) -> BrowserMessage? {
+        frame.withUnsafeReadableBytes { bytes in
+            var reader = WireReader(bytes)
+            guard let (field, payload) = reader.lengthDelimitedField(), reader.isAtEnd else { return nil }
+            var inner = WireReader(bytes, payload)
+            switch field {
+            case 17:
+                return inner.responseHead(as: HeadValue.self).map { .responseHead(requestID: $0.requestID, $0.response) }
+            case 18:
+                return inner.chunk().map { .bodyChunk(requestID: $0.id, $0.data) }
+            case 21:
+                return inner.requestComplete(as: CompletionValue.self).map { .requestComplete(requestID: $0.requestID, $0.completion) }
+            case 23:
+                return inner.ringChunk().map { .ringChunk(requestID: $0.requestID, position: $0.position, length: $0.length) }
+            default:
+                return nil
+            }
         }
     }
 }
@@ -41,6 +68,113 @@ extension Webrequestkit_Ipc_V1_BodyChunk {
         self.init()
         self.requestID = requestID
         self.data = data
+    }
+}
+
+// MARK: What a head and a completion are read into
+
+/// The fields of a `ResponseHead`, as the hand reader sets them: the generated message, or the
+/// renderer's ``Response`` with its request's id.
+private protocol HeadReading {
+    init()
+    var requestID: UInt64 { get set }
+    var status: Int32 { get set }
+    var statusText: String { get set }
+    var mimeType: String { get set }
+    var charset: String { get set }
+    var url: String { get set }
+    var httpVersion: String { get set }
+    var tlsVersion: String { get set }
+    mutating func appendHeader(name: String, value: String)
+}
+
+/// The fields of a `RequestComplete`, as the hand reader sets them.
+private protocol CompletionReading {
+    associatedtype Head: HeadReading
+    init()
+    var requestID: UInt64 { get set }
+    var errorCode: Int32 { get set }
+    var wasCached: Bool { get set }
+    var routedToDownload: Bool { get set }
+    var hasResponse: Bool { get }
+    /// The status's number, as the wire carries it.
+    mutating func setStatus(_ raw: Int)
+    mutating func setHead(_ head: Head)
+}
+
+extension Webrequestkit_Ipc_V1_Header {
+    fileprivate init(name: String, value: String) {
+        self.init()
+        self.name = name
+        self.value = value
+    }
+}
+
+extension Webrequestkit_Ipc_V1_ResponseHead: HeadReading {
+    fileprivate mutating func appendHeader(name: String, value: String) {
+        headers.append(Webrequestkit_Ipc_V1_Header(name: name, value: value))
+    }
+}
+
+extension Webrequestkit_Ipc_V1_RequestComplete: CompletionReading {
+    fileprivate mutating func setStatus(_ raw: Int) {
+        status = .init(rawValue: raw) ?? .UNRECOGNIZED(raw)
+    }
+
+    fileprivate mutating func setHead(_ head: Webrequestkit_Ipc_V1_ResponseHead) {
+        response = head
+    }
+}
+
+/// A response head read for the renderer: what `Webrequestkit_Ipc_V1_ResponseHead.response`
+/// (Conversions.swift) makes of the generated message.
+private struct HeadValue: HeadReading {
+    var requestID: UInt64 = 0
+    var status: Int32 = 0
+    var statusText = ""
+    var mimeType = ""
+    var charset = ""
+    var url = ""
+    var httpVersion = ""
+    var tlsVersion = ""
+    var headers: [(name: String, value: String)] = []
+
+    mutating func appendHeader(name: String, value: String) {
+        headers.append((name, value))
+    }
+
+    var response: Response {
+        Response(
+            status: Int(status), statusText: statusText, mimeType: mimeType, charset: charset, url: url,
+            headers: HeaderMap(headers), httpVersion: httpVersion, tlsVersion: tlsVersion
+        )
+    }
+}
+
+/// A completion read for the renderer: what `Webrequestkit_Ipc_V1_RequestComplete.completion`
+/// (Conversions.swift) makes of the generated message.
+private struct CompletionValue: CompletionReading {
+    var requestID: UInt64 = 0
+    var status: Int = 0
+    var errorCode: Int32 = 0
+    var wasCached = false
+    var routedToDownload = false
+    var head: HeadValue?
+
+    var hasResponse: Bool { head != nil }
+
+    mutating func setStatus(_ raw: Int) { status = raw }
+
+    mutating func setHead(_ head: HeadValue) { self.head = head }
+
+    var completion: WebRequestCompletion {
+        WebRequestCompletion(
+            status: RequestStatus(rawValue: Int32(truncatingIfNeeded: status)) ?? .failed,
+            error: NetworkError(code: errorCode),
+            response: head?.response,
+            wasCached: wasCached,
+            routedToDownload: routedToDownload
+        )
     }
 }
 
@@ -206,8 +340,9 @@ private struct WireReader {
         return read ? chunk : nil
     }
 
-    mutating func responseHead() -> Webrequestkit_Ipc_V1_ResponseHead? {
-        var head = Webrequestkit_Ipc_V1_ResponseHead()
+    /// `ResponseHead`, into the generated message or the renderer's value.
+    mutating func responseHead<Head: HeadReading>(as _: Head.Type) -> Head? {
+        var head = Head()
         let reader = self
         let read = fields(
             varint: { field, value in
@@ -221,8 +356,8 @@ private struct WireReader {
             bytes: { field, range in
                 if field == 7 {
                     var header = WireReader(reader.bytes, range)
-                    guard let parsed = header.header() else { return false }
-                    head.headers.append(parsed)
+                    guard let (name, value) = header.header() else { return false }
+                    head.appendHeader(name: name, value: value)
                     return true
                 }
                 guard let text = reader.string(range) else { return false }
@@ -241,8 +376,9 @@ private struct WireReader {
         return read ? head : nil
     }
 
-    mutating func header() -> Webrequestkit_Ipc_V1_Header? {
-        var header = Webrequestkit_Ipc_V1_Header()
+    /// `Header`: name = 1, value = 2 (a repeated one wins, as protobuf's last value does).
+    mutating func header() -> (name: String, value: String)? {
+        var header = (name: "", value: "")
         let reader = self
         let read = fields(
             varint: { _, _ in false },
@@ -299,8 +435,8 @@ private struct WireReader {
                 var nested = WireReader(reader.bytes, range)
                 switch field {
                 case 3:
-                    guard let header = nested.header() else { return false }
-                    request.headers.append(header)
+                    guard let (name, value) = nested.header() else { return false }
+                    request.headers.append(Webrequestkit_Ipc_V1_Header(name: name, value: value))
                     return true
                 case 4:
                     guard let element = nested.postDataElement() else { return false }
@@ -352,16 +488,15 @@ private struct WireReader {
         return read ? element : nil
     }
 
-    mutating func requestComplete() -> Webrequestkit_Ipc_V1_RequestComplete? {
-        var complete = Webrequestkit_Ipc_V1_RequestComplete()
+    /// `RequestComplete`, into the generated message or the renderer's value.
+    mutating func requestComplete<Complete: CompletionReading>(as _: Complete.Type) -> Complete? {
+        var complete = Complete()
         let reader = self
         let read = fields(
             varint: { field, value in
                 switch field {
                 case 1: complete.requestID = value
-                case 2:
-                    let raw = Int(Int32(truncatingIfNeeded: value))
-                    complete.status = .init(rawValue: raw) ?? .UNRECOGNIZED(raw)
+                case 2: complete.setStatus(Int(Int32(truncatingIfNeeded: value)))
                 case 3: complete.errorCode = Int32(truncatingIfNeeded: value)
                 case 5: complete.wasCached = value != 0
                 case 6: complete.routedToDownload = value != 0
@@ -373,8 +508,8 @@ private struct WireReader {
                 // A second response head would merge into the first: SwiftProtobuf's to do.
                 guard field == 4, !complete.hasResponse else { return false }
                 var nested = WireReader(reader.bytes, range)
-                guard let head = nested.responseHead() else { return false }
-                complete.response = head
+                guard let head = nested.responseHead(as: Complete.Head.self) else { return false }
+                complete.setHead(head)
                 return true
             }
         )

@@ -46,8 +46,8 @@ final class BodyRingViewTests: RingedChannel {
         _ = try releases()
         let one = try ringChunk(1, 1, count: 10_000)
         let two = try ringChunk(2, 2, count: 20_000)
-        try channel.writeInbound(one.frame)
-        try channel.writeInbound(two.frame)
+        try channel.writeInbound(BrowserMessage(one.frame))
+        try channel.writeInbound(BrowserMessage(two.frame))
         #expect(bodies(first) == [Data(repeating: 1, count: 10_000)] && bodies(second) == [Data(repeating: 2, count: 20_000)])
         #expect(try releases().isEmpty, "both clients hold their chunks: the ring is theirs")
 
@@ -59,7 +59,7 @@ final class BodyRingViewTests: RingedChannel {
 
     @Test func aChunkNobodyHoldsIsReleasedOnce() throws {
         let stale = try ringChunk(7, 7, count: 9000)  // for a request this renderer no longer has
-        try channel.writeInbound(stale.frame)
+        try channel.writeInbound(BrowserMessage(stale.frame))
         #expect(try releases() == [stale.position + 9000])
         #expect(try releases().isEmpty)
     }

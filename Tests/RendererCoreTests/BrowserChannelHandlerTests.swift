@@ -64,7 +64,7 @@ final class BrowserChannelHandlerTests {
     }
 
     func receive(_ message: IPCEnvelope.OneOf_Message) throws {
-        try channel.writeInbound(IPCEnvelope(message))
+        try channel.writeInbound(BrowserMessage(IPCEnvelope(message)))
     }
 
     func uploadBytes(in envelopes: [IPCEnvelope]) -> Int {
@@ -229,7 +229,7 @@ final class BrowserChannelHandlerTests {
             return IPCEnvelope(.bodyChunk(chunk))
         }
         let read = [chunk(7, 1000), chunk(8, 10), chunk(7, 500), IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 8, .success)))]
-        for envelope in read { channel.pipeline.syncOperations.fireChannelRead(NIOAny(envelope)) }
+        for envelope in read { channel.pipeline.syncOperations.fireChannelRead(NIOAny(BrowserMessage(envelope))) }
         #expect(try sent().isEmpty, "nothing while the read goes on")
         channel.pipeline.syncOperations.fireChannelReadComplete()
         let credits = try sent().compactMap { envelope -> (UInt64, UInt64)? in

@@ -1,0 +1,70 @@
+import Foundation
+package import NIOCore
+package import WebRequestKit
+
+/// A message from the browser as a renderer reads it: the four a request hears most (its
+/// response head, body chunks inline or in the ring, and its completion) as WebRequestKit's
+/// values, every other message as its envelope.
+///
+/// The renderer used to read every frame into the generated structs and convert the hot ones:
+/// a response head's headers became `Header` messages, then a `HeaderMap`, and a completion
+/// built the head a second time inside a boxed `RequestComplete`. Read straight into
+/// ``Response`` and ``WebRequestCompletion`` (HandDecoding.swift), each frame is one pass.
+package enum BrowserMessage: Equatable, Sendable {
+    case responseHead(requestID: UInt64, Response)
+    case bodyChunk(requestID: UInt64, Data)
+    case ringChunk(requestID: UInt64, position: UInt64, length: UInt32)
+    case requestComplete(requestID: UInt64, WebRequestCompletion)
+    /// Any other message, as SwiftProtobuf reads it.
+    case envelope(IPCEnvelope)
+
+    /// The message `envelope` holds: what reading its frame gives.
+    package init(_ envelope: IPCEnvelope) {
+        switch envelope.message {
+        case .responseHead(let head): self = .responseHead(requestID: head.requestID, head.response)
+        case .bodyChunk(let chunk): self = .bodyChunk(requestID: chunk.requestID, chunk.data)
+        case .ringChunk(let chunk): self = .ringChunk(requestID: chunk.requestID, position: chunk.position, length: chunk.length)
+        case .requestComplete(let complete): self = .requestComplete(requestID: complete.requestID, complete.completion)
+        default: self = .envelope(envelope)
+        }
+    }
+
+    /// Reads one frame's payload (without its length prefix): by hand when it is one of the
+    /// four and the hand path takes it whole, else through ``EnvelopeDecoder``, which throws as
+    /// it does for the browser.
+    package init(frame: ByteBuffer) throws(IPCProtocolError) {
+        if let message = Self.handDecoded(frame) {
+            self = message
+        } else {
+            self.init(try EnvelopeDecoder.envelope(from: frame))
+        }
+    }
+}
+
+/// The renderer's end of the framing: splits the browser's byte stream into frames, as
+/// ``EnvelopeDecoder`` does, and reads each into a ``BrowserMessage``.
+package struct BrowserMessageDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = BrowserMessage
+
+    private let maxFrameBytes: Int
+
+    package init(maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(try BrowserMessage(frame: frame)))
+        return .continue
+    }
+
+    package mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        try EnvelopeDecoder.nothingLeft(in: buffer)
+        return .needMoreData
+    }
+}
