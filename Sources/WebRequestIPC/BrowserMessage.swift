@@ -10,13 +10,17 @@ package import WebRequestKit
 /// a response head's headers became `Header` messages, then a `HeaderMap`, and a completion
 /// built the head a second time inside a boxed `RequestComplete`. Read straight into
 /// ``Response`` and ``WebRequestCompletion`` (HandDecoding.swift), each frame is one pass.
+///
+/// The large cases are `indirect`, so that the message is three words and a chunk, the most
+/// frequent, travels through the pipeline's `NIOAny` without a box of its own: a head or a
+/// completion takes one allocation either way.
 package enum BrowserMessage: Equatable, Sendable {
-    case responseHead(requestID: UInt64, Response)
+    indirect case responseHead(requestID: UInt64, Response)
     case bodyChunk(requestID: UInt64, Data)
     case ringChunk(requestID: UInt64, position: UInt64, length: UInt32)
-    case requestComplete(requestID: UInt64, WebRequestCompletion)
+    indirect case requestComplete(requestID: UInt64, WebRequestCompletion)
     /// Any other message, as SwiftProtobuf reads it.
-    case envelope(IPCEnvelope)
+    indirect case envelope(IPCEnvelope)
 
     /// The message `envelope` holds: what reading its frame gives.
     package init(_ envelope: IPCEnvelope) {

@@ -85,6 +85,7 @@ private protocol HeadReading {
     var url: String { get set }
     var httpVersion: String { get set }
     var tlsVersion: String { get set }
+    mutating func reserveHeaders(_ count: Int)
     mutating func appendHeader(name: String, value: String)
 }
 
@@ -111,6 +112,10 @@ extension Webrequestkit_Ipc_V1_Header {
 }
 
 extension Webrequestkit_Ipc_V1_ResponseHead: HeadReading {
+    fileprivate mutating func reserveHeaders(_ count: Int) {
+        headers.reserveCapacity(count)
+    }
+
     fileprivate mutating func appendHeader(name: String, value: String) {
         headers.append(Webrequestkit_Ipc_V1_Header(name: name, value: value))
     }
@@ -138,6 +143,10 @@ private struct HeadValue: HeadReading {
     var httpVersion = ""
     var tlsVersion = ""
     var headers: [(name: String, value: String)] = []
+
+    mutating func reserveHeaders(_ count: Int) {
+        headers.reserveCapacity(count)
+    }
 
     mutating func appendHeader(name: String, value: String) {
         headers.append((name, value))
@@ -244,6 +253,23 @@ private struct WireReader {
         Data(UnsafeRawBufferPointer(rebasing: bytes[range]))
     }
 
+    /// How many length-delimited fields numbered `field` lie ahead, without reading them; a
+    /// malformed field ends the count, and the read that follows gives up there.
+    func lengthDelimitedFieldCount(_ field: UInt64) -> Int {
+        var scan = self
+        var count = 0
+        while let (number, wireType) = scan.tag() {
+            switch wireType {
+            case 0: guard scan.varint() != nil else { return count }
+            case 2:
+                guard scan.payload() != nil else { return count }
+                if number == field { count += 1 }
+            default: return count
+            }
+        }
+        return count
+    }
+
     /// Reads fields to the end: each a varint (wire type 0) handed to `varint`, or length-
     /// delimited (2) handed to `bytes`; either returns `false` for a field it does not know.
     private mutating func fields(varint: (UInt64, UInt64) -> Bool, bytes: (UInt64, Range<Int>) -> Bool) -> Bool {
@@ -343,6 +369,9 @@ private struct WireReader {
     /// `ResponseHead`, into the generated message or the renderer's value.
     mutating func responseHead<Head: HeadReading>(as _: Head.Type) -> Head? {
         var head = Head()
+        // Room for every header at once: appended one by one, a dozen headers grew the array
+        // four times, a fifth of the renderer's allocations.
+        head.reserveHeaders(lengthDelimitedFieldCount(7))
         let reader = self
         let read = fields(
             varint: { field, value in

@@ -76,6 +76,12 @@ struct BrowserMessageTests {
         #expect(throws: IPCProtocolError.self) { try BrowserMessage(frame: ByteBuffer(bytes: notUTF8)) }
     }
 
+    /// NIOAny keeps a value of up to three words without a box: a body or ring chunk, the
+    /// message a renderer reads most, costs no allocation on its way to the handler.
+    @Test func aMessageFitsInNIOAnyWithoutABox() {
+        #expect(MemoryLayout<BrowserMessage>.size <= 3 * MemoryLayout<Int>.size)
+    }
+
     /// The renderer's decoder frames the stream as the envelope decoder does: messages in order,
     /// a frame split across reads joined, and a stream that ends inside a frame an error.
     @Test func theDecoderReadsFramesAcrossReadsAndRefusesAStreamCutShort() throws {
