@@ -165,7 +165,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         guard let entry = pending[id], let loopBound else { return }
         let count = UInt64(data.count)
         entry.sink.dispatch(.data(data)) {
-            loopBound.eventLoop.runHere { loopBound.value.credit(count, for: id) }
+            loopBound.eventLoop.runHere((loopBound, count, id)) { loopBound, count, id in loopBound.value.credit(count, for: id) }
         }
     }
 
@@ -252,27 +252,33 @@ final class RendererBackend: WebRequestBackend {
         sink: WebRequestEventSink
     ) throws(WebRequestCreateError) -> any WebRequestTransfer {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let (handler, window) = (self.handler, uploadWindow)
-        channel.eventLoop.runHere { handler.value.start(id: id, request: request, sink: sink, uploadWindow: window) }
-        return RendererTransfer(id: id, channel: channel, handler: handler)
+        channel.eventLoop.runHere((handler, id, request, sink, uploadWindow)) { handler, id, request, sink, window in
+            handler.value.start(id: id, request: request, sink: sink, uploadWindow: window)
+        }
+        return RendererTransfer(id: id, backend: self)
+    }
+
+    fileprivate func cancel(id: UInt64) {
+        channel.eventLoop.runHere((handler, id)) { handler, id in handler.value.cancel(id: id) }
     }
 }
 
+/// Two words: it fits in `any WebRequestTransfer` without a box of its own.
 struct RendererTransfer: WebRequestTransfer {
     let id: UInt64
-    let channel: any Channel
-    let handler: NIOLoopBound<BrowserChannelHandler>
+    let backend: RendererBackend
 
     func cancel() {
-        let (handler, id) = (self.handler, self.id)
-        channel.eventLoop.runHere { handler.value.cancel(id: id) }
+        backend.cancel(id: id)
     }
 }
 
 extension EventLoop {
-    /// Runs `work` now when called on this loop (a client on the channel's loop: no task, no
-    /// wake-up), or as a task on it otherwise.
-    fileprivate func runHere(_ work: @escaping @Sendable () -> Void) {
-        if inEventLoop { work() } else { execute(work) }
+    /// Runs `work(argument)` now when called on this loop (a client on the channel's loop: no
+    /// task, no wake-up), or as a task on it otherwise. `work` is to capture nothing, its
+    /// argument bringing what it needs: on the loop, where clients run, a request's start and
+    /// each chunk's credit then allocate no closure context.
+    fileprivate func runHere<Argument: Sendable>(_ argument: Argument, _ work: @escaping @Sendable (Argument) -> Void) {
+        if inEventLoop { work(argument) } else { execute { work(argument) } }
     }
 }
