@@ -37,6 +37,9 @@ struct ResponseHeadParser {
             status = parts.count > 1 ? Int(String(decoding: parts[1], as: UTF8.self)) ?? 0 : 0
             statusText = parts.count > 2 ? String(decoding: parts[2], as: UTF8.self) : ""
             headers = HeaderMap()
+            // Room for a typical head's headers at once: added one by one, a dozen grew the
+            // array four times, about 6 of the browser's 83 allocations per small GET.
+            headers.reserveCapacity(Self.typicalHeaderCount)
             return .more
         }
         let line = String(decoding: bytes.prefix(end), as: UTF8.self)
@@ -53,6 +56,10 @@ struct ResponseHeadParser {
         headers.add(String(line[..<colon]).trimmingSpaces(), String(line[line.index(after: colon)...]).trimmingSpaces())
         return .more
     }
+
+    /// Headers a head is given room for when its status line arrives: nginx sends 7 to 9 for a
+    /// static file, most servers fewer than 16; more grow the array as before.
+    static let typicalHeaderCount = 16
 
     /// The bytes as a string, without leading or trailing spaces and tabs.
     private static func trimmedString(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {

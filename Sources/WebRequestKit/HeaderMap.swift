@@ -53,6 +53,11 @@ public struct HeaderMap: Sendable, Hashable, Sequence, ExpressibleByArrayLiteral
         }
     }
 
+    /// Makes room for `count` entries in all, so that adding them one by one grows nothing.
+    package mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+    }
+
     /// Removes every entry for `name` (any case).
     public mutating func remove(_ name: String) {
         entries.removeAll { Self.sameName($0.name, name) }
