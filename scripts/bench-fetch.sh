@@ -24,7 +24,7 @@ start_test_web_server "$bin"
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" &
 browser=$!
 trap 'kill $browser 2>/dev/null || true; stop_test_web_server; rm -rf "$work"' EXIT
-wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
+wait_browser_ready "$browser" "$work/serve.log"
 
 requests=${REQUESTS:-3000}
 rate() { sed -n 's/.*requests_per_second=\([0-9]*\).*/\1/p'; }

@@ -97,7 +97,7 @@ start_browser() {
     "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" "$@" >"$work/serve.log" 2>&1 &
     browser=$!
     pids+=("$browser")
-    wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
+    wait_browser_ready "$browser" "$work/serve.log"
 }
 stop_browser() { kill "$browser" 2>/dev/null; wait "$browser" 2>/dev/null || true; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -60,7 +60,7 @@ start_test_web_server "$bin"
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
 browser=$!
 trap 'kill $browser 2>/dev/null || true; stop_test_web_server; rm -rf "$work"' EXIT
-wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
+wait_browser_ready "$browser" "$work/serve.log"
 
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 status() { "$bin/browser-host" status --socket "$work/browser.sock" --json; }

@@ -61,7 +61,7 @@ for round in $(seq "$rounds"); do
         rm -f "$work/browser.sock"
         "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
         browser=$!
-        wait_ready "$name's browser-host serve" "$browser" "$work/serve.log" "^ready"
+        wait_browser_ready "$browser" "$work/serve.log"
         before=$(ticks "$browser") opened=$(opens) machine_before=$(cpu_ticks)
         if [ "$renderers" = 1 ]; then
             timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"

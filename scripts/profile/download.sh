@@ -46,7 +46,7 @@ for round in $(seq "$rounds"); do
         rm -f "$work/browser.sock" "$work/trace.jsonl"
         "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" --trace "$work/trace.jsonl" >"$work/serve.log" 2>&1 &
         browser=$!
-        wait_ready "$name's browser-host serve" "$browser" "$work/serve.log" "^ready"
+        wait_browser_ready "$browser" "$work/serve.log"
         before=$(awk '{ print $14 + $15 }' "/proc/$browser/stat")
         started=$(date +%s.%N)
         /usr/bin/time -o "$work/time" -f "%U %S" "$bin/render-client" --socket "$work/browser.sock" fetch "$big_url" --output /dev/null 2>/dev/null

@@ -56,7 +56,7 @@ start_browser() {
     rm -f "$work/browser.sock"
     "$@" "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
     browser=$!
-    wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
+    wait_browser_ready "$browser" "$work/serve.log"
 }
 stop_browser() { kill -TERM "$browser" 2>/dev/null; wait "$browser" 2>/dev/null || true; browser=""; }
 # timed COMMAND...: runs it under /usr/bin/time; prints its user+system seconds.

@@ -42,7 +42,7 @@ head -c $((mib << 20)) /dev/zero >"$work/upload.bin"
 printf x >"$work/one.bin"
 "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
 browser=$!
-wait_ready "browser-host serve" "$browser" "$work/serve.log" "^ready"
+wait_browser_ready "$browser" "$work/serve.log"
 
 seconds() {  # seconds COMMAND...: wall time of the command, whatever its exit status
     local started ended
