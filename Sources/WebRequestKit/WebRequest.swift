@@ -138,7 +138,7 @@ public final class WebRequest {
         }
     }
 
-    func receive(_ event: WebRequestEvent) -> [WebRequestStateMachine.Action] {
+    func receive(_ event: WebRequestEvent) -> WebRequestStateMachine.Actions {
         machine.receive(event, now: NIODeadline.now().uptimeNanoseconds)
     }
 

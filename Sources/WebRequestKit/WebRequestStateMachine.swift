@@ -13,12 +13,13 @@ package import Foundation
 /// - the status stays ``RequestStatus/pending`` until the completion callback is performed, and
 ///   after completion or ``cancel()`` nothing more is delivered.
 package struct WebRequestStateMachine {
-    /// A client callback to perform, in order.
+    /// A client callback to perform, in order. The rare, large one is `indirect`, so that three
+    /// fit in ``Actions`` without making every event's copy large.
     package enum Action {
         case uploadProgress(current: Int64, total: Int64)
         case downloadProgress(current: Int64, total: Int64)
         case data(Data)
-        case authChallenge(AuthChallenge, AuthCallback)
+        indirect case authChallenge(AuthChallenge, AuthCallback)
         case complete
     }
 
@@ -64,7 +65,7 @@ package struct WebRequestStateMachine {
 
     /// Turns a backend event into the callbacks to perform. `now` is a monotonic time in
     /// nanoseconds, used to throttle progress.
-    package mutating func receive(_ event: WebRequestEvent, now: UInt64) -> [Action] {
+    package mutating func receive(_ event: WebRequestEvent, now: UInt64) -> Actions {
         guard status == .pending, completion == nil else { return [] }
         switch event {
         case .uploadProgress(let current, let total):
@@ -80,8 +81,7 @@ package struct WebRequestStateMachine {
 
         case .data(let chunk):
             guard deliversBody, !chunk.isEmpty else { return [] }
-            var actions: [Action] = []
-            actions.reserveCapacity(3)
+            var actions = Actions()
             finishUpload(into: &actions)
             deliveredBytes += Int64(chunk.count)
             actions.append(.data(chunk))
@@ -101,8 +101,7 @@ package struct WebRequestStateMachine {
                 head.isReadOnly = true
                 response = head
             }
-            var actions: [Action] = []
-            actions.reserveCapacity(3)
+            var actions = Actions()
             if ending.status == .success {
                 finishUpload(into: &actions)
             }
@@ -138,17 +137,17 @@ package struct WebRequestStateMachine {
         return true
     }
 
-    // The two below append to the event's one array of actions (reserved for three, the most
-    // an event makes): returning arrays to join cost two or three allocations per event.
+    // The two below append to the event's actions: returning arrays to join cost two or three
+    // allocations per event.
 
-    private mutating func finishUpload(into actions: inout [Action]) {
+    private mutating func finishUpload(into actions: inout Actions) {
         guard reportsUpload, !uploadFinished else { return }
         uploadFinished = true
         let total = max(uploadSize, 0)
         actions.append(.uploadProgress(current: total, total: total))
     }
 
-    private mutating func reportDownload(into actions: inout [Action]) {
+    private mutating func reportDownload(into actions: inout Actions) {
         guard reportsDownloadProgress, lastReportedDownload != deliveredBytes else { return }
         lastReportedDownload = deliveredBytes
         finishUpload(into: &actions)

@@ -5,7 +5,7 @@ import Testing
 /// The lifecycle rules, without I/O: events in, callbacks out.
 @Suite("WebRequestStateMachine")
 struct StateMachineTests {
-    private func kinds(_ actions: [WebRequestStateMachine.Action]) -> [String] {
+    private func kinds(_ actions: WebRequestStateMachine.Actions) -> [String] {
         actions.map { action in
             switch action {
             case .uploadProgress(let current, let total): "up \(current)/\(total)"
@@ -41,6 +41,24 @@ struct StateMachineTests {
         #expect(!result2, "exactly one completion")
         let actions3 = machine.receive(.data(Data("late".utf8)), now: 2)
         #expect(actions3.isEmpty)
+    }
+
+    /// The most callbacks an event makes (an upload's last progress, data, the download's
+    /// progress) fit in `Actions`, in order.
+    @Test func theFullestEventFitsInItsActions() throws {
+        var machine = try machine(Request(url: "http://a/", method: "POST", postData: PostData([.bytes(Data(count: 4))]), flags: .reportUploadProgress), uploadSize: 4)
+        _ = machine.receive(.response(Response(status: 200)), now: 0)
+        let actions = machine.receive(.data(Data(count: 2)), now: 0)
+        #expect(actions.count == WebRequestStateMachine.Actions.capacity)
+        #expect(kinds(actions) == ["up 4/4", "data 2", "down 2/-1"])
+    }
+
+    /// A fourth is a bug in the machine, and traps rather than drops a callback.
+    @Test func aFourthActionTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var actions: WebRequestStateMachine.Actions = [.complete, .complete, .complete]
+            actions.append(.complete)
+        }
     }
 
     @Test func downloadProgressIsThrottledWithAFinalEvent() throws {
