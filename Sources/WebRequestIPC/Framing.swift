@@ -45,22 +45,50 @@ package struct IPCProtocolError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-/// Splits the byte stream into length-prefixed frames (4-byte big-endian length) and decodes
-/// each into an ``IPCEnvelope``. A frame over the limit, one that does not decode, one that
-/// holds no known message, or bytes left over when the stream ends are ``IPCProtocolError``s.
-package struct EnvelopeDecoder: ByteToMessageDecoder {
+/// A decoder of the IPC protocol's framing: splits the byte stream into length-prefixed frames
+/// (4-byte big-endian length) and reads each with ``message(from:)``. A frame over the limit,
+/// one that does not read, or bytes left over when the stream ends are ``IPCProtocolError``s.
+/// ``EnvelopeDecoder`` reads envelopes, ``BrowserMessageDecoder`` a renderer's messages.
+package protocol IPCFrameDecoder: ByteToMessageDecoder {
+    /// The largest frame taken.
+    var maxFrameBytes: Int { get }
+    /// Reads one frame's payload (without its length prefix).
+    static func message(from frame: ByteBuffer) throws(IPCProtocolError) -> InboundOut
+}
+
+extension IPCFrameDecoder {
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(try Self.message(from: frame)))
+        return .continue
+    }
+
+    package mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
+        }
+        return .needMoreData
+    }
+}
+
+/// Reads the byte stream's frames as ``IPCEnvelope``s; a frame that holds no known message is
+/// an ``IPCProtocolError`` too.
+package struct EnvelopeDecoder: IPCFrameDecoder {
     package typealias InboundOut = IPCEnvelope
 
-    private let maxFrameBytes: Int
+    package let maxFrameBytes: Int
 
     package init(maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
         self.maxFrameBytes = maxFrameBytes
     }
 
-    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try Self.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(try Self.envelope(from: frame)))
-        return .continue
+    package static func message(from frame: ByteBuffer) throws(IPCProtocolError) -> IPCEnvelope {
+        try envelope(from: frame)
     }
 
     /// Takes the next whole frame's payload off `buffer`, or `nil` (taking nothing) until it has
@@ -73,23 +101,6 @@ package struct EnvelopeDecoder: ByteToMessageDecoder {
         guard buffer.readableBytes >= 4 + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
         return buffer.readSlice(length: Int(length))!
-    }
-
-    package mutating func decodeLast(
-        context: ChannelHandlerContext,
-        buffer: inout ByteBuffer,
-        seenEOF: Bool
-    ) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        try Self.nothingLeft(in: buffer)
-        return .needMoreData
-    }
-
-    /// Throws when the stream ended with part of a frame in `buffer`.
-    static func nothingLeft(in buffer: ByteBuffer) throws(IPCProtocolError) {
-        if buffer.readableBytes > 0 {
-            throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
-        }
     }
 
     /// Decodes one frame's payload: the most frequent kinds by hand (HandDecoding.swift), the

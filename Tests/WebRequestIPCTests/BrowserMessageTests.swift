@@ -45,16 +45,7 @@ struct BrowserMessageTests {
         var taken = 0
         for _ in 0..<20_000 {
             var bytes = try HandCodingTests.payload(HandCodingTests.envelope(&random))
-            switch Int.random(in: 0..<3, using: &random) {
-            case 0 where !bytes.isEmpty:
-                for _ in 0..<Int.random(in: 1...3, using: &random) {
-                    bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
-                }
-            case 1 where !bytes.isEmpty:
-                bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
-            default:
-                bytes += (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-            }
+            HandCodingTests.damage(&bytes, &random)
             let reference = Self.reference(bytes)
             if let hand = BrowserMessage.handDecoded(ByteBuffer(bytes: bytes)) {
                 taken += 1

@@ -115,6 +115,20 @@ struct HandCodingTests {
         Array(try envelope.framed().dropFirst(4))
     }
 
+    /// One to three flipped bytes, a cut, or one to four bytes added.
+    static func damage(_ bytes: inout [UInt8], _ random: inout SplitMix64) {
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0 where !bytes.isEmpty:
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
+            }
+        case 1 where !bytes.isEmpty:
+            bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
+        default:
+            bytes += (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        }
+    }
+
     static func handDecoded(_ bytes: [UInt8]) -> IPCEnvelope? {
         EnvelopeDecoder.handDecoded(ByteBuffer(bytes: bytes))
     }
@@ -231,16 +245,7 @@ struct HandCodingTests {
         var refused = 0
         for _ in 0..<20_000 {
             var bytes = try Self.payload(Self.envelope(&random))
-            switch Int.random(in: 0..<3, using: &random) {
-            case 0 where !bytes.isEmpty:
-                for _ in 0..<Int.random(in: 1...3, using: &random) {
-                    bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
-                }
-            case 1 where !bytes.isEmpty:
-                bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
-            default:
-                bytes += (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-            }
+            Self.damage(&bytes, &random)
             let reference = try? IPCEnvelope(payload: bytes)
             guard let hand = Self.handDecoded(bytes) else { continue }
             taken += 1
