@@ -59,7 +59,7 @@ struct ResponseHeadParser {
 
     /// Headers a head is given room for when its status line arrives: nginx sends 7 to 9 for a
     /// static file, most servers fewer than 16; more grow the array as before.
-    static let typicalHeaderCount = 16
+    private static let typicalHeaderCount = 16
 
     /// The bytes as a string, without leading or trailing spaces and tabs.
     private static func trimmedString(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {

@@ -34,13 +34,14 @@ package enum BrowserMessage: Equatable, Sendable {
     }
 
     /// Reads one frame's payload (without its length prefix): by hand when it is one of the
-    /// four and the hand path takes it whole, else through ``EnvelopeDecoder``, which throws as
-    /// it does for the browser.
+    /// four and the hand path takes it whole, else through SwiftProtobuf, which throws as it
+    /// does for the browser. (Not through ``EnvelopeDecoder/envelope(from:)``: its hand path
+    /// would read a frame this one left alone a second time, and leave it alone again.)
     package init(frame: ByteBuffer) throws(IPCProtocolError) {
         if let message = Self.handDecoded(frame) {
             self = message
         } else {
-            self.init(try EnvelopeDecoder.envelope(from: frame))
+            self.init(try EnvelopeDecoder.swiftProtobufEnvelope(from: frame))
         }
     }
 }

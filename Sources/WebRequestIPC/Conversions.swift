@@ -128,12 +128,19 @@ extension Webrequestkit_Ipc_V1_RequestComplete {
 
     package var completion: WebRequestCompletion {
         WebRequestCompletion(
-            status: RequestStatus(rawValue: Int32(status.rawValue)) ?? .failed,
+            status: RequestStatus(wire: Int32(status.rawValue)),
             error: NetworkError(code: errorCode),
             response: hasResponse ? response.response : nil,
             wasCached: wasCached,
             routedToDownload: routedToDownload
         )
+    }
+}
+
+extension RequestStatus {
+    /// The status a completion's number names; one this version does not know is a failure.
+    init(wire raw: Int32) {
+        self = RequestStatus(rawValue: raw) ?? .failed
     }
 }
 

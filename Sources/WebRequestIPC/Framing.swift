@@ -107,6 +107,11 @@ package struct EnvelopeDecoder: IPCFrameDecoder {
     /// rest through SwiftProtobuf.
     package static func envelope(from frame: ByteBuffer) throws(IPCProtocolError) -> IPCEnvelope {
         if let envelope = handDecoded(frame) { return envelope }
+        return try swiftProtobufEnvelope(from: frame)
+    }
+
+    /// Decodes one frame's payload through SwiftProtobuf: for a frame the hand path left alone.
+    static func swiftProtobufEnvelope(from frame: ByteBuffer) throws(IPCProtocolError) -> IPCEnvelope {
         let envelope: IPCEnvelope
         do {
             envelope = try IPCEnvelope(serializedBytes: frame.readableBytesSpan)

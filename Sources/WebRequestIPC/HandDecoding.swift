@@ -18,10 +18,7 @@ internal import WebRequestKit
 extension EnvelopeDecoder {
     /// `frame` read by hand, or `nil` when it is not a frame the hand path takes whole.
     package static func handDecoded(_ frame: ByteBuffer) -> IPCEnvelope? {
-        frame.withUnsafeReadableBytes { bytes in
-            var reader = WireReader(bytes)
-            guard let (field, payload) = reader.lengthDelimitedField(), reader.isAtEnd else { return nil }
-            var inner = WireReader(bytes, payload)
+        WireReader.envelopeField(of: frame) { field, inner in
             let message: IPCEnvelope.OneOf_Message?
             switch field {
             case 2: message = inner.startRequest().map { .startRequest($0) }
@@ -43,10 +40,7 @@ extension BrowserMessage {
     /// hot kinds or not a frame the hand path takes whole. The same bytes as
     /// ``EnvelopeDecoder/handDecoded(_:)`` reads, and the same answers: only the result's form differs.
     package static func handDecoded(_ frame: ByteBuffer) -> BrowserMessage? {
-        frame.withUnsafeReadableBytes { bytes in
-            var reader = WireReader(bytes)
-            guard let (field, payload) = reader.lengthDelimitedField(), reader.isAtEnd else { return nil }
-            var inner = WireReader(bytes, payload)
+        WireReader.envelopeField(of: frame) { field, inner in
             switch field {
             case 17:
                 return inner.responseHead(as: HeadValue.self).map { .responseHead(requestID: $0.requestID, $0.response) }
@@ -178,7 +172,7 @@ private struct CompletionValue: CompletionReading {
 
     var completion: WebRequestCompletion {
         WebRequestCompletion(
-            status: RequestStatus(rawValue: Int32(truncatingIfNeeded: status)) ?? .failed,
+            status: RequestStatus(wire: Int32(truncatingIfNeeded: status)),
             error: NetworkError(code: errorCode),
             response: head?.response,
             wasCached: wasCached,
@@ -201,6 +195,20 @@ private struct WireReader {
     }
 
     var isAtEnd: Bool { index == end }
+
+    /// An envelope's one message field, handed to `read` with a reader of its bytes; `nil` when
+    /// the frame is not exactly one length-delimited field.
+    static func envelopeField<Message>(
+        of frame: ByteBuffer,
+        _ read: (UInt64, inout WireReader) -> Message?
+    ) -> Message? {
+        frame.withUnsafeReadableBytes { bytes in
+            var reader = WireReader(bytes)
+            guard let (field, payload) = reader.lengthDelimitedField(), reader.isAtEnd else { return nil }
+            var inner = WireReader(bytes, payload)
+            return read(field, &inner)
+        }
+    }
 
     /// A varint of at most ten bytes, as protobuf allows.
     mutating func varint() -> UInt64? {
