@@ -64,8 +64,8 @@ final class EasyHandle {
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
         ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
-        ccurl_easy_setopt_string(easy, CURLOPT_URL, setup.url)
-        ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        setString(easy, CURLOPT_URL, setup.url)
+        setString(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         // Redirects are the transfer's to follow, each hop on a handle of its own.
         ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
@@ -75,10 +75,10 @@ final class EasyHandle {
             ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, idle)
         }
         ccurl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 64 << 10)
-        ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, Self.userAgent)
+        setString(easy, CURLOPT_USERAGENT, Self.userAgent)
         // The codings the browser undoes (ContentDecoder) are offered; libcurl passes bodies on
         // as they came, so that the transfer decodes no more than its consumer has room for.
-        ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ContentDecoder.acceptEncoding)
+        setString(easy, CURLOPT_ACCEPT_ENCODING, ContentDecoder.acceptEncoding)
         ccurl_easy_setopt_long(easy, CURLOPT_HTTP_CONTENT_DECODING, 0)
         // HTTP/2 over TLS when ALPN agrees (libcurl's default, said aloud); HTTP/1.1 in the clear.
         ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
@@ -89,24 +89,24 @@ final class EasyHandle {
         }
         if let caFile = setup.settings.caFile {
             // Besides, not instead of: the system's store stays in CURLOPT_CAPATH.
-            ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile)
+            setString(easy, CURLOPT_CAINFO, caFile)
         }
         if let proxy = setup.settings.proxy {
-            ccurl_easy_setopt_string(easy, CURLOPT_PROXY, proxy.url)
+            setString(easy, CURLOPT_PROXY, proxy.url)
             // A tunnel's CONNECT head is not the response; a refusal's code is read after (Failure).
             ccurl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
-            ccurl_easy_setopt_string(easy, CURLOPT_NOPROXY, proxy.bypass.joined(separator: ","))
+            setString(easy, CURLOPT_NOPROXY, proxy.bypass.joined(separator: ","))
             if let caFile = setup.settings.caFile {
-                ccurl_easy_setopt_string(easy, CURLOPT_PROXY_CAINFO, caFile)
+                setString(easy, CURLOPT_PROXY_CAINFO, caFile)
             }
             if let answer = setup.proxyCredentials {
-                ccurl_easy_setopt_string(easy, CURLOPT_PROXYUSERNAME, answer.credentials.username)
-                ccurl_easy_setopt_string(easy, CURLOPT_PROXYPASSWORD, answer.credentials.password)
+                setString(easy, CURLOPT_PROXYUSERNAME, answer.credentials.username)
+                setString(easy, CURLOPT_PROXYPASSWORD, answer.credentials.password)
                 ccurl_easy_setopt_long(easy, CURLOPT_PROXYAUTH, answer.curlAuth)
             }
         } else {
             // Not even the environment's http_proxy: a context without a proxy connects directly.
-            ccurl_easy_setopt_string(easy, CURLOPT_PROXY, "")
+            setString(easy, CURLOPT_PROXY, "")
         }
         ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
         ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, headerCallback)
@@ -115,11 +115,11 @@ final class EasyHandle {
         ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
 
         if setup.sendsCookies {
-            ccurl_easy_setopt_string(easy, CURLOPT_COOKIEFILE, "")
+            setString(easy, CURLOPT_COOKIEFILE, "")
         }
         if let answer = setup.credentials {
-            ccurl_easy_setopt_string(easy, CURLOPT_USERNAME, answer.credentials.username)
-            ccurl_easy_setopt_string(easy, CURLOPT_PASSWORD, answer.credentials.password)
+            setString(easy, CURLOPT_USERNAME, answer.credentials.username)
+            setString(easy, CURLOPT_PASSWORD, answer.credentials.password)
             ccurl_easy_setopt_long(easy, CURLOPT_HTTPAUTH, answer.curlAuth)
         }
 
@@ -129,14 +129,14 @@ final class EasyHandle {
         case .none(method: "GET"):
             ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
         case .none(let method):
-            ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)
+            setString(easy, CURLOPT_CUSTOMREQUEST, method)
         case .upload(let method, let size, let reportsProgress):
             ccurl_easy_setopt_long(easy, CURLOPT_POST, 1)
             ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size))
             ccurl_easy_setopt_data_callback(easy, CURLOPT_READFUNCTION, readCallback)
             ccurl_easy_setopt_pointer(easy, CURLOPT_READDATA, me)
             if method != "POST" {
-                ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)
+                setString(easy, CURLOPT_CUSTOMREQUEST, method)
             }
             if reportsProgress {
                 ccurl_easy_setopt_long(easy, CURLOPT_NOPROGRESS, 0)
@@ -146,7 +146,7 @@ final class EasyHandle {
         }
 
         for line in setup.headerLines {
-            headerList = curl_slist_append(headerList, line)
+            headerList = line.withCString { curl_slist_append(headerList, $0) }
         }
         ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
     }
@@ -211,6 +211,14 @@ final class EasyHandle {
         headerList = nil
         errorBuffer.deallocate()
     }
+}
+
+/// Sets a string option of `easy` (libcurl copies the string). Through `withCString`, not by
+/// passing the `String` where C wants a `char *`: that conversion copies every string into a new
+/// array first, six allocations per hop (`performance-issue-17.md`, round eighteen), where
+/// `withCString` lends a native string's own bytes, and a small one's from the stack.
+func setString(_ easy: UnsafeMutableRawPointer, _ option: CURLoption, _ value: String) {
+    value.withCString { _ = ccurl_easy_setopt_string(easy, option, $0) }
 }
 
 // The C entry points libcurl calls; each finds its Transfer through the userdata pointer.

@@ -134,7 +134,7 @@ final class ContextState {
         if data.contains(.credentials) { authCache.removeAll() }
         if data.contains(.cookies), let easy = credentialed.take() {
             defer { credentialed.give(easy) }
-            ccurl_easy_setopt_string(easy, CURLOPT_COOKIELIST, "ALL")
+            setString(easy, CURLOPT_COOKIELIST, "ALL")
             persistCookies(using: easy)
         }
     }
@@ -143,7 +143,7 @@ final class ContextState {
         guard !lines.isEmpty, let easy = credentialed.take() else { return }
         defer { credentialed.give(easy) }
         for line in lines {
-            ccurl_easy_setopt_string(easy, CURLOPT_COOKIELIST, line)
+            setString(easy, CURLOPT_COOKIELIST, line)
         }
     }
 
