@@ -159,7 +159,6 @@ final class Transfer {
         }
 
         var lines = hop.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
-        lines.append("Expect:")
         lines += cache.conditionalHeaderLines(for: hop)
         if let referrer = ReferrerRules.referrer(spec.request.referrerURL, to: hop.url, policy: spec.request.referrerPolicy) {
             lines.append("Referer: \(referrer)")
@@ -190,6 +189,12 @@ final class Transfer {
         }
         if upload != nil, hop.headers["Content-Type"] == nil, case .bytes = hop.body {
             lines.append("Content-Type: application/x-www-form-urlencoded")
+        }
+        if upload != nil {
+            // libcurl would ask a large body's server for `100 Continue` first and wait for it;
+            // Chromium sends the body at once. A hop without a body gets no `Expect` from
+            // libcurl, so it needs no line (and a plain GET no header list at all).
+            lines.append("Expect:")
         }
 
         let sendsCookies = flags.contains(.allowStoredCredentials)

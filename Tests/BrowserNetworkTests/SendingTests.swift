@@ -68,6 +68,17 @@ struct SendingTests {
         }
     }
 
+    /// libcurl 7.88 asks before sending a body over 1 MiB (`Expect: 100-continue`) and waits for
+    /// the server's `100`; Chromium sends the body at once, and so does the browser.
+    @Test func aLargeBodyGoesWithoutAskingFirst() async throws {
+        try await TestWebServer.withServer { server in
+            let body = Data(count: (1 << 20) + 1)
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/echo", method: "POST", postData: PostData([.bytes(body)])))
+            #expect(outcome.echo["body_bytes"] as? Int == body.count)
+            #expect(outcome.echoHeader("Expect") == nil)
+        }
+    }
+
     @Test func putAndDeleteKeepTheirMethodAndBody() async throws {
         try await TestWebServer.withServer { server in
             for method in ["PUT", "DELETE"] {
