@@ -32,10 +32,9 @@ struct ResponseHeadParser {
             return .more
         }
         if bytes.starts(with: "HTTP/".utf8) {
-            // Version, code and reason, split on the bytes (as a String split would, spaces being ASCII).
-            let parts = bytes[..<end].split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
-            status = parts.count > 1 ? Int(String(decoding: parts[1], as: UTF8.self)) ?? 0 : 0
-            statusText = parts.count > 2 ? String(decoding: parts[2], as: UTF8.self) : ""
+            let (code, reason) = Self.codeAndReason(bytes[..<end])
+            status = code.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            statusText = reason.map { String(decoding: $0, as: UTF8.self) } ?? ""
             headers = HeaderMap()
             // Room for a typical head's headers at once: added one by one, a dozen grew the
             // array four times, about 6 of the browser's 83 allocations per small GET.
@@ -60,6 +59,29 @@ struct ResponseHeadParser {
     /// Headers a head is given room for when its status line arrives: nginx sends 7 to 9 for a
     /// static file, most servers fewer than 16; more grow the array as before.
     private static let typicalHeaderCount = 16
+
+    /// A status line's code and reason: the second and third of its parts as
+    /// `split(separator: " ", maxSplits: 2)` cuts them (runs of spaces between the first three
+    /// parts count as one; the reason is the rest of the line after the code's one space), but
+    /// without the array of parts, three allocations per head.
+    static func codeAndReason(
+        _ line: Slice<UnsafeRawBufferPointer>
+    ) -> (code: Slice<UnsafeRawBufferPointer>?, reason: Slice<UnsafeRawBufferPointer>?) {
+        let space = UInt8(ascii: " ")
+        var index = line.startIndex
+        /// The next run of other bytes after any spaces, or `nil` at the line's end.
+        func part() -> Range<Int>? {
+            while index < line.endIndex, line[index] == space { index += 1 }
+            guard index < line.endIndex else { return nil }
+            let start = index
+            while index < line.endIndex, line[index] != space { index += 1 }
+            return start..<index
+        }
+        guard part() != nil, let code = part() else { return (nil, nil) }
+        // `index` is the space after the code, or the line's end.
+        let reason = index + 1 < line.endIndex ? line[(index + 1)...] : nil
+        return (line[code], reason)
+    }
 
     /// The bytes as a string, without leading or trailing spaces and tabs.
     private static func trimmedString(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {

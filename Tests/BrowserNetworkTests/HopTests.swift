@@ -24,6 +24,23 @@ struct HopTests {
         #expect(head.headers["X-A"] == "spaced")
     }
 
+    /// The status line's code and reason are cut by hand; they must be what splitting the line
+    /// on spaces (at most twice, runs of spaces as one) gives, on lines of every spacing.
+    @Test func statusLineCutsAreSplitsCuts() {
+        var random = SplitMix64(seed: 18)
+        let alphabet = Array("HTTP/1.1 200 OK  \t".utf8)
+        for _ in 0..<20_000 {
+            let line = Array("HTTP/".utf8) + (0..<Int(random.next() % 16)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            line.withUnsafeBytes { bytes in
+                let parts = bytes[...].split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
+                let (code, reason) = ResponseHeadParser.codeAndReason(bytes[...])
+                let text = String(decoding: line, as: UTF8.self).debugDescription
+                #expect(code.map(Array.init) == (parts.count > 1 ? Array(parts[1]) : nil), "\(text)")
+                #expect(reason.map(Array.init) == (parts.count > 2 ? Array(parts[2]) : nil), "\(text)")
+            }
+        }
+    }
+
     @Test func statusLinesOfEveryShape() {
         for (line, status, text) in [
             ("HTTP/2 204\r\n", 204, ""), ("HTTP/1.1 200 Very Fine Indeed\r\n", 200, "Very Fine Indeed"),
