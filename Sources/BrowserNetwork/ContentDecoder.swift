@@ -21,7 +21,6 @@ package final class ContentDecoder {
     static let acceptEncoding = "gzip, deflate, br, zstd"
 
     private let decoder: OpaquePointer
-    /// Allocated once the decoder exists: a failed `init?` frees no pointer it already made.
     private let output: UnsafeMutableRawBufferPointer
     /// Coded bytes taken and not yet decoded, from `inputStart` on.
     private var input: [UInt8] = []
@@ -32,7 +31,10 @@ package final class ContentDecoder {
     /// A decoder for the codings of a `Content-Encoding` header, in the order they were
     /// applied; `nil` when there is nothing to undo (no header, `identity`, a coding not known,
     /// or more codings than the browser undoes).
-    package init?(contentEncoding header: String?) {
+    ///
+    /// A convenience initializer, so that the answer `nil` (most responses have no coding)
+    /// allocates nothing: the object is made only once the C decoder exists.
+    package convenience init?(contentEncoding header: String?) {
         guard let header else { return nil }
         var codings: [wrk_coding] = []
         for name in header.split(separator: ",") {
@@ -48,6 +50,10 @@ package final class ContentDecoder {
         guard !codings.isEmpty, codings.count <= Int(WRK_MAX_CODINGS),
             let decoder = wrk_decoder_create(codings, codings.count)
         else { return nil }
+        self.init(decoder: decoder)
+    }
+
+    private init(decoder: OpaquePointer) {
         self.decoder = decoder
         output = .allocate(byteCount: Self.chunkSize, alignment: 1)
     }
