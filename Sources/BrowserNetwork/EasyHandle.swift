@@ -47,23 +47,23 @@ final class EasyHandle {
     static let userAgent = "WebRequestKit/0.1 libcurl/\(String(cString: ccurl_version_string()))"
 
     /// The `CURL *`.
-    let pointer: UnsafeMutableRawPointer
+    var pointer: UnsafeMutableRawPointer { handle.easy }
+    /// The pool's handle, with its error buffer.
+    private let handle: EasyHandlePool.Handle
     /// Where the handle came from and goes back to.
     private let pool: EasyHandlePool
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl's words for the hop's failure (`CURLOPT_ERRORBUFFER`).
-    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var errorBuffer: UnsafeMutablePointer<CChar> { handle.errorBuffer }
 
     /// A handle for `setup`, calling back into `transfer`; `nil` when libcurl has no memory.
     init?(_ setup: Setup, for transfer: Transfer) {
-        guard let easy = setup.pool.take() else { return nil }
-        pointer = easy
+        guard let handle = setup.pool.take() else { return nil }
+        self.handle = handle
         pool = setup.pool
+        let easy = handle.easy
         let me = Unmanaged.passUnretained(transfer).toOpaque()
-        // Made after the guard: a failed `init?` frees no pointer it already made.
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(to: 0)
-        ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, handle.errorBuffer)
         setString(easy, CURLOPT_URL, setup.url)
         setString(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -206,10 +206,9 @@ final class EasyHandle {
     /// Gives the handle back to its pool and frees its header list; the caller has taken it
     /// off the multi handle.
     func release() {
-        pool.give(pointer)
+        pool.give(handle)
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
-        errorBuffer.deallocate()
     }
 }
 

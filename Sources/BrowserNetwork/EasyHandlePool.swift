@@ -13,9 +13,18 @@ final class EasyHandlePool {
     /// Handles kept at most; a burst beyond it frees what it made.
     static let capacity = 64
 
+    /// An easy handle and the buffer libcurl writes its words for a failure into
+    /// (`CURLOPT_ERRORBUFFER`), kept together: a hop on a kept handle allocates neither.
+    struct Handle {
+        /// The `CURL *`.
+        let easy: UnsafeMutableRawPointer
+        /// `CURL_ERROR_SIZE` bytes.
+        let errorBuffer: UnsafeMutablePointer<CChar>
+    }
+
     /// The `CURLSH *`.
     let share: UnsafeMutableRawPointer
-    private var idle: [UnsafeMutableRawPointer] = []
+    private var idle: [Handle] = []
 
     /// A pool on a new share of DNS, TLS sessions and connections, and with `cookies` the jar.
     init(cookies: Bool) {
@@ -29,23 +38,31 @@ final class EasyHandlePool {
     }
 
     deinit {
-        for easy in idle { curl_easy_cleanup(easy) }
+        idle.forEach(Self.free)
         curl_share_cleanup(share)
     }
 
     /// A handle with no options set, on the share; `nil` when libcurl has no memory.
-    func take() -> UnsafeMutableRawPointer? {
-        if let easy = idle.popLast() { return easy }
+    func take() -> Handle? {
+        if let handle = idle.popLast() { return handle }
         guard let easy = curl_easy_init() else { return nil }
         ccurl_easy_setopt_share(easy, share)
-        return easy
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        return Handle(easy: easy, errorBuffer: errorBuffer)
     }
 
     /// Takes back a handle that is off the multi handle: reset and kept, or freed if the pool
     /// is full.
-    func give(_ easy: UnsafeMutableRawPointer) {
-        guard idle.count < Self.capacity else { return curl_easy_cleanup(easy) }
-        curl_easy_reset(easy)
-        idle.append(easy)
+    func give(_ handle: Handle) {
+        guard idle.count < Self.capacity else { return Self.free(handle) }
+        curl_easy_reset(handle.easy)
+        handle.errorBuffer[0] = 0
+        idle.append(handle)
+    }
+
+    private static func free(_ handle: Handle) {
+        curl_easy_cleanup(handle.easy)
+        handle.errorBuffer.deallocate()
     }
 }

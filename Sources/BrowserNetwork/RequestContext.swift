@@ -132,18 +132,18 @@ final class ContextState {
     func clear(_ data: BrowserRequestContext.ClearedData) {
         if data.contains(.cache) { cache.removeAll() }
         if data.contains(.credentials) { authCache.removeAll() }
-        if data.contains(.cookies), let easy = credentialed.take() {
-            defer { credentialed.give(easy) }
-            setString(easy, CURLOPT_COOKIELIST, "ALL")
-            persistCookies(using: easy)
+        if data.contains(.cookies), let handle = credentialed.take() {
+            defer { credentialed.give(handle) }
+            setString(handle.easy, CURLOPT_COOKIELIST, "ALL")
+            persistCookies(using: handle.easy)
         }
     }
 
     private func loadCookies(_ lines: [String]) {
-        guard !lines.isEmpty, let easy = credentialed.take() else { return }
-        defer { credentialed.give(easy) }
+        guard !lines.isEmpty, let handle = credentialed.take() else { return }
+        defer { credentialed.give(handle) }
         for line in lines {
-            setString(easy, CURLOPT_COOKIELIST, line)
+            setString(handle.easy, CURLOPT_COOKIELIST, line)
         }
     }
 
