@@ -75,10 +75,9 @@ final class EasyHandle {
             ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, idle)
         }
         ccurl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 64 << 10)
-        setString(easy, CURLOPT_USERAGENT, Self.userAgent)
-        // The codings the browser undoes (ContentDecoder) are offered; libcurl passes bodies on
-        // as they came, so that the transfer decodes no more than its consumer has room for.
-        setString(easy, CURLOPT_ACCEPT_ENCODING, ContentDecoder.acceptEncoding)
+        // libcurl passes bodies on as they came (the browser's `Accept-Encoding` is a header line
+        // of its own, ``defaultHeaders``), so that the transfer decodes no more than its
+        // consumer has room for.
         ccurl_easy_setopt_long(easy, CURLOPT_HTTP_CONTENT_DECODING, 0)
         // HTTP/2 over TLS when ALPN agrees (libcurl's default, said aloud); HTTP/1.1 in the clear.
         ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
@@ -145,10 +144,32 @@ final class EasyHandle {
             }
         }
 
-        for line in setup.headerLines {
-            headerList = line.withCString { curl_slist_append(headerList, $0) }
+        if setup.headerLines.isEmpty {
+            // The pool's list of the defaults alone, which libcurl only reads.
+            ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, setup.pool.defaultHeaderList)
+        } else {
+            for line in setup.headerLines + Self.defaultHeaders.filter({ !Self.lines(setup.headerLines, name: $0.name) }).map(\.line) {
+                headerList = line.withCString { curl_slist_append(headerList, $0) }
+            }
+            ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
         }
-        ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+    }
+
+    /// The headers the browser sends with every request that has none of the same name: its
+    /// `User-Agent` and, in `Accept-Encoding`, the codings it undoes (``ContentDecoder``).
+    /// Header lines, not `CURLOPT_USERAGENT` and `CURLOPT_ACCEPT_ENCODING`: from those libcurl
+    /// prints each header afresh for every request, and copies each option after every reset.
+    static let defaultHeaders: [(name: String, line: String)] = [
+        ("User-Agent", "User-Agent: \(userAgent)"),
+        ("Accept-Encoding", "Accept-Encoding: \(ContentDecoder.acceptEncoding)"),
+    ]
+
+    /// Whether one of `lines` (`Name: value`, `Name;` or `Name:`) is for the header `name`.
+    static func lines(_ lines: [String], name: String) -> Bool {
+        lines.contains { line in
+            let lineName = line.utf8.prefix { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: ";") }
+            return lineName.count < line.utf8.count && String(Substring(lineName)).lowercased() == name.lowercased()
+        }
     }
 
     /// What libcurl tells of a failed hop, beyond its `CURLcode`.
@@ -214,7 +235,7 @@ final class EasyHandle {
 
 /// Sets a string option of `easy` (libcurl copies the string). Through `withCString`, not by
 /// passing the `String` where C wants a `char *`: that conversion copies every string into a new
-/// array first, six allocations per hop (`performance-issue-17.md`, round eighteen), where
+/// array first (five allocations per small GET, `performance-issue-17.md`, round eighteen), where
 /// `withCString` lends a native string's own bytes, and a small one's from the stack.
 func setString(_ easy: UnsafeMutableRawPointer, _ option: CURLoption, _ value: String) {
     value.withCString { _ = ccurl_easy_setopt_string(easy, option, $0) }

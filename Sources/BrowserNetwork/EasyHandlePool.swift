@@ -24,6 +24,9 @@ final class EasyHandlePool {
 
     /// The `CURLSH *`.
     let share: UnsafeMutableRawPointer
+    /// ``EasyHandle/defaultHeaders`` as libcurl's list, for the hops that send no header of
+    /// their own: made once, read by libcurl during each of them, freed after the last.
+    let defaultHeaderList: UnsafeMutablePointer<curl_slist>?
     private var idle: [Handle] = []
 
     /// A pool on a new share of DNS, TLS sessions and connections, and with `cookies` the jar.
@@ -35,11 +38,15 @@ final class EasyHandlePool {
             ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(kind.rawValue))
         }
         self.share = share
+        defaultHeaderList = EasyHandle.defaultHeaders.reduce(nil) { list, header in
+            header.line.withCString { curl_slist_append(list, $0) }
+        }
     }
 
     deinit {
         idle.forEach(Self.free)
         curl_share_cleanup(share)
+        curl_slist_free_all(defaultHeaderList)
     }
 
     /// A handle with no options set, on the share; `nil` when libcurl has no memory.

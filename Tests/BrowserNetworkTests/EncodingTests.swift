@@ -16,6 +16,28 @@ struct EncodingTests {
         }
     }
 
+    /// The browser's User-Agent and Accept-Encoding go with every request, with or without
+    /// headers of its own, and give way to a browser-process request's own (one of each name).
+    @Test func theBrowsersOwnHeadersGiveWayToTheRequests() async throws {
+        try await TestWebServer.withServer { server in
+            func sent(_ headers: [(name: String, value: String)]) async throws -> [String: [String]] {
+                let outcome = try await Harness.run(Request(url: server.baseURL + "/echo", headers: HeaderMap(headers)))
+                let lines = outcome.echo["headers"] as? [[String]] ?? []
+                return Dictionary(grouping: lines.filter { $0.count == 2 }, by: { $0[0].lowercased() }).mapValues { $0.map { $0[1] } }
+            }
+            let plain = try await sent([])
+            #expect(plain["user-agent"] == [EasyHandle.userAgent])
+            #expect(plain["accept-encoding"] == [ContentDecoder.acceptEncoding])
+            let other = try await sent([("X-Other", "1")])
+            #expect(other["user-agent"] == [EasyHandle.userAgent])
+            #expect(other["accept-encoding"] == [ContentDecoder.acceptEncoding])
+            #expect(other["x-other"] == ["1"])
+            let own = try await sent([("user-agent", "Mine/1"), ("Accept-Encoding", "identity")])
+            #expect(own["user-agent"] == ["Mine/1"])
+            #expect(own["accept-encoding"] == ["identity"])
+        }
+    }
+
     /// Each coding the browser offers, raw deflate (which some servers send for "deflate"), and
     /// two codings in turn; the header value each arrives with.
     @Test(arguments: [
