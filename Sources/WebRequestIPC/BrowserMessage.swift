@@ -46,18 +46,33 @@ package enum BrowserMessage: Equatable, Sendable {
     }
 }
 
-/// The renderer's end of the framing: reads each frame from the browser into a
-/// ``BrowserMessage``.
-package struct BrowserMessageDecoder: IPCFrameDecoder {
+/// The renderer's end of the framing: cuts the browser's byte stream into frames as
+/// ``EnvelopeDecoder`` does and reads each into a ``BrowserMessage``.
+package struct BrowserMessageDecoder: ByteToMessageDecoder {
     package typealias InboundOut = BrowserMessage
 
+    /// The largest frame taken.
     package let maxFrameBytes: Int
 
     package init(maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
         self.maxFrameBytes = maxFrameBytes
     }
 
-    package static func message(from frame: ByteBuffer) throws(IPCProtocolError) -> BrowserMessage {
-        try BrowserMessage(frame: frame)
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(try BrowserMessage(frame: frame)))
+        return .continue
+    }
+
+    package mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
+        }
+        return .needMoreData
     }
 }

@@ -2,8 +2,8 @@ import Glibc
 internal import NIOCore
 
 /// A socket's bytes cut into envelopes, for a thread that polls the socket itself: the browser's
-/// network thread reads its renderers' sockets this way, as ``EnvelopeDecoder`` does inside NIO,
-/// with the same limits and the same errors.
+/// network thread reads its renderers' sockets this way, with ``EnvelopeDecoder``'s limits and
+/// errors (a renderer's NIO channel cuts the same frames with ``BrowserMessageDecoder``).
 package struct FrameReader {
     /// What one ``read(from:)`` found.
     package enum ReadOutcome: Equatable {

@@ -45,52 +45,12 @@ package struct IPCProtocolError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-/// A decoder of the IPC protocol's framing: splits the byte stream into length-prefixed frames
-/// (4-byte big-endian length) and reads each with ``message(from:)``. A frame over the limit,
-/// one that does not read, or bytes left over when the stream ends are ``IPCProtocolError``s.
-/// ``EnvelopeDecoder`` reads envelopes, ``BrowserMessageDecoder`` a renderer's messages.
-package protocol IPCFrameDecoder: ByteToMessageDecoder {
-    /// The largest frame taken.
-    var maxFrameBytes: Int { get }
-    /// Reads one frame's payload (without its length prefix).
-    static func message(from frame: ByteBuffer) throws(IPCProtocolError) -> InboundOut
-}
-
-extension IPCFrameDecoder {
-    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(try Self.message(from: frame)))
-        return .continue
-    }
-
-    package mutating func decodeLast(
-        context: ChannelHandlerContext,
-        buffer: inout ByteBuffer,
-        seenEOF: Bool
-    ) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        if buffer.readableBytes > 0 {
-            throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
-        }
-        return .needMoreData
-    }
-}
-
-/// Reads the byte stream's frames as ``IPCEnvelope``s; a frame that holds no known message is
-/// an ``IPCProtocolError`` too.
-package struct EnvelopeDecoder: IPCFrameDecoder {
-    package typealias InboundOut = IPCEnvelope
-
-    package let maxFrameBytes: Int
-
-    package init(maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
-        self.maxFrameBytes = maxFrameBytes
-    }
-
-    package static func message(from frame: ByteBuffer) throws(IPCProtocolError) -> IPCEnvelope {
-        try envelope(from: frame)
-    }
-
+/// How the IPC protocol's frames are cut and read: each is a 4-byte big-endian length and that
+/// many bytes of payload, one `Envelope`. A frame over the limit, one that does not read, or
+/// bytes left over when the stream ends are ``IPCProtocolError``s. The browser reads its
+/// renderers' sockets with it (``FrameReader``); a renderer reads through
+/// ``BrowserMessageDecoder``, which cuts the same frames and reads its hot messages into values.
+package enum EnvelopeDecoder {
     /// Takes the next whole frame's payload off `buffer`, or `nil` (taking nothing) until it has
     /// arrived.
     static func nextFrame(in buffer: inout ByteBuffer, maxFrameBytes: Int) throws(IPCProtocolError) -> ByteBuffer? {
@@ -164,14 +124,6 @@ extension Channel {
         try syncOptions?.setOption(.recvAllocator, value: reads)
         try pipeline.syncOperations.addHandler(ByteToMessageHandler(BrowserMessageDecoder(maxFrameBytes: maxFrameBytes)))
         try pipeline.syncOperations.addHandler(MessageToByteHandler(EnvelopeEncoder()))
-    }
-}
-
-extension ChannelPipeline.SynchronousOperations {
-    /// Adds the frame decoder and encoder of the IPC protocol, envelopes both ways.
-    func addIPCFraming(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
-        try addHandler(ByteToMessageHandler(EnvelopeDecoder(maxFrameBytes: maxFrameBytes)))
-        try addHandler(MessageToByteHandler(EnvelopeEncoder()))
     }
 }
 

@@ -5,12 +5,14 @@ import Testing
 @testable import WebRequestIPC
 import WebRequestKit
 
-/// The framing handlers on an `EmbeddedChannel`: bytes in, envelopes out, and the reverse.
+/// A renderer's framing handlers on an `EmbeddedChannel`: envelopes written become frames, and
+/// frames read become ``BrowserMessage``s.
 @Suite("IPC framing")
 struct FramingTests {
     static func framingChannel(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addIPCFraming(maxFrameBytes: maxFrameBytes)
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BrowserMessageDecoder(maxFrameBytes: maxFrameBytes)))
+        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(EnvelopeEncoder()))
         return channel
     }
 
@@ -36,11 +38,11 @@ struct FramingTests {
         while let bytes = try sender.readOutbound(as: ByteBuffer.self) {
             try receiver.writeInbound(bytes)
         }
-        var received: [IPCEnvelope] = []
-        while let envelope = try receiver.readInbound(as: IPCEnvelope.self) {
-            received.append(envelope)
+        var received: [BrowserMessage] = []
+        while let message = try receiver.readInbound(as: BrowserMessage.self) {
+            received.append(message)
         }
-        #expect(received == Self.envelopes())
+        #expect(received == Self.envelopes().map(BrowserMessage.init))
         _ = try sender.finish()
         _ = try receiver.finish()
     }
@@ -95,10 +97,10 @@ struct FramingTests {
         let frame = try Self.envelopes()[0].framed()
         for byte in frame.dropLast() {
             try channel.writeInbound(ByteBuffer(bytes: [byte]))
-            #expect(try channel.readInbound(as: IPCEnvelope.self) == nil)
+            #expect(try channel.readInbound(as: BrowserMessage.self) == nil)
         }
         try channel.writeInbound(ByteBuffer(bytes: [frame.last!]))
-        #expect(try channel.readInbound(as: IPCEnvelope.self) == Self.envelopes()[0])
+        #expect(try channel.readInbound(as: BrowserMessage.self) == BrowserMessage(Self.envelopes()[0]))
         _ = try channel.finish()
     }
 
