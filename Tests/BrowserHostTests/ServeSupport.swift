@@ -62,6 +62,12 @@ final class ServingBrowser: @unchecked Sendable {
         return object ?? [:]
     }
 
+    /// A test that never stopped its browser (it failed first) leaves no folder behind either;
+    /// the child itself is killed by its ``ChildProcess``.
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
     /// Stops the browser with SIGTERM and returns how it ended.
     func stop() -> ChildProcess.Result {
         kill(process.pid, SIGTERM)

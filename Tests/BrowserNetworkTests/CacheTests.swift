@@ -9,9 +9,16 @@ import WebRequestKit
 /// CEF's cache test modes, in the global, an in-memory and an on-disk context, with the
 /// server's hit counts checked.
 @Suite("HTTP cache and CEF's cache flags")
-struct CacheTests {
+final class CacheTests {
     enum ContextKind: String, CaseIterable, Sendable {
         case global, memory, disk
+    }
+
+    /// The on-disk context's folder, one per test, removed after it (a class, for the `deinit`).
+    private let diskDirectory = NSTemporaryDirectory() + "cache-\(UUID().uuidString)"
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: diskDirectory)
     }
 
     private func context(_ kind: ContextKind) throws -> BrowserRequestContext {
@@ -19,8 +26,7 @@ struct CacheTests {
         switch kind {
         case .global: return BrowserProcess.globalContext
         case .memory: return try BrowserProcess.makeRequestContext(name: "memory-\(UUID().uuidString)")
-        case .disk:
-            return try BrowserProcess.makeRequestContext(name: "disk", directory: NSTemporaryDirectory() + "cache-\(UUID().uuidString)")
+        case .disk: return try BrowserProcess.makeRequestContext(name: "disk", directory: diskDirectory)
         }
     }
 
