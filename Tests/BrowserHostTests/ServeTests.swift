@@ -193,7 +193,9 @@ extension BlackBoxTests {
             let status = try await ChildProcess.run("browser-host", ["status", "--socket", "/nonexistent/browser.sock"])
             #expect(status.status == 3)
             #expect(status.stderr.contains("cannot connect to /nonexistent/browser.sock: No such file or directory"), "\(status.stderr)")
-            let serve = try await ChildProcess.run("browser-host", ["serve", "--socket", "/nonexistent/dir/b.sock", "--downloads", NSTemporaryDirectory() + "dl-\(getpid())"])
+            let downloads = NSTemporaryDirectory() + "dl-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: downloads) }  // made before the socket fails
+            let serve = try await ChildProcess.run("browser-host", ["serve", "--socket", "/nonexistent/dir/b.sock", "--downloads", downloads])
             #expect(serve.status != 0)
             #expect(serve.stderr.contains("cannot listen on /nonexistent/dir/b.sock"), "\(serve.stderr)")
             let long = "/tmp/" + String(repeating: "x", count: 120) + ".sock"
