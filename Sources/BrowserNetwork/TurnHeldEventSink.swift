@@ -16,8 +16,15 @@ final class TurnHeldEventSink: TransferEventSink {
     }
 
     func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
-        held.withLock { $0.append((event, delivered)) }
+        held.withLock { held in
+            // A small request's turn holds its head, body and completion: room for them at
+            // once, where appending one by one grew the array twice.
+            if held.isEmpty { held.reserveCapacity(Self.typicalTurnEvents) }
+            held.append((event, delivered))
+        }
     }
+
+    private static let typicalTurnEvents = 4
 
     func flush() {
         let deliveries = held.withLock { held in
