@@ -10,7 +10,9 @@ import WebRequestKit
 /// The loop takes the ``NetworkInbox``'s commands, lets libcurl run (`curl_multi_perform`),
 /// hands on the body bytes transfers gathered during that turn, completes the hops libcurl
 /// finished, and sleeps in `curl_multi_poll` until a socket, a timer or the inbox's pipe
-/// wakes it, until a shutdown command ends it.
+/// wakes it, until a shutdown command ends it. At most
+/// ``NetworkConfiguration/maxRunningTransfers`` transfers run at once; the rest wait their turn
+/// (``TransferAdmission``), as requests past a Chromium socket pool's limit do.
 final class NetworkLoop {
     let service: NetworkService
     private let multi: UnsafeMutableRawPointer
@@ -30,9 +32,12 @@ final class NetworkLoop {
     private var watchers: [(id: UInt64, watcher: any DescriptorWatcher)] = []
     /// The descriptors of one sleep: the inbox's pipe, then one per watcher, in order.
     private var waits: [curl_waitfd] = []
+    /// Which transfers run and which wait for a place (``NetworkConfiguration/maxRunningTransfers``).
+    private var admission: TransferAdmission<TransferSpec>
 
     init(service: NetworkService) {
         self.service = service
+        admission = TransferAdmission(limit: service.configuration.maxRunningTransfers)
         CurlGlobal.initialize()
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi
@@ -65,6 +70,7 @@ final class NetworkLoop {
                 }
                 apply(command)
             }
+            admitWaiting()
             curl_multi_perform(multi, &running)
             for transfer in holdingBody {
                 transfer.releaseHeldBody()
@@ -85,6 +91,7 @@ final class NetworkLoop {
                 transfer.hopFinished(result: result)
             }
             finishedHops.removeAll(keepingCapacity: true)
+            admitWaiting()
             flushReported()
             sleep()
         }
@@ -115,11 +122,13 @@ final class NetworkLoop {
     private func apply(_ command: NetworkService.Command) {
         switch command {
         case .start(let spec):
-            let transfer = Transfer(spec: spec, loop: self)
-            transfers[spec.id] = transfer
-            transfer.begin()
+            if admission.arrive(spec.id, spec) { begin(spec) }
         case .cancel(let id):
-            transfers[id]?.cancel()
+            if let transfer = transfers[id] {
+                transfer.cancel()
+            } else if let spec = admission.withdraw(id) {
+                service.ended(spec.context)  // canceled before it started: nothing was sent
+            }
         case .resume(let id):
             transfers[id]?.resume()
         case .answerAuth(let id, let credentials):
@@ -140,17 +149,34 @@ final class NetworkLoop {
         }
     }
 
+    private func begin(_ spec: TransferSpec) {
+        let transfer = Transfer(spec: spec, loop: self)
+        transfers[spec.id] = transfer
+        transfer.begin()
+    }
+
+    /// Starts waiting transfers while places are free. Called between libcurl's turns, never
+    /// from its callbacks (where a transfer may end and free a place), as libcurl refuses
+    /// `curl_multi_add_handle` from inside them.
+    private func admitWaiting() {
+        while let spec = admission.next() {
+            begin(spec)
+        }
+    }
+
     /// Ends the loop: what was posted before the inbox closed is carried out (a start ends at
     /// once), every transfer ends canceled with `ERR_ABORTED`, and libcurl's handles are freed
     /// (easy handles before the share handles they use, the multi handle last).
     private func stop(leftOver: some Sequence<NetworkService.Command>) {
         for command in leftOver {
             if case .start(let spec) = command {
-                service.ended(spec.context)
-                spec.sink.sendNow(.complete(.shutDown))
+                endUnstarted(spec)
             } else {
                 apply(command)
             }
+        }
+        for spec in admission.removeAllWaiting() {
+            endUnstarted(spec)
         }
         for (_, watcher) in watchers {
             watcher.stop()
@@ -163,6 +189,11 @@ final class NetworkLoop {
         flushReported()
         contexts.removeAll()
         curl_multi_cleanup(multi)
+    }
+
+    private func endUnstarted(_ spec: TransferSpec) {
+        service.ended(spec.context)
+        spec.sink.sendNow(.complete(.shutDown))
     }
 
     // MARK: Used by transfers, on the network thread
@@ -204,6 +235,13 @@ final class NetworkLoop {
 
     func retire(_ transfer: Transfer) {
         guard transfers.removeValue(forKey: transfer.id) != nil else { return }
+        if transfer.holdsPlace { admission.release() }
         service.ended(transfer.requestContext)
+    }
+
+    /// `transfer` started or stopped waiting on its client: it gives up its place among the
+    /// running transfers, or takes one again (``TransferAdmission``).
+    func transfer(_ transfer: Transfer, holdsPlace: Bool) {
+        if holdsPlace { admission.retake() } else { admission.release() }
     }
 }

@@ -69,6 +69,13 @@ final class Transfer {
     private var awaitsFlush = false
     /// Paused because the consumer fell behind (not for want of upload data).
     private var pausedForFlow = false
+    /// Paused for want of upload data: the client has not sent the next piece yet.
+    private var pausedForUpload = false
+    /// A challenge went to the client, whose answer has not come back.
+    private var awaitingAnswer = false
+    /// Whether the loop counts this transfer among those running (``TransferAdmission``): not
+    /// while it waits on its client for any of the three reasons above.
+    private(set) var holdsPlace = true
     /// Undoes the hop's Content-Encoding, when it has one the browser knows.
     private var decoder: ContentDecoder?
     /// A hop libcurl finished while the decoder still held some of its body: concluded once
@@ -121,6 +128,8 @@ final class Transfer {
             pausedForFlow = false
             spec.sink.note(.resumed)
         }
+        pausedForUpload = false
+        clientWaitChanged()
         guard decodeHeldBody() else { return finish(decidedOutcome ?? .failed(.contentDecodingFailed)) }
         if decoder?.isHolding == true { return }  // paused again; the consumer resumes it
         if let finishedHop {
@@ -132,6 +141,8 @@ final class Transfer {
 
     func answerAuth(_ credentials: Credentials?) {
         guard !isFinished, case .authenticate(let challenge) = action else { return }
+        awaitingAnswer = false
+        clientWaitChanged()
         if let credentials {
             let answer = EasyHandle.Answer(credentials: credentials, scheme: AuthScheme(rawValue: challenge.scheme) ?? .basic)
             if challenge.isProxy { proxyAnswer = answer } else { self.answer = answer }
@@ -305,6 +316,8 @@ final class Transfer {
     private func askForCredentials(_ challenge: AuthChallenge) {
         let (inbox, id) = (loop.inbox, self.id)
         let callback = AuthCallback { answer in inbox.post(.answerAuth(id, answer)) }
+        awaitingAnswer = true
+        clientWaitChanged()
         report(.authChallenge(challenge, callback))
     }
 
@@ -450,8 +463,17 @@ final class Transfer {
         if !pausedForFlow {
             pausedForFlow = true
             spec.sink.note(.paused(backlogBytes: FlowControl.highWater))
+            clientWaitChanged()
         }
         return nil
+    }
+
+    /// Tells the loop when the transfer starts or stops waiting on its client.
+    private func clientWaitChanged() {
+        let waits = pausedForFlow || pausedForUpload || awaitingAnswer
+        guard waits == holdsPlace, !isFinished else { return }
+        holdsPlace = !waits
+        loop.transfer(self, holdsPlace: holdsPlace)
     }
 
     /// Decodes what the decoder holds for as long as the consumer has room, a chunk at a time;
@@ -517,7 +539,12 @@ final class Transfer {
     }
 
     func readBody(into buffer: UnsafeMutableRawBufferPointer) -> UploadRead {
-        upload?.read(into: buffer) ?? .failed
+        let read = upload?.read(into: buffer) ?? .failed
+        if read == .pause, !pausedForUpload {
+            pausedForUpload = true
+            clientWaitChanged()
+        }
+        return read
     }
 
     func uploadProgress(sent: Int64, total: Int64) {
