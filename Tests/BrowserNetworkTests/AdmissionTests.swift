@@ -234,6 +234,18 @@ struct AdmissionTests {
         }
     }
 
+    @Test func aLimitBelowOneCountsAsOne() async throws {
+        try await TestWebServer.withServer { server in
+            var configuration = NetworkConfiguration()
+            configuration.maxRunningTransfers = 0  // set after init, past its clamp
+            let service = try NetworkService(configuration: configuration)
+            let sinks = (0..<2).map { _ in Sink() }
+            for sink in sinks { _ = Self.submit(service, server.baseURL + "/hello", sink: sink) }
+            #expect(try await eventually { sinks.allSatisfy { $0.completion?.status == .success } })
+            await service.shutdown()
+        }
+    }
+
     @Test func waitingTransfersEndAbortedWhenTheStackShutsDown() async throws {
         try await TestWebServer.withServer { server in
             let service = try NetworkService(configuration: NetworkConfiguration(maxRunningTransfers: 1))
