@@ -317,11 +317,11 @@ public struct NetworkConfiguration: Sendable, Equatable {
     /// The CA file and proxy of the global context, and of every context made without
     /// settings of its own.
     public var contextSettings: RequestContextSettings
-    /// How many transfers may use the network at once (below 1 counts as 1); past it new requests wait
-    /// and start in the order they came, as in Chromium's socket pools (256 per pool, the
-    /// default). A transfer waiting on its client (to read its body, to send more of an
-    /// upload, to answer a challenge) does not count, so a client that stops reading holds up
-    /// none but its own requests.
+    /// How many transfers may use the network at once (below 1 counts as 1); past it new
+    /// requests wait and start in the order they came, as in Chromium's socket pools (256 per
+    /// pool, the default). A transfer waiting on its client (to read its body, to send more of
+    /// an upload, to answer a challenge) does not count, so a client that stops reading holds
+    /// up none but its own requests.
     public var maxRunningTransfers: Int
 
     public init(
