@@ -1,6 +1,5 @@
 @testable import BrowserNetwork
 import Foundation
-import Synchronization
 import TestWebServer
 import Testing
 import WebRequestKit
@@ -112,33 +111,6 @@ struct TransferAdmissionTests {
 /// place, and what a cancel or a shutdown does to a waiting transfer.
 @Suite("Transfers past the limit wait their turn")
 struct AdmissionTests {
-    /// Records a transfer's events; `delivers` false never tells the network thread a body was
-    /// taken in, as a client that stopped reading would not.
-    final class Sink: TransferEventSink {
-        let delivers: Bool
-        let events = Mutex<[WebRequestEvent]>([])
-
-        init(delivers: Bool = true) { self.delivers = delivers }
-
-        func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
-            events.withLock { $0.append(event) }
-            if delivers { delivered?() }
-        }
-
-        func flush() {}
-        func note(_ note: TransferNote) {}
-
-        var completion: WebRequestCompletion? {
-            events.withLock { events in
-                events.lazy.compactMap { if case .complete(let outcome) = $0 { outcome } else { nil } }.first
-            }
-        }
-
-        var challenged: Bool {
-            events.withLock { $0.contains { if case .authChallenge = $0 { true } else { false } } }
-        }
-    }
-
     static func withOnePlace(_ body: (NetworkService, TestWebServer) async throws -> Void) async throws {
         try await TestWebServer.withServer { server in
             let service = try NetworkService(configuration: NetworkConfiguration(maxRunningTransfers: 1))
@@ -153,7 +125,7 @@ struct AdmissionTests {
     }
 
     static func submit(
-        _ service: NetworkService, _ url: String, sink: Sink, origin: ProcessType = .renderer, upload: UploadStream? = nil
+        _ service: NetworkService, _ url: String, sink: RecordingSink, origin: ProcessType = .renderer, upload: UploadStream? = nil
     ) -> TransferHandle {
         let request = upload == nil
             ? Request(url: url, flags: origin == .browser ? .allowStoredCredentials : [])
@@ -163,10 +135,10 @@ struct AdmissionTests {
 
     @Test func aRequestPastTheLimitReachesTheServerOnlyWhenAPlaceIsFree() async throws {
         try await Self.withOnePlace { service, server async throws in
-            let stalled = Sink()
+            let stalled = RecordingSink()
             let stall = Self.submit(service, server.baseURL + "/stall?tag=first", sink: stalled)
             #expect(try await eventually { server.hits(tag: "first") == 1 })
-            let waiting = Sink()
+            let waiting = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/hello?tag=second", sink: waiting)
             try await Task.sleep(for: .milliseconds(300))
             #expect(server.hits(tag: "second") == 0, "the second request waits while the first runs")
@@ -181,11 +153,11 @@ struct AdmissionTests {
 
     @Test func aWaitingRequestCanceledNeverReachesTheServer() async throws {
         try await Self.withOnePlace { service, server async throws in
-            let stall = Self.submit(service, server.baseURL + "/stall?tag=first", sink: Sink())
+            let stall = Self.submit(service, server.baseURL + "/stall?tag=first", sink: RecordingSink())
             #expect(try await eventually { server.hits(tag: "first") == 1 })
-            let canceledSink = Sink()
+            let canceledSink = RecordingSink()
             let canceled = Self.submit(service, server.baseURL + "/hello?tag=canceled", sink: canceledSink)
-            let after = Sink()
+            let after = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/hello?tag=after", sink: after)
             try await Task.sleep(for: .milliseconds(200))  // time enough to reach the server, were it let
             canceled.cancel()
@@ -199,9 +171,9 @@ struct AdmissionTests {
 
     @Test func aClientThatStopsReadingGivesUpItsPlace() async throws {
         try await Self.withOnePlace { service, server async throws in
-            let unread = Sink(delivers: false)
+            let unread = RecordingSink(delivers: false)
             let big = Self.submit(service, server.baseURL + "/bytes/\(64 << 20)", sink: unread)
-            let next = Sink()
+            let next = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/hello", sink: next)
             #expect(try await eventually { next.completion?.status == .success }, "ran while the first waited on its client")
             #expect(unread.completion == nil)
@@ -212,10 +184,10 @@ struct AdmissionTests {
     @Test func anUploadWaitingForItsNextPieceGivesUpItsPlace() async throws {
         try await Self.withOnePlace { service, server async throws in
             let upload = UploadStream(expectedBytes: 1000, window: 1 << 16) { _ in }
-            let uploading = Sink()
+            let uploading = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/echo", sink: uploading, upload: upload)
             #expect(upload.append(Data(count: 10)) == .accepted(resume: false))
-            let next = Sink()
+            let next = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/hello", sink: next)
             #expect(try await eventually { next.completion?.status == .success }, "ran while the upload waited for data")
 
@@ -225,10 +197,10 @@ struct AdmissionTests {
 
     @Test func aChallengeAwaitingItsAnswerGivesUpItsPlace() async throws {
         try await Self.withOnePlace { service, server async throws in
-            let challenged = Sink()
+            let challenged = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/auth/basic?user=u&pass=p", sink: challenged, origin: .browser)
             #expect(try await eventually { challenged.challenged })
-            let next = Sink()
+            let next = RecordingSink()
             _ = Self.submit(service, server.baseURL + "/hello", sink: next)
             #expect(try await eventually { next.completion?.status == .success }, "ran while the challenge waited")
         }
@@ -239,7 +211,7 @@ struct AdmissionTests {
             var configuration = NetworkConfiguration()
             configuration.maxRunningTransfers = 0  // set after init, past its clamp
             let service = try NetworkService(configuration: configuration)
-            let sinks = (0..<2).map { _ in Sink() }
+            let sinks = (0..<2).map { _ in RecordingSink() }
             for sink in sinks { _ = Self.submit(service, server.baseURL + "/hello", sink: sink) }
             #expect(try await eventually { sinks.allSatisfy { $0.completion?.status == .success } })
             await service.shutdown()
@@ -249,8 +221,8 @@ struct AdmissionTests {
     @Test func waitingTransfersEndAbortedWhenTheStackShutsDown() async throws {
         try await TestWebServer.withServer { server in
             let service = try NetworkService(configuration: NetworkConfiguration(maxRunningTransfers: 1))
-            _ = Self.submit(service, server.baseURL + "/stall", sink: Sink())
-            let sinks = (0..<3).map { _ in Sink() }
+            _ = Self.submit(service, server.baseURL + "/stall", sink: RecordingSink())
+            let sinks = (0..<3).map { _ in RecordingSink() }
             for sink in sinks { _ = Self.submit(service, server.baseURL + "/hello", sink: sink) }
             #expect(try await eventually { server.hits("/stall") == 1 })
             try await Task.sleep(for: .milliseconds(200))  // time enough to reach the server, were they let

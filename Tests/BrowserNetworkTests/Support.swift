@@ -2,6 +2,7 @@ import BrowserNetwork
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import TestWebServer
 import Testing
 import WebRequestKit
@@ -159,4 +160,45 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
         try await Task.sleep(for: .milliseconds(20))
     }
     return condition()
+}
+
+/// Collects a transfer's events from whatever thread sends them, for tests that drive a
+/// ``NetworkService`` without a `WebRequest`. Like the real sinks it holds them until `flush()`:
+/// a path that forgot to flush loses its completion. With `delivers` false it never tells the
+/// network thread a body was taken in, as a client that stopped reading would not.
+final class RecordingSink: TransferEventSink {
+    let delivers: Bool
+    let events = Mutex<[WebRequestEvent]>([])
+    private let held = Mutex<[WebRequestEvent]>([])
+
+    init(delivers: Bool = true) { self.delivers = delivers }
+
+    func send(_ event: WebRequestEvent, delivered: (@Sendable () -> Void)?) {
+        held.withLock { $0.append(event) }
+        if delivers { delivered?() }
+    }
+
+    func flush() {
+        let flushed = held.withLock { held in
+            defer { held.removeAll() }
+            return held
+        }
+        events.withLock { $0.append(contentsOf: flushed) }
+    }
+
+    func note(_ note: TransferNote) {}
+
+    var completion: WebRequestCompletion? {
+        events.withLock { events in
+            events.lazy.compactMap { if case .complete(let outcome) = $0 { outcome } else { nil } }.first
+        }
+    }
+
+    var completions: Int {
+        events.withLock { $0.filter { if case .complete = $0 { true } else { false } }.count }
+    }
+
+    var challenged: Bool {
+        events.withLock { $0.contains { if case .authChallenge = $0 { true } else { false } } }
+    }
 }
