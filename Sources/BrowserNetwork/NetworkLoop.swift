@@ -37,7 +37,7 @@ final class NetworkLoop {
 
     init(service: NetworkService) {
         self.service = service
-        admission = TransferAdmission(limit: max(1, service.configuration.maxRunningTransfers))
+        admission = TransferAdmission(limit: service.configuration.maxRunningTransfers)
         CurlGlobal.initialize()
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi

@@ -331,7 +331,7 @@ public struct NetworkConfiguration: Sendable, Equatable {
     ) {
         self.idleTimeout = idleTimeout
         self.contextSettings = contextSettings
-        self.maxRunningTransfers = max(1, maxRunningTransfers)
+        self.maxRunningTransfers = maxRunningTransfers
     }
 }
 

@@ -11,7 +11,7 @@
 ///
 /// A plain value: the network thread owns it, and its tests drive it without libcurl.
 struct TransferAdmission<Waiting> {
-    /// How many transfers may run at once before new ones wait.
+    /// How many transfers may run at once before new ones wait (at least 1).
     let limit: Int
     /// Transfers running now (may exceed ``limit`` after resumptions).
     private(set) var running = 0
@@ -21,13 +21,10 @@ struct TransferAdmission<Waiting> {
     private var head = 0
     private var waiting: [UInt64: Waiting] = [:]
 
+    /// A limit below 1 counts as 1: a limit of 0 would admit nothing.
     init(limit: Int) {
-        precondition(limit > 0, "a transfer limit of \(limit) would admit nothing")
-        self.limit = limit
+        self.limit = max(1, limit)
     }
-
-    /// How many transfers are waiting for a place.
-    var waitingCount: Int { waiting.count }
 
     /// A transfer arrives: `true` when it may start now (it is counted as running), `false`
     /// when it waits (``next()`` hands it out later).
