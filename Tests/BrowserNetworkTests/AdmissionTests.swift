@@ -1,5 +1,7 @@
 @testable import BrowserNetwork
 import Foundation
+import NIOCore
+import NIOPosix
 import TestWebServer
 import Testing
 import WebRequestKit
@@ -172,6 +174,40 @@ struct AdmissionTests {
             #expect(try await eventually { after.completion?.status == .success }, "the next in line ran")
             #expect(server.hits(tag: "canceled") == 0)
             #expect(canceledSink.completion == nil, "the network thread reports nothing for a cancel")
+        }
+    }
+
+    /// behaviour.md section 5 for a request that never left the queue: `cancel()` completes it
+    /// inside the call, canceled with `ERR_ABORTED`, once; dropping the last reference frees it
+    /// with no callback at all. Neither reaches the server.
+    @Test func aWaitingWebRequestCanceledOrDroppedEndsAsAnyPendingOneDoes() async throws {
+        try await Self.withOnePlace { service, server async throws in
+            let stall = Self.submit(service, server.baseURL + "/stall?tag=first", sink: RecordingSink())
+            #expect(try await eventually { server.hits(tag: "first") == 1 })
+            let loop = Harness.group.next()
+            let (canceled, dropped) = try await loop.submit {
+                let canceled = RecordingClient()
+                canceled.webRequest = try WebRequest(
+                    Request(url: server.baseURL + "/hello?tag=canceled"), client: canceled, requestContext: nil, backend: service
+                )
+                let dropped = RecordingClient()
+                _ = try WebRequest(Request(url: server.baseURL + "/hello?tag=dropped"), client: dropped, requestContext: nil, backend: service)
+                return (NIOLoopBound(canceled, eventLoop: loop), NIOLoopBound(dropped, eventLoop: loop))
+            }.get()
+            #expect(try await eventually { service.inFlight == 2 }, "the dropped request left the queue at once")
+            try await Task.sleep(for: .milliseconds(200))  // the canceled one now waits on the network thread
+            let completedInside = try await loop.submit {
+                canceled.value.webRequest?.cancel()
+                return canceled.value.events
+            }.get()
+            #expect(completedInside == [.complete(.canceled, .aborted)])
+            #expect(try await eventually { service.inFlight == 1 })
+            stall.cancel()
+            #expect(try await eventually { service.inFlight == 0 })
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await loop.submit { canceled.value.events.count + dropped.value.events.count }.get() == 1)
+            #expect(server.hits(tag: "canceled") == 0)
+            #expect(server.hits(tag: "dropped") == 0)
         }
     }
 
