@@ -12,6 +12,9 @@ struct BrowserHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "browser-host",
         abstract: "The browser process: owns the network stack and every request context.",
+        // Each subcommand names itself: for one that does not, swift-argument-parser derives the
+        // name from `String(describing:)` of its type, whose protocol lookups scan every
+        // conformance record in the process (a tenth of a renderer's start; performance-issue-17.md).
         subcommands: [Fetch.self, Serve.self, Status.self, Trace.self, Bench.self]
     )
 
@@ -22,6 +25,7 @@ struct BrowserHostCommand: AsyncParsableCommand {
 
 struct Fetch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fetch",
         abstract: "Make one browser-process request and report it."
     )
 
@@ -58,6 +62,7 @@ struct Fetch: AsyncParsableCommand {
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Time a loop of small browser-process GET requests."
     )
 
@@ -75,6 +80,7 @@ struct Bench: AsyncParsableCommand {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the browser process: serve renderers on a Unix socket until SIGINT or SIGTERM."
     )
 
@@ -167,6 +173,7 @@ struct Serve: AsyncParsableCommand {
 
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "trace",
         abstract: "Summarise a trace written by 'serve --trace': each request's life, then the totals."
     )
 
@@ -183,7 +190,7 @@ struct Trace: ParsableCommand {
 }
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask a running serve for its counters.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Ask a running serve for its counters.")
 
     @Option(help: "The socket of the running serve.")
     var socket: String

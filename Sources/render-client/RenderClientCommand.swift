@@ -9,6 +9,9 @@ struct RenderClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render-client",
         abstract: "A render process: makes WebRequests through the browser process over IPC.",
+        // Each subcommand names itself: for one that does not, swift-argument-parser derives the
+        // name from `String(describing:)` of its type, whose protocol lookups scan every
+        // conformance record in the process (a tenth of a renderer's start; performance-issue-17.md).
         subcommands: [Fetch.self, Run.self, Bench.self, Soak.self, Misbehave.self]
     )
 
@@ -66,6 +69,7 @@ struct ConnectionOptions: ParsableArguments {
 
 struct Fetch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fetch",
         abstract: "Make one renderer-process request through the browser and report it."
     )
 
@@ -91,6 +95,7 @@ struct Fetch: AsyncParsableCommand {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a scenario file: many named requests, checked against their expected outcomes.",
         discussion: "The format is in docs/scenarios.md. Exits 0 when every request ended as expected, 1 when one did not, 2 for a scenario that cannot run, 3 when the browser cannot be reached."
     )
@@ -126,6 +131,7 @@ struct Run: AsyncParsableCommand {
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Time a loop of small renderer GET requests through the browser."
     )
 
@@ -142,6 +148,7 @@ struct Bench: AsyncParsableCommand {
 
 struct Soak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "soak",
         abstract: "Run thousands of mixed requests through the browser, check each ends as it must, print one JSON line.",
         discussion: "Exits 0 when every request completed exactly once as it had to, 1 otherwise. Needs a browser serving with --downloads (the mix includes attachments). scripts/soak.sh runs many at once."
     )
@@ -162,6 +169,7 @@ struct Soak: AsyncParsableCommand {
 
 struct Misbehave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "misbehave",
         abstract: "Act as a compromised renderer: try what the sandbox or the browser must refuse.",
         discussion: """
             Kinds the kernel must stop (direct-connect, read-file, exec) are tried first, in the order given, each reported \
