@@ -8,13 +8,17 @@ import WebRequestKit
 /// `serve --trace FILE`: every ``HostEvent`` as one JSON line with the milliseconds since the
 /// browser started (`"t_ms"`), in the spirit of Chromium's net-export log.
 public final class TraceWriter: Sendable {
-    private let file: Mutex<FileHandle>
+    /// Held while a line is written, so that lines from different threads do not interleave;
+    /// `nil` once a write failed (a full disk), when the trace stops.
+    private let file: Mutex<OutputFile?>
+    private let path: String
     private let start = NIODeadline.now()
 
     /// Creates (or empties) the trace file at `path`.
     public init(path: String) throws {
         do {
-            file = Mutex(try FileHandle(truncatingInPlace: path))
+            file = Mutex(try OutputFile(truncatingInPlace: path))
+            self.path = path
         } catch {
             throw TraceError(description: "cannot write --trace \(path): \(error.reason)")
         }
@@ -24,7 +28,15 @@ public final class TraceWriter: Sendable {
     public func record(_ event: HostEvent) {
         let elapsed = Double((NIODeadline.now() - start).nanoseconds) / 1e6
         let line = JSONValue.object([("t_ms", .string(String(format: "%.3f", elapsed)))] + event.json).rendered + "\n"
-        file.withLock { $0.write(Data(line.utf8)) }
+        file.withLock { file in
+            guard let written = file else { return }
+            do throws(OutputFile.Failure) {
+                try written.write(Data(line.utf8))
+            } catch {
+                file = nil
+                OutputFile.standardError.write("browser-host: cannot write --trace \(path): \(error.reason); the trace stops here\n")
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 public import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A command that cannot go on: ``AsyncParsableCommand/runWithFetchExitCodes(_:)`` prints
 /// `COMMAND: message` on standard error and exits with `status`.
@@ -30,13 +31,13 @@ extension AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            let name = configuration.commandName ?? CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "command"
-            FileHandle.standardError.write(Data("\(name): \(failure.message)\n".utf8))
-            Foundation.exit(failure.status)
+            let name = configuration.commandName ?? CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "command"
+            OutputFile.standardError.write("\(name): \(failure.message)\n")
+            Glibc.exit(failure.status)
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(FetchExitCode.refused)
+                OutputFile.standardError.write(fullMessage(for: error) + "\n")
+                Glibc.exit(FetchExitCode.refused)
             }
             exit(withError: error)
         }

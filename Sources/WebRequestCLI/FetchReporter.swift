@@ -1,6 +1,6 @@
 import ArgumentParser
 import Crypto
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOPosix
 public import WebRequestKit
@@ -29,7 +29,7 @@ public final class FetchReporter: WebRequestClient {
     private let credentials: Credentials?
     private let tag: String?
     private let finished: @Sendable (Outcome) -> Void
-    private let output: FileHandle?
+    private let output: OutputFile?
     private let progressBar: ProgressBar?
     private var hasher = SHA256()
     /// The digest's hex digits, written by hand: `String(format:)` brings up Foundation's
@@ -41,6 +41,8 @@ public final class FetchReporter: WebRequestClient {
     /// The reference that keeps the request alive; `--drop-after-bytes` lets go of it.
     private var request: WebRequest?
     private var dropped = false
+    /// A write to `--output` failed: the request was canceled and nothing more is written.
+    private var outputFailed = false
 
     /// A reporter for one request.
     ///
@@ -52,7 +54,7 @@ public final class FetchReporter: WebRequestClient {
         options: RequestOptions,
         credentials: Credentials? = nil,
         tag: String? = nil,
-        output: FileHandle? = nil,
+        output: OutputFile? = nil,
         finished: @escaping @Sendable (Outcome) -> Void
     ) {
         self.options = options
@@ -84,29 +86,26 @@ public final class FetchReporter: WebRequestClient {
     public static func run(
         _ request: Request,
         options: RequestOptions,
-        output: FileHandle? = nil,
+        output: OutputFile? = nil,
         credentials: Credentials? = nil,
         create: @escaping @Sendable (Request, any WebRequestClient) throws(WebRequestCreateError) -> WebRequest
     ) async throws -> Int32 {
         let output = try output ?? openOutput(options)
-        let outputBox = UncheckedBox(output)
-        let status = try await onClientEventLoop { (finished: EventLoopPromise<Int32>) in
-            let reporter = FetchReporter(options: options, credentials: credentials, output: outputBox.value) { outcome in
+        return try await onClientEventLoop { (finished: EventLoopPromise<Int32>) in
+            let reporter = FetchReporter(options: options, credentials: credentials, output: output) { outcome in
                 finished.succeed(outcome.exitStatus)
             }
             reporter.start(request, create: create)
         }
-        try? output?.close()
-        return status
     }
 
     /// Opens `--output` in place, or says why not on standard error and exits 2.
     ///
     /// - Returns: the file, or `nil` when the options name none.
-    public static func openOutput(_ options: RequestOptions) throws -> FileHandle? {
+    public static func openOutput(_ options: RequestOptions) throws -> OutputFile? {
         guard let path = options.output else { return nil }
         do {
-            return try FileHandle(truncatingInPlace: path)
+            return try OutputFile(truncatingInPlace: path)
         } catch {
             printError("cannot write --output \(path): \(error.reason)")
             throw ExitCode(FetchExitCode.refused)
@@ -116,7 +115,7 @@ public final class FetchReporter: WebRequestClient {
     private func emit(_ members: [(String, JSONValue)]) {
         guard options.json else { return }
         let tagged = tag.map { [("request", JSONValue.string($0))] + members } ?? members
-        FileHandle.standardOutput.write(Data((JSONValue.object(tagged).rendered + "\n").utf8))
+        OutputFile.standardOutput.write(JSONValue.object(tagged).rendered + "\n")
     }
 
     private func createFailed(_ error: WebRequestCreateError) {
@@ -145,7 +144,16 @@ public final class FetchReporter: WebRequestClient {
         bodyBytes += Int64(data.count)
         if options.json { hasher.update(data: data) }  // the digest is printed only there
         if let output {
-            output.write(data)
+            guard !outputFailed else { return }
+            do {
+                try output.write(data)
+            } catch {
+                // A full disk: the body cannot be kept, so the request goes no further.
+                outputFailed = true
+                Self.printError("cannot write --output \(options.output ?? ""): \(error.reason)")
+                request.cancel()
+                return
+            }
         } else if !options.json, !textBodyOverflow {
             textBody.append(data)
             if textBody.count > 16 << 20 {
@@ -208,8 +216,8 @@ public final class FetchReporter: WebRequestClient {
     private func summarize(_ request: WebRequest) {
         progressBar?.clear()
         if let response = request.response, output == nil, !textBodyOverflow, Self.isText(response.mimeType) {
-            FileHandle.standardOutput.write(textBody)
-            if textBody.last != UInt8(ascii: "\n"), !textBody.isEmpty { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            try? OutputFile.standardOutput.write(textBody)
+            if textBody.last != UInt8(ascii: "\n"), !textBody.isEmpty { OutputFile.standardOutput.write("\n") }
         }
         var line = "\(request.status)"
         if let response = request.response {
@@ -227,14 +235,8 @@ public final class FetchReporter: WebRequestClient {
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        OutputFile.standardError.write(message + "\n")
     }
-}
-
-/// Moves a non-Sendable value to the loop it is used on, once.
-private struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// A one-line progress bar on standard error, for people at a terminal.
@@ -255,11 +257,11 @@ final class ProgressBar {
         } else {
             line += ByteCountFormat.string(current)
         }
-        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+        OutputFile.standardError.write(line + "\u{1B}[K")
     }
 
     func clear() {
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        OutputFile.standardError.write("\r\u{1B}[K")
     }
 }
 
@@ -273,22 +275,6 @@ package enum ByteCountFormat {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
-}
-
-extension FileHandle {
-    /// Why a file could not be opened: `strerror` of the `errno`.
-    package struct OpenError: Error {
-        package var reason: String
-    }
-
-    /// Opens `path` for writing in place, as a shell's `>` does: created if missing, emptied if
-    /// not. `FileManager.createFile` instead writes a new file and renames it over the path,
-    /// which replaces a symlink, and `/dev/null` when root.
-    package convenience init(truncatingInPlace path: String) throws(OpenError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OpenError(reason: String(cString: strerror(errno))) }
-        self.init(fileDescriptor: descriptor, closeOnDealloc: true)
+        return unit == 0 ? "\(bytes) B" : "\(value.fixed(1)) \(units[unit])"
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The bytes of a `--data-file`, as the process that names it holds them.
 enum FileBytes {
@@ -17,13 +18,29 @@ enum FileBytes {
     static func contents(ofFile path: String) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
-        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return nil }
         if status.st_mode & S_IFMT == S_IFREG, status.st_size >= mappingThreshold, let mapped = map(descriptor, size: Int(status.st_size)) {
-            return mapped
+            return mapped  // the mapping outlives the descriptor
         }
-        do { return try file.readToEnd() ?? Data() } catch { return nil }  // a directory: EISDIR
+        return readToEnd(descriptor)  // a directory: EISDIR, nil
+    }
+
+    /// Everything `descriptor` gives until its end, or `nil` when a read fails.
+    private static func readToEnd(_ descriptor: Int32) -> Data? {
+        var contents = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                contents.append(contentsOf: buffer[..<count])
+            } else if count == 0 {
+                return contents
+            } else if errno != EINTR {
+                return nil
+            }
+        }
     }
 
     private static func map(_ descriptor: Int32, size: Int) -> Data? {

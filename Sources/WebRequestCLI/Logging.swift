@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Logging
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// `--log-level`: how much the process says on standard error through swift-log. Quiet by
@@ -49,6 +50,6 @@ struct LineLogHandler: LogHandler {
         let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
         var line = "\(process)[\(getpid())] \(event.level): \(event.message)"
         for (key, value) in all.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
-        Self.output.withLock { _ in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        Self.output.withLock { _ in OutputFile.standardError.write(line + "\n") }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A process's peak resident set size as Linux keeps it for the process alone: `VmHWM` in
 /// `/proc/PID/status`. Not `ru_maxrss`, which counts what the process had before its `exec`

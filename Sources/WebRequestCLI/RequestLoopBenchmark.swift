@@ -1,5 +1,5 @@
 public import ArgumentParser
-import Foundation
+import FoundationEssentials
 import NIOCore
 import WebRequestKit
 
@@ -98,9 +98,9 @@ extension RequestLoopBenchmark.Result {
     /// The one-line report the `bench` commands print.
     public var summary: String {
         "requests=\(requests) concurrency=\(concurrency) failures=\(failures) "
-            + "seconds=\(String(format: "%.3f", seconds)) "
-            + "requests_per_second=\(String(format: "%.0f", requestsPerSecond)) "
-            + "p50_us=\(String(format: "%.0f", latency(percentile: 0.5))) p99_us=\(String(format: "%.0f", latency(percentile: 0.99)))"
+            + "seconds=\(seconds.fixed(3)) "
+            + "requests_per_second=\(requestsPerSecond.fixed(0)) "
+            + "p50_us=\(latency(percentile: 0.5).fixed(0)) p99_us=\(latency(percentile: 0.99).fixed(0))"
             + (peakRSSKiB.map { " peak_rss_kib=\($0)" } ?? "")
     }
 }

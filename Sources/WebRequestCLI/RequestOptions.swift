@@ -1,5 +1,5 @@
 public import ArgumentParser
-import Foundation
+import FoundationEssentials
 public import WebRequestKit
 
 /// The REQUEST OPTIONS that both `fetch` commands take (`cli.md`).

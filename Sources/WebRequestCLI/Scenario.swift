@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import NIOCore
 import WebRequestKit
 
@@ -147,7 +147,7 @@ public struct Scenario: Codable, Sendable {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             "\(context.debugDescription) at \(path(context))"
         case DecodingError.dataCorrupted(let context):
-            context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription
+            context.underlyingError.map { "\($0)" } ?? context.debugDescription
         default:
             "\(error)"
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOPosix
 public import WebRequestKit
@@ -35,7 +35,7 @@ public enum ScenarioRunner {
         /// The summary for people.
         public var humanLine: String {
             let passed = requests - failures.count
-            return "scenario \(scenario): \(requests) requests, \(passed) as expected, \(failures.count) not (\(String(format: "%.2f", seconds)) s)"
+            return "scenario \(scenario): \(requests) requests, \(passed) as expected, \(failures.count) not (\(seconds.fixed(2)) s)"
         }
     }
 
@@ -69,7 +69,7 @@ public enum ScenarioRunner {
             let built = Result { () throws(RequestBuildError) -> (options: RequestOptions, request: Request) in
                 do {
                     let options = try RequestOptions.parse(step.arguments + (json ? ["--json"] : []))
-                    return (options, try options.makeRequest(url: step.url.replacingOccurrences(of: "{base}", with: base)))
+                    return (options, try options.makeRequest(url: step.url.replacing("{base}", with: base)))
                 } catch {
                     throw RequestBuildError(message: RequestOptions.message(for: error))
                 }
@@ -173,7 +173,7 @@ public enum ScenarioRunner {
             line += ", \(ByteCountFormat.string(outcome.bodyBytes))"
             if outcome.routedToDownload { line += ", routed to a download" }
             if let problem { line += " (\(problem))" }
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            OutputFile.standardOutput.write(line + "\n")
         }
     }
 }

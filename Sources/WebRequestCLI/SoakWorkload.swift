@@ -1,5 +1,5 @@
 public import ArgumentParser
-import Foundation
+import FoundationEssentials
 import NIOCore
 import WebRequestKit
 
@@ -149,6 +149,30 @@ public enum SoakWorkload {
             return .get
         }
 
+        /// What `/echo` says it received, of which the soak checks the size.
+        private struct EchoedBody: Decodable {
+            var bodyBytes: Int
+
+            enum CodingKeys: String, CodingKey {
+                case bodyBytes = "body_bytes"
+            }
+        }
+
+        /// `text` with every byte but ASCII letters and digits as `%XX`.
+        private static func percentEncoded(_ text: String) -> String {
+            let hex = Array("0123456789ABCDEF".utf8)
+            var encoded: [UInt8] = []
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    encoded.append(byte)
+                default:
+                    encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                }
+            }
+            return String(decoding: encoded, as: UTF8.self)
+        }
+
         private func makeRequest(_ kind: Kind, number: Int, postBytes: Int) -> Request {
             let tagged = "tag=\(tag)"
             switch kind {
@@ -167,7 +191,7 @@ public enum SoakWorkload {
             case .dropHeaders: return Request(url: "\(base)/drop-headers?\(tagged)")
             case .download:
                 let name = "attachment; filename=\"soak-\(tag)-\(number).bin\""
-                let query = "type=application/zip&size=2000&disposition=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                let query = "type=application/zip&size=2000&disposition=" + Self.percentEncoded(name)
                 return Request(url: "\(base)/content?\(query)&\(tagged)")
             }
         }
@@ -230,8 +254,8 @@ public enum SoakWorkload {
             case .head:
                 return expect(request.status == .success && status == 200 && state.body.isEmpty)
             case .post:
-                let echoed = (try? JSONSerialization.jsonObject(with: state.body)) as? [String: Any]
-                return expect(request.status == .success && echoed?["body_bytes"] as? Int == state.postBytes)
+                let echoed = try? JSONDecoder().decode(EchoedBody.self, from: state.body)
+                return expect(request.status == .success && echoed?.bodyBytes == state.postBytes)
             case .notFound:
                 return expect(request.status == .success && status == 404)
             case .serverError:

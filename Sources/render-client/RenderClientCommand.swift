@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import RendererCore
 import WebRequestCLI
 import WebRequestKit
@@ -220,14 +220,14 @@ struct Misbehave: AsyncParsableCommand {
         }
         if let last = misbehaviours.last, !last.isStoppedByKernel {
             let ended = try await RendererProcess.misbehave(last)
-            FileHandle.standardError.write(Data("render-client: \(ended ? "the browser closed the channel" : "the browser let it pass")\n".utf8))
+            OutputFile.standardError.write("render-client: \(ended ? "the browser closed the channel" : "the browser let it pass")\n")
             if !ended { throw ExitCode.failure }
         } else if let url {
             let (response, _) = try await WebRequest.fetch(Request(url: url))
             if json {
                 print(JSONValue.object([("event", "fetched_through_browser"), ("url", .string(url)), ("status", .int(Int64(response.status)))]).rendered)
             } else {
-                FileHandle.standardError.write(Data("render-client: \(url) through the browser: \(response.status)\n".utf8))
+                OutputFile.standardError.write("render-client: \(url) through the browser: \(response.status)\n")
             }
         }
     }
@@ -241,7 +241,7 @@ struct Misbehave: AsyncParsableCommand {
             print(JSONValue.object(members).rendered)
         } else {
             let outcome = attempt.errorName.map { "refused by the kernel (\($0))" } ?? "allowed: the sandbox did not stop it"
-            FileHandle.standardError.write(Data("render-client: \(attempt.misbehaviour.rawValue) \(attempt.target): \(outcome)\n".utf8))
+            OutputFile.standardError.write("render-client: \(attempt.misbehaviour.rawValue) \(attempt.target): \(outcome)\n")
         }
     }
 }

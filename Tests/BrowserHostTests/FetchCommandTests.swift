@@ -74,6 +74,18 @@ extension BlackBoxTests {
             }
         }
 
+        /// A body that cannot be written (a full disk) ends the request with a clear message and
+        /// exit status 1, rather than ending the process.
+        @Test func aBodyThatCannotBeWrittenEndsTheRequest() async throws {
+            try await TestWebServer.withServer { server in
+                let result = try await fetch([server.baseURL + "/bytes/200000", "--output", "/dev/full", "--json"])
+                #expect(result.status == 1)
+                #expect(result.signal == nil)
+                #expect(result.stderr.contains("cannot write --output /dev/full: No space left on device"))
+                #expect(result.completion?["status"] as? String == "canceled")
+            }
+        }
+
         @Test func headRedirectsAndStopOnRedirect() async throws {
             try await TestWebServer.withServer { server in
                 let head = try await fetch([server.baseURL + "/hello", "-X", "HEAD", "--json"])

@@ -128,6 +128,20 @@ extension BlackBoxTests {
             }
         }
 
+        /// A trace that can no longer be written (a full disk) stops with one message; the
+        /// browser goes on serving.
+        @Test func aTraceThatCannotBeWrittenStopsAndTheBrowserGoesOn() async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser(["--trace", "/dev/full"])
+                #expect(try await browser.render([server.baseURL + "/hello"]).status == 0)
+                #expect(try await browser.render([server.baseURL + "/hello"]).status == 0)
+                let stopped = browser.stop()
+                #expect(stopped.status == 0)
+                let message = "browser-host: cannot write --trace /dev/full: No space left on device; the trace stops here"
+                #expect(stopped.stderr.components(separatedBy: message).count == 2, "said once: \(stopped.stderr)")
+            }
+        }
+
         @Test func logsAreQuietByDefaultAndCarryIdsWhenAskedFor() async throws {
             try await TestWebServer.withServer { server in
                 let quiet = try await ServingBrowser()
