@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 //
 // WebRequestKit: CEF's browser/renderer URL-request split, with real processes.
 //
@@ -42,7 +42,10 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
-        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        // Without the default BinaryDelimitedStreams trait, whose one file imports the whole of
+        // Foundation: every module importing SwiftProtobuf would link it, and a renderer would load
+        // Foundation, its internationalization and ICU at each start.
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Only for `swift package generate-documentation` (scripts/docs.sh); nothing links it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),

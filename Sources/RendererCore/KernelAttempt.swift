@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// One thing a compromised renderer tries behind the browser's back (``Misbehaviour/directConnect``,

@@ -1,5 +1,6 @@
 import CSharedMemory
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Which bytes of a body ring are in use: a plain value the browser's writer keeps and tests

@@ -1,5 +1,6 @@
 import CSharedMemory
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// How far a renderer may give the body ring back: the ring chunks it handed out as views, in

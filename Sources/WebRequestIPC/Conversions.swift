@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 package import WebRequestKit
 
 // The one place where protocol messages and WebRequestKit values meet.

@@ -1,5 +1,6 @@
 import CSharedMemory
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension IPCProtocolError {
     /// The other end closed the channel before the frame was whole.

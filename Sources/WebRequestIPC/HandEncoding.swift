@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 internal import NIOCore
 import SwiftProtobuf
 internal import WebRequestKit

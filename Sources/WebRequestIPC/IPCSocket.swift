@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The channel's socket opened outside NIO, by the browser's listener and by a connecting
 /// renderer, each of which needs the descriptor (the body ring travels over it).

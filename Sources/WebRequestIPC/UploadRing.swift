@@ -1,5 +1,5 @@
 import CSharedMemory
-import Foundation
+import FoundationEssentials
 
 /// Which of the upload ring's bytes the browser may still read: a plain value the renderer
 /// keeps and tests drive directly.

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// One part of a request body: CEF's `CefPostDataElement`.
 public enum PostDataElement: Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 extension Request {
     /// The URL if it parses with a scheme (and a host for http and https), else `nil`.
@@ -8,6 +8,7 @@ extension Request {
     public static func parsedURL(_ string: String) -> URL? {
         guard let components = URLComponents(string: string),
             let scheme = components.scheme, !scheme.isEmpty,
+            WrittenHost.isWellFormed(in: string),
             let url = components.url
         else { return nil }
         if ["http", "https"].contains(scheme.lowercased()), (components.host ?? "").isEmpty {
@@ -24,6 +25,55 @@ extension Request {
     public static func isValidURL(_ string: String) -> Bool {
         PlainWebURL.matches(string) || parsedURL(string) != nil
     }
+}
+
+/// The host as a URL string writes it, after `//`: a bracketed IP literal, or RFC 3986's
+/// reg-name (unreserved characters, sub-delimiters, well-formed percent escapes) with non-ASCII
+/// letters allowed for international names.
+///
+/// `URLComponents(string:)` answers differently for such a host depending on what the process
+/// has loaded: with FoundationEssentials alone (a renderer) it percent-encodes a space or a `[`
+/// in the host and accepts the URL; with Foundation loaded too (the browser) it refuses it. The
+/// browser ends a renderer that sends a request `create` would refuse, so both processes must
+/// give the same verdict: this check makes it the refusal, in every process. The rest of the URL
+/// parses alike in both (the tests hold the renderers to the browser's verdict).
+enum WrittenHost {
+    static func isWellFormed(in string: String) -> Bool {
+        var string = string
+        return string.withUTF8(isWellFormed)
+    }
+
+    static func isWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // The scheme ends at the first colon (the parse already found one); no `//`, no host.
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            bytes.count >= colon + 3, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/")
+        else { return true }
+        let authorityStart = colon + 3
+        let authorityEnd = bytes[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        let hostStart = bytes[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")).map { $0 + 1 } ?? authorityStart
+        guard hostStart < authorityEnd else { return true }
+        if bytes[hostStart] == UInt8(ascii: "[") {
+            // An IP literal: closed, then the end or a port; what is inside, the parsers agree on.
+            guard let close = bytes[hostStart..<authorityEnd].firstIndex(of: UInt8(ascii: "]")) else { return false }
+            return close + 1 == authorityEnd || bytes[close + 1] == UInt8(ascii: ":")
+        }
+        let hostEnd = bytes[hostStart..<authorityEnd].firstIndex(of: UInt8(ascii: ":")) ?? authorityEnd
+        var index = hostStart
+        while index < hostEnd {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < hostEnd, PlainWebURL.isHexDigit(bytes[index + 1]), PlainWebURL.isHexDigit(bytes[index + 2]) else { return false }
+                index += 3
+                continue
+            }
+            guard byte >= 0x80 || PlainWebURL.isAlphanumeric(byte) || Self.allowed.contains(byte) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// RFC 3986's unreserved punctuation and sub-delimiters.
+    private static let allowed = Set("-._~!$&'()*+,;=".utf8)
 }
 
 /// The plain shape of a web URL, checked byte by byte: `http` or `https` (any case), `://`, a
@@ -92,7 +142,7 @@ enum PlainWebURL {
     /// `-._~`, `!$&'()*+,;=`, `:@/?`, indexed by byte.
     private static let otherAllowed: [Bool] = (0..<128).map { "-._~!$&'()*+,;=:@/?".utf8.contains(UInt8($0)) }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || (byte | 0x20) &- UInt8(ascii: "a") < 26 }
-    private static func isHexDigit(_ byte: UInt8) -> Bool { isDigit(byte) || (byte | 0x20) &- UInt8(ascii: "a") < 6 }
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+    static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || (byte | 0x20) &- UInt8(ascii: "a") < 26 }
+    static func isHexDigit(_ byte: UInt8) -> Bool { isDigit(byte) || (byte | 0x20) &- UInt8(ascii: "a") < 6 }
 }

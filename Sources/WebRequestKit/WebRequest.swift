@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import NIOCore
 import NIOPosix
 
@@ -166,11 +166,17 @@ public final class WebRequest {
         return true
     }
 
+    /// The size of the file at `path`, or -1 when it cannot be read.
+    private static func fileSize(atPath path: String) -> Int64 {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int64(status.st_size) : -1
+    }
+
     private static func uploadSize(of request: Request) -> Int64 {
         switch request.postData?.elements.first {
         case .bytes(let data): Int64(data.count)
         case .file(let path):
-            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? -1
+            Self.fileSize(atPath: path)
         case .empty, nil: 0
         }
     }

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// Receives the events of a ``WebRequest``: CEF's `CefURLRequestClient` (cefpython's
 /// `WebRequestClient`).

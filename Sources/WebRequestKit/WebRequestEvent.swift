@@ -1,4 +1,4 @@
-package import Foundation
+package import FoundationEssentials
 
 /// What a network backend (the browser's libcurl stack, or the renderer's IPC channel) reports
 /// about one transfer. ``WebRequest`` turns these into client callbacks through

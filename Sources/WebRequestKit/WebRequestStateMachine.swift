@@ -1,4 +1,4 @@
-package import Foundation
+package import FoundationEssentials
 
 /// The life of one ``WebRequest`` as a plain value: which client callbacks a backend event
 /// produces, and in what order. It performs no I/O and holds no references, so it is tested on

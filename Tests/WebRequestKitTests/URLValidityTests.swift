@@ -57,4 +57,29 @@ struct URLValidityTests {
         }
         #expect(quick > 1_500, "only \(quick) strings took the quick path: the test no longer tests it")
     }
+
+    /// `WrittenHost` refuses hosts that `URLComponents` refuses once Foundation is loaded, as in
+    /// this test process and the browser; so here, as in the browser, it must change no verdict.
+    /// (A renderer loads FoundationEssentials alone, where the parse alone would accept them; the
+    /// parity tests send such hosts through each renderer.)
+    @Test func theHostRuleChangesNoVerdictWhereFoundationIsLoaded() {
+        let hosts = [
+            "a", "Z", "9", ".", "-", "_", "~", "%41", "%zz", "%", "%4", " ", "[", "]", "[::1]", "[::1", "::1]", "[v1.x]", "[fe80::1%25e]", "\"", "<", ">", "\\", "^", "`",
+            "{", "|", "}", "é", "ä", "!", "$", "&", "'", "(", ")", "*", "+", ",", ";", "=", "\u{7F}", "\u{1}",
+        ]
+        let around = ["", "u@", "u:p@", "@"]
+        let after = ["", "/", ":80/", ":x/", "?q", "#f", "/p q"]
+        var random = SplitMix64(seed: 0x4057)
+        for _ in 0..<20_000 {
+            var host = ""
+            for _ in 0..<Int.random(in: 1...4, using: &random) { host += hosts.randomElement(using: &random)! }
+            let url = ["http://", "https://", "ftp://"].randomElement(using: &random)! + around.randomElement(using: &random)! + host
+                + after.randomElement(using: &random)!
+            let foundation = URLComponents(string: url).map { components in
+                let scheme = components.scheme ?? ""
+                return !scheme.isEmpty && components.url != nil && (!["http", "https"].contains(scheme.lowercased()) || !(components.host ?? "").isEmpty)
+            } ?? false
+            #expect((Request.parsedURL(url) != nil) == foundation, "\(url.debugDescription)")
+        }
+    }
 }

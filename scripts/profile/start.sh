@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# What a renderer's start costs, builds in turns, same nginx: for each round and each build, N
+# starts of `render-client fetch URL --output /dev/null` (a 1 KiB GET) against that build's
+# `browser-host serve`, under `perf stat -r N -e task-clock`: the renderer's CPU per start (the
+# whole process, exec to exit) and its wall time, as bench.sh's renderer-start row times a start;
+# then each build's medians over the rounds.
+# A build is a directory of release products (browser-host, render-client), as for compare.sh.
+# Usage: scripts/profile/start.sh [--starts N] [--rounds R] NAME=DIR NAME=DIR...
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+usage="usage: scripts/profile/start.sh [--starts N] [--rounds R] NAME=DIR NAME=DIR..."
+starts=5 rounds=20 builds=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --starts) starts=${2:-}; shift ;;
+        --rounds) rounds=${2:-}; shift ;;
+        *=*) builds+=("$1") ;;
+        *) echo "start: unknown argument '$1'; $usage" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $starts =~ ^[1-9][0-9]*$ ]] || { echo "start: --starts takes a positive number" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "start: --rounds takes a positive number" >&2; exit 2; }
+((${#builds[@]})) || { echo "start: name at least one build; $usage" >&2; exit 2; }
+for build in "${builds[@]}"; do
+    for product in browser-host render-client; do
+        [ -x "${build#*=}/$product" ] || { echo "start: ${build#*=}/$product is not an executable" >&2; exit 2; }
+    done
+done
+PATH=$PATH:/usr/sbin
+command -v nginx >/dev/null && command -v perf >/dev/null ||
+    { echo "start: needs nginx and perf (scripts/profile/profile.sh --perf installs them)" >&2; exit 2; }
+source scripts/profile/common.sh start
+
+for round in $(seq "$rounds"); do
+    for build in "${builds[@]}"; do
+        name=${build%%=*} bin=${build#*=}
+        rm -f "$work/browser.sock"
+        "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
+        browser=$!
+        wait_browser_ready "$browser" "$work/serve.log"
+        perf stat -r "$starts" -x, -e task-clock -o "$work/stat" \
+            "$bin/render-client" --socket "$work/browser.sock" fetch "$small_url" --output /dev/null >/dev/null 2>&1 ||
+            { echo "start: render-client fetch failed with $bin" >&2; exit 1; }
+        kill "$browser"; wait "$browser" 2>/dev/null || true; browser=""
+        # task-clock is in milliseconds; perf's own wall clock is not in -x output, so the
+        # ratio task-clock / CPUs-utilized gives it back.
+        awk -F, -v n="$name" '$3 == "task-clock" { printf "%s cpu_ms=%.2f wall_ms=%.2f\n", n, $1, $1 / $(NF - 1) }' "$work/stat" | tee -a "$work/rows"
+    done
+done
+
+echo "medians of $rounds rounds of $starts starts:"
+for build in "${builds[@]}"; do
+    name=${build%%=*}
+    awk -v n="$name" '$1 == n' "$work/rows" | python3 -c '
+import statistics, sys
+rows = [dict(f.split("=") for f in line.split()[1:]) for line in sys.stdin]
+print(sys.argv[1], " ".join("%s=%.2f" % (k, statistics.median(float(r[k]) for r in rows)) for k in rows[0]))' "$name"
+done
