@@ -1,4 +1,4 @@
-# Sourced by profile.sh and compare.sh, from the package's root: `source scripts/profile/common.sh
+# Sourced by profile.sh, compare.sh and start.sh, from the package's root: `source scripts/profile/common.sh
 # NAME`. Makes $work (in memory when it can), removed at exit together with the browser ($browser)
 # and nginx ($nginx) still running then; starts nginx on loopback (scripts/nginx.sh: sets
 # $small_url and the other URLs). ticks PID prints a process's user + system clock ticks so far.
@@ -14,3 +14,11 @@ source scripts/nginx.sh
 source scripts/ready.sh
 start_nginx "$work" 1024
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# serve_with DIR [OPTION...]: starts DIR's `browser-host serve` on $work/browser.sock, its pid in
+# $browser, and waits until it listens.
+serve_with() {
+    rm -f "$work/browser.sock"
+    "$1/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" "${@:2}" >"$work/serve.log" 2>&1 &
+    browser=$!
+    wait_browser_ready "$browser" "$work/serve.log"
+}

@@ -28,15 +28,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 [[ $requests =~ ^[0-9]+$ && $requests -ge 100 ]] || { echo "compare: --requests takes a number of at least 100" >&2; exit 2; }
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare: --rounds takes a positive number" >&2; exit 2; }
+source scripts/profile/builds.sh compare "$usage" "${builds[@]}"
+positive compare --rounds "$rounds"
 [[ $concurrency =~ ^[1-9][0-9]*$ && $concurrency -le 64 ]] || { echo "compare: --concurrency takes a number from 1 to 64" >&2; exit 2; }
 [[ $renderers =~ ^[1-9][0-9]*$ && $renderers -le 256 ]] || { echo "compare: --renderers takes a number from 1 to 256" >&2; exit 2; }
-((${#builds[@]})) || { echo "compare: name at least one build; $usage" >&2; exit 2; }
-for build in "${builds[@]}"; do
-    for product in browser-host render-client; do
-        [ -x "${build#*=}/$product" ] || { echo "compare: ${build#*=}/$product is not an executable" >&2; exit 2; }
-    done
-done
 
 PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null && [ -x /usr/bin/time ] || { echo "compare: needs nginx and /usr/bin/time (scripts/profile/profile.sh installs them)" >&2; exit 2; }
@@ -58,10 +53,7 @@ rate() { sed -n 's/.*requests_per_second=\([0-9]*\).*/\1/p' "$work/out"; }
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do
         name=${build%%=*} bin=${build#*=}
-        rm -f "$work/browser.sock"
-        "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
-        browser=$!
-        wait_browser_ready "$browser" "$work/serve.log"
+        serve_with "$bin"
         before=$(ticks "$browser") opened=$(opens) machine_before=$(cpu_ticks)
         if [ "$renderers" = 1 ]; then
             timed "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" --requests "$requests" --concurrency "$concurrency"

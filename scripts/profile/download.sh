@@ -19,14 +19,9 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[[ $mib =~ ^[1-9][0-9]*$ ]] || { echo "download: --mib takes a positive number" >&2; exit 2; }
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "download: --rounds takes a positive number" >&2; exit 2; }
-((${#builds[@]})) || { echo "download: name at least one build; $usage" >&2; exit 2; }
-for build in "${builds[@]}"; do
-    for product in browser-host render-client; do
-        [ -x "${build#*=}/$product" ] || { echo "download: ${build#*=}/$product is not an executable" >&2; exit 2; }
-    done
-done
+source scripts/profile/builds.sh download "$usage" "${builds[@]}"
+positive download --mib "$mib"
+positive download --rounds "$rounds"
 command -v nginx >/dev/null || { echo "download: needs nginx (scripts/setup.sh installs it)" >&2; exit 2; }
 
 work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/download.XXXXXX")

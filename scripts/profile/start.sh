@@ -20,14 +20,9 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[[ $starts =~ ^[1-9][0-9]*$ ]] || { echo "start: --starts takes a positive number" >&2; exit 2; }
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "start: --rounds takes a positive number" >&2; exit 2; }
-((${#builds[@]})) || { echo "start: name at least one build; $usage" >&2; exit 2; }
-for build in "${builds[@]}"; do
-    for product in browser-host render-client; do
-        [ -x "${build#*=}/$product" ] || { echo "start: ${build#*=}/$product is not an executable" >&2; exit 2; }
-    done
-done
+source scripts/profile/builds.sh start "$usage" "${builds[@]}"
+positive start --starts "$starts"
+positive start --rounds "$rounds"
 PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null && command -v perf >/dev/null ||
     { echo "start: needs nginx and perf (scripts/profile/profile.sh --perf installs them)" >&2; exit 2; }
@@ -36,10 +31,7 @@ source scripts/profile/common.sh start
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do
         name=${build%%=*} bin=${build#*=}
-        rm -f "$work/browser.sock"
-        "$bin/browser-host" serve --socket "$work/browser.sock" --downloads "$work/downloads" >"$work/serve.log" 2>&1 &
-        browser=$!
-        wait_browser_ready "$browser" "$work/serve.log"
+        serve_with "$bin"
         perf stat -r "$starts" -x, -e task-clock -o "$work/stat" \
             "$bin/render-client" --socket "$work/browser.sock" fetch "$small_url" --output /dev/null >/dev/null 2>&1 ||
             { echo "start: render-client fetch failed with $bin" >&2; exit 1; }
