@@ -8,8 +8,13 @@
 // A spawned renderer engages the renderer sandbox before its handshake (`browser-host serve
 // --no-sandbox` passes `--no-sandbox` on): from then on the kernel refuses it sockets, files and
 // programs, and its only way out is the browser.
+//
+// It imports FoundationEssentials, which is all a renderer needs, not Foundation: a process
+// that imports Foundation loads it, its internationalization and ICU at every start, about a
+// third of a render-client's start (docs/performance-issue-17.md, round twenty).
 
-import Foundation
+import FoundationEssentials
+import Glibc
 import NIOCore
 import NIOPosix
 import RendererCore
@@ -24,7 +29,7 @@ struct HelloRenderer {
         let browser = take("--browser", from: &arguments)
         let sandboxed = !takeFlag("--no-sandbox", from: &arguments)
         guard socket != nil || descriptor != nil, !arguments.isEmpty else {
-            FileHandle.standardError.write(Data("usage: hello-renderer (--socket PATH | --ipc-fd N) [--browser ID] URL...\n".utf8))
+            printError("usage: hello-renderer (--socket PATH | --ipc-fd N) [--browser ID] URL...")
             exit(2)
         }
         do {
@@ -72,9 +77,15 @@ struct HelloRenderer {
                 print("a file upload is refused here: \(refusal.code.rawValue)")
             }
         } catch {
-            FileHandle.standardError.write(Data("hello-renderer: \(error)\n".utf8))
+            printError("hello-renderer: \(error)")
             exit(1)
         }
+    }
+
+    /// Writes `message` and a newline to standard error.
+    private static func printError(_ message: String) {
+        var line = message + "\n"
+        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     private static func takeFlag(_ flag: String, from arguments: inout [String]) -> Bool {
