@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import WebRequestKit
 
 /// A file the commands write to by descriptor: standard output, standard error, or the file
 /// `--output` names.
@@ -48,19 +49,7 @@ public final class OutputFile: Sendable {
 
     /// Writes all of `data`, however many calls the file takes.
     public func write(_ data: Data) throws(Failure) {
-        var failure: Int32 = 0
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written >= 0 {
-                    offset += written
-                } else if errno != EINTR {
-                    failure = errno
-                    return
-                }
-            }
-        }
+        let failure = writeAll(descriptor, data)
         if failure != 0 { throw Failure(errno: failure) }
     }
 
