@@ -27,7 +27,7 @@ public final class TraceWriter: Sendable {
     /// Appends `event`. Callable from any thread.
     public func record(_ event: HostEvent) {
         let elapsed = Double((NIODeadline.now() - start).nanoseconds) / 1e6
-        let line = JSONValue.object([("t_ms", .string(String(format: "%.3f", elapsed)))] + event.json).rendered + "\n"
+        let line = JSONValue.object([("t_ms", .string(elapsed.fixed(3)))] + event.json).rendered + "\n"
         file.withLock { file in
             guard let written = file else { return }
             do throws(OutputFile.Failure) {
@@ -167,7 +167,7 @@ public struct TraceSummary: Sendable {
             if let status = life.httpStatus { line += " \(status)" }
             if !life.error.isEmpty, life.error != "ERR_NONE" { line += " \(life.error)" }
             line += ", \(life.bodyBytes) bytes"
-            if let ended = life.endedMs { line += String(format: ", %.1f ms", ended - life.startedMs) }
+            if let ended = life.endedMs { line += ", \((ended - life.startedMs).fixed(1)) ms" }
             var notes: [String] = []
             if life.redirects > 0 { notes.append("\(life.redirects) redirect(s)") }
             if life.retries > 0 { notes.append("\(life.retries) retry(ies)") }
@@ -187,7 +187,7 @@ public struct TraceSummary: Sendable {
         let durations = ended.map { $0.endedMs! - $0.startedMs }.sorted()
         let median = durations.isEmpty ? 0 : durations[durations.count / 2]
         output.append(
-            "\(renderers.count) renderer(s), \(requests.count) request(s) (\(ended.count) ended, median \(String(format: "%.1f", median)) ms), "
+            "\(renderers.count) renderer(s), \(requests.count) request(s) (\(ended.count) ended, median \(median.fixed(1)) ms), "
                 + "\(requests.filter(\.routedToDownload).count) routed to downloads, \(badMessages.count) bad message(s), \(self.lines) line(s) read"
         )
         return output.joined(separator: "\n")
