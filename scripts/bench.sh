@@ -86,6 +86,13 @@ else
     small_url="$url/bytes/1024" big_url="$url/bytes/$big" upload_url="$url/echo"
 fi
 echo "bench: server $server at $url" >&2
+# How this machine's idle CPUs wait for work. Where they halt at once (a virtual machine's
+# haltpoll driver with guest_halt_poll_ns=0), a thread woken on another CPU starts tens of
+# microseconds later, and most of the c1 rows' latency is such wake-ups (docs/performance.md).
+idle_cpus=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo unknown)
+[ ! -r /sys/module/haltpoll/parameters/guest_halt_poll_ns ] ||
+    idle_cpus+=" guest_halt_poll_ns=$(cat /sys/module/haltpoll/parameters/guest_halt_poll_ns)"
+echo "bench: idle CPUs: $idle_cpus" >&2
 check=$("$bin/browser-host" fetch "$small_url" --json --output /dev/null | tail -n 1)
 grep -q '"status":200,' <<<"$check" || { echo "bench: the server does not serve $small_url: $check" >&2; cat "$work/nginx/error.log" >&2 2>/dev/null; exit 1; }
 
@@ -138,7 +145,7 @@ na=null
 write_json() {
     mkdir -p "$(dirname "$json")"
     {
-        echo "{\"server\":\"$server\",\"smoke\":$([ "$smoke" = 1 ] && echo true || echo false),\"cores\":$(nproc),\"rows\":["
+        echo "{\"server\":\"$server\",\"smoke\":$([ "$smoke" = 1 ] && echo true || echo false),\"cores\":$(nproc),\"idle_cpus\":\"$idle_cpus\",\"rows\":["
         (IFS=,; echo "${rows[*]}")
         echo "]}"
     } >"$json"
