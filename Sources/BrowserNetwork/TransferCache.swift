@@ -71,7 +71,10 @@ struct TransferCache {
             (head.expectedContentLength ?? 0) <= HTTPCache.maximumEntryBytes,
             CachePolicy.isStorable(status: head.status, responseHeaders: head.headers, requestHeaders: hop.headers)
         {
-            keeping = (head, Data(), Date().timeIntervalSince1970)
+            // One buffer the body's announced size (the entry limit above bounds it): grown by
+            // doubling, a kept body cost more than twice its size. Pages a server announces and
+            // never sends are never touched, and cost address space only.
+            keeping = (head, Data(capacity: Int(head.expectedContentLength ?? 0)), Date().timeIntervalSince1970)
         }
     }
 

@@ -259,6 +259,22 @@ extension BlackBoxTests {
             }
         }
 
+        /// A body the HTTP cache keeps costs about its size (7 to 8.4 MiB for 7 MiB here): the buffer
+        /// that keeps it is sized from Content-Length. Grown by doubling, with a copy at each step,
+        /// it cost 19 MiB. Both fetches stream the body the same way; the cache is the difference.
+        @Test func aCachedBodyCostsAboutItsSize() async throws {
+            try await TestWebServer.withServer { server in
+                let size = 7 << 20
+                let url = server.baseURL + "/bytes/\(size)"
+                let uncached = try await fetch([url, "--output", "/dev/null", "--json", "--flag", "disable-cache"])
+                let cached = try await fetch([url, "--output", "/dev/null", "--json"])
+                #expect(uncached.status == 0 && cached.status == 0)
+                #expect(cached.completion?["body_bytes"] as? Int == size)
+                let growthKiB = cached.maxRSSKiB - uncached.maxRSSKiB
+                #expect(growthKiB < (size >> 10) * 2, "keeping \(size >> 10) KiB cost \(growthKiB) KiB")
+            }
+        }
+
         /// The browser decodes a bomb no faster than the body is taken: libcurl, decoding it
         /// itself, kept every byte one paused read decoded to (all 1 GiB of a zstd bomb's few KiB).
         @Test(arguments: ["gzip", "br", "zstd"])
