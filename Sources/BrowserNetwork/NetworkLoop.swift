@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import NIOCore
 import Synchronization
 import WebRequestKit
 
@@ -20,6 +21,8 @@ final class NetworkLoop {
     private var byHandle: [UnsafeMutableRawPointer: Transfer] = [:]
     /// Transfers holding body bytes to hand on when libcurl's turn ends.
     private var holdingBody: [Transfer] = []
+    /// When the current turn began (`NIODeadline`'s clock): a held body's age is counted from it.
+    private(set) var turnStarted: UInt64 = 0
     /// The hops libcurl finished this turn, read off its message queue before any is acted on.
     private var finishedHops: [(easy: UnsafeMutableRawPointer, transfer: Transfer, result: CURLcode)] = []
     /// Transfers that reported to their sinks this turn, flushed when it ends: the events of
@@ -71,11 +74,9 @@ final class NetworkLoop {
                 apply(command)
             }
             admitWaiting()
+            turnStarted = NIODeadline.now().uptimeNanoseconds
             curl_multi_perform(multi, &running)
-            for transfer in holdingBody {
-                transfer.releaseHeldBody()
-            }
-            holdingBody.removeAll(keepingCapacity: true)
+            endTurnOfHeldBodies()
             // Every message is taken before any transfer acts on its own: removing a handle from
             // the multi makes libcurl search its queue of unread messages (7.88), so finishing
             // each as it was read cost a turn that finished n transfers n² steps (at 128
@@ -112,7 +113,9 @@ final class NetworkLoop {
             waits.append(curl_waitfd(fd: request.descriptor, events: request.events, revents: 0))
         }
         watchers.removeLast(watchers.count - kept)
-        curl_multi_poll(multi, &waits, UInt32(waits.count), inbox.isEmpty ? 1000 : 0, nil)
+        // A body held across the turn waits at most a millisecond for its next bytes.
+        let timeout: Int32 = !inbox.isEmpty ? 0 : holdingBody.isEmpty ? 1000 : 1
+        curl_multi_poll(multi, &waits, UInt32(waits.count), timeout, nil)
         if waits[0].revents != 0 { inbox.acknowledgeWakeup() }
         for index in watchers.indices where waits[index + 1].revents != 0 {
             watchers[index].watcher.ready(waits[index + 1].revents)
@@ -214,6 +217,18 @@ final class NetworkLoop {
     func detach(_ easy: UnsafeMutableRawPointer) {
         curl_multi_remove_handle(multi, easy)
         byHandle[easy] = nil
+    }
+
+    /// Ends the turn of every transfer holding body bytes; keeps those that hold some still.
+    private func endTurnOfHeldBodies() {
+        guard !holdingBody.isEmpty else { return }
+        let now = NIODeadline.now().uptimeNanoseconds
+        var kept = 0
+        for index in holdingBody.indices where holdingBody[index].endTurn(at: now) {
+            holdingBody.swapAt(kept, index)
+            kept += 1
+        }
+        holdingBody.removeLast(holdingBody.count - kept)
     }
 
     /// `transfer` holds body bytes to hand on when libcurl's turn ends.

@@ -48,6 +48,23 @@ struct SendingTests {
         }
     }
 
+    /// A large body's partial chunk may wait across the network thread's turns for more bytes,
+    /// but only a millisecond: a server that pauses still has every byte it sent delivered. Five
+    /// pieces of 64 KiB, half a second apart, of a 320 KiB body (so its chunks are 256 KiB): the
+    /// bytes received reach the end of each piece before the next is sent. Held until the chunk
+    /// filled, they would reach 256 KiB only with the fourth piece.
+    @Test func aLargeBodyThatPausesIsDeliveredUpToWhatArrived() async throws {
+        try await TestWebServer.withServer { server in
+            let piece = 64 << 10
+            let outcome = try await Harness.run(Request(url: server.baseURL + "/slow?chunks=5&size=\(piece)&delay_ms=500"))
+            #expect(outcome.status == .success)
+            #expect(outcome.body.count == 5 * piece)
+            let chunks = outcome.events.compactMap { if case .data(let count) = $0 { count } else { nil } }
+            let received = chunks.reduce(into: [Int]()) { $0.append(($0.last ?? 0) + $1) }
+            #expect((1...5).allSatisfy { received.contains($0 * piece) }, "bytes received after each chunk: \(received)")
+        }
+    }
+
     @Test func postBytesIsSentWithFormContentType() async throws {
         try await TestWebServer.withServer { server in
             let outcome = try await Harness.run(
