@@ -17,10 +17,6 @@ final class Transfer {
     private static let maximumChallengeBody = 64 << 10
     /// Upload progress is reported at most this often (nanoseconds), plus the final event.
     private static let uploadProgressInterval: UInt64 = 50_000_000
-    /// The largest chunk of a body whose length is known; ``unsizedChunkBytes`` for the rest.
-    static let sizedChunkBytes = 256 << 10
-    /// The chunk of a body of unknown length (chunked, or coded): no larger a buffer for what may be small.
-    static let unsizedChunkBytes = 64 << 10
 
     let id: UInt64
     private let spec: TransferSpec
@@ -55,22 +51,8 @@ final class Transfer {
     private var isFinished = false
 
     private var cache: TransferCache
-    /// Body bytes taken from libcurl and not yet handed on. libcurl 7.88 cuts each read into
-    /// 16 KiB write callbacks; they are joined here and handed on as one chunk of at most
-    /// ``chunkCapacity`` when it is full, when libcurl's turn on the network thread ends (for a
-    /// large body past its first chunk, when a turn ends a millisecond after they began:
-    /// ``endTurn(at:)``), before the transfer pauses, and before it completes. Fewer chunks mean
-    /// fewer hand-offs and credits downstream (`performance-issue-17.md`, round fourteen,
-    /// measured 256 KiB against 64; round twenty-one, chunks carried across turns).
-    private var heldBody = Data()
-    /// The size of this hop's chunks, and the capacity each starts with: its Content-Length up
-    /// to ``sizedChunkBytes`` for an undecoded body that has one (a 64 KiB buffer for a 1 KiB body
-    /// costs page faults), else ``unsizedChunkBytes``.
-    private var chunkCapacity = Transfer.unsizedChunkBytes
-    /// When the held bytes began (the network thread's turn that held the first of them), and
-    /// whether this response has handed on a chunk yet: see ``endTurn(at:)``.
-    private var heldSince: UInt64 = 0
-    private var handedOnChunk = false
+    /// Body bytes taken from libcurl and not yet handed on, joined into chunks.
+    private var body = BodyChunks()
     /// The loop has this transfer in its list of those to call when the turn ends.
     private var awaitsTurnEnd = false
     /// The sink was sent events this turn; the loop has this transfer flush it when the turn ends.
@@ -121,7 +103,7 @@ final class Transfer {
 
     func cancel() {
         isFinished = true
-        heldBody = Data()
+        body.discard()
         releaseHop()
         loop.retire(self)
     }
@@ -420,8 +402,7 @@ final class Transfer {
             let response = makeResponse(url: hop.url.absoluteString, isRedirect: false)
             // A coded body's length says nothing of what it decodes to.
             let length = decoder == nil ? response.expectedContentLength : nil
-            chunkCapacity = length.map { Int(min(max($0, 1), Int64(Self.sizedChunkBytes))) } ?? Self.unsizedChunkBytes
-            handedOnChunk = false
+            body.start(length: length)
             cache.responseArrived(response, hop: hop, flags: flags)
             report(.response(response))
             if flags.contains(.noDownloadData), hop.method != "HEAD" {
@@ -510,44 +491,27 @@ final class Transfer {
     /// Keeps admitted body bytes to hand on as one chunk, and gives them to the cache.
     private func hold(_ bytes: UnsafeRawBufferPointer) {
         cache.append(bytes)
-        if heldBody.count + bytes.count > chunkCapacity { releaseHeldBody() }
-        if heldBody.isEmpty {
-            heldBody.reserveCapacity(max(chunkCapacity, bytes.count))
-            heldSince = loop.turnStarted
-            if !awaitsTurnEnd {
-                awaitsTurnEnd = true
-                loop.holdsBody(self)
-            }
+        if body.overflows(adding: bytes.count) { releaseHeldBody() }
+        if body.isEmpty, !awaitsTurnEnd {
+            awaitsTurnEnd = true
+            loop.holdsBody(self)
         }
-        heldBody.append(contentsOf: bytes)
-        if heldBody.count >= chunkCapacity { releaseHeldBody() }
+        body.append(bytes, turnStarted: loop.turnStarted)
+        if body.isFull { releaseHeldBody() }
     }
 
-    /// The network thread's turn ended at `now`: hands on the bytes held, unless they are part of
-    /// a large body past its first chunk and younger than ``carryOverNanoseconds``, and returns
-    /// whether it still holds some. A turn ends whenever libcurl has drained the socket, which
-    /// at loopback speed cuts a download's chunks to a fraction of their capacity: each chunk is
-    /// a message, a wake-up of the client and a credit back.
+    /// The network thread's turn ended at `now`: hands on the bytes held unless they may wait
+    /// for the next turns (``BodyChunks/carriesOver(at:)``); returns whether it still holds some.
     func endTurn(at now: UInt64) -> Bool {
-        if !heldBody.isEmpty, !isFinished, handedOnChunk, chunkCapacity == Self.sizedChunkBytes,
-            now &- heldSince < Self.carryOverNanoseconds
-        {
-            return true
-        }
+        if !isFinished, body.carriesOver(at: now) { return true }
         releaseHeldBody()
         awaitsTurnEnd = false
         return false
     }
 
-    /// How long a large body's partial chunk may wait for more bytes across turns.
-    static let carryOverNanoseconds: UInt64 = 1_000_000
-
     /// Hands on the body bytes held since the last chunk, if any.
     func releaseHeldBody() {
-        guard !heldBody.isEmpty, !isFinished else { return }
-        handedOnChunk = true
-        let data = heldBody
-        heldBody = Data()
+        guard !isFinished, let data = body.take() else { return }
         let count = data.count
         let (flow, inbox, id) = (spec.flow, loop.inbox, self.id)
         report(.data(data)) {
