@@ -199,16 +199,3 @@ final class HTTPCache {
         }
     }
 }
-
-extension Sequence<UInt8> {
-    /// The bytes as lowercase hex digits.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-}

@@ -32,9 +32,6 @@ public final class FetchReporter: WebRequestClient {
     private let output: OutputFile?
     private let progressBar: ProgressBar?
     private var hasher = SHA256()
-    /// The digest's hex digits, written by hand: `String(format:)` brings up Foundation's
-    /// formatting machinery, a noticeable part of a renderer's start for one line of output.
-    private static let hexDigits = Array("0123456789abcdef".utf8)
     private var bodyBytes: Int64 = 0
     private var textBody = Data()
     private var textBodyOverflow = false
@@ -183,7 +180,7 @@ public final class FetchReporter: WebRequestClient {
     }
 
     public func webRequestDidComplete(_ request: WebRequest) {
-        let digest = String(decoding: hasher.finalize().flatMap { [Self.hexDigits[Int($0 >> 4)], Self.hexDigits[Int($0 & 0xF)]] }, as: UTF8.self)
+        let digest = hasher.finalize().hexString
         let response: JSONValue = request.response.map { response in
             .object([
                 ("status", .int(Int64(response.status))), ("status_text", .string(response.statusText)),

@@ -158,19 +158,18 @@ public enum SoakWorkload {
             }
         }
 
-        /// `text` with every byte but ASCII letters and digits as `%XX`.
+        /// `text` with every byte but ASCII letters and digits as `%xx`.
         private static func percentEncoded(_ text: String) -> String {
-            let hex = Array("0123456789ABCDEF".utf8)
-            var encoded: [UInt8] = []
+            var encoded = ""
             for byte in text.utf8 {
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    encoded.append(byte)
+                    encoded.unicodeScalars.append(Unicode.Scalar(byte))
                 default:
-                    encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                    encoded += "%" + [byte].hexString
                 }
             }
-            return String(decoding: encoded, as: UTF8.self)
+            return encoded
         }
 
         private func makeRequest(_ kind: Kind, number: Int, postBytes: Int) -> Request {
