@@ -15,23 +15,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 usage="usage: scripts/profile/compare.sh [--requests N] [--rounds R] [--concurrency C] [--renderers K] NAME=DIR NAME=DIR..."
-requests=20000 rounds=3 concurrency=16 renderers=1 builds=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --requests) requests=${2:-}; shift ;;
-        --rounds) rounds=${2:-}; shift ;;
-        --concurrency) concurrency=${2:-}; shift ;;
-        --renderers) renderers=${2:-}; shift ;;
-        *=*) builds+=("$1") ;;
-        *) echo "compare: unknown argument '$1'; $usage" >&2; exit 2 ;;
-    esac
-    shift
-done
-[[ $requests =~ ^[0-9]+$ && $requests -ge 100 ]] || { echo "compare: --requests takes a number of at least 100" >&2; exit 2; }
-source scripts/profile/builds.sh compare "$usage" "${builds[@]}"
-positive compare --rounds "$rounds"
-[[ $concurrency =~ ^[1-9][0-9]*$ && $concurrency -le 64 ]] || { echo "compare: --concurrency takes a number from 1 to 64" >&2; exit 2; }
-[[ $renderers =~ ^[1-9][0-9]*$ && $renderers -le 256 ]] || { echo "compare: --renderers takes a number from 1 to 256" >&2; exit 2; }
+requests=20000 rounds=3 concurrency=16 renderers=1
+source scripts/profile/builds.sh compare "$usage" requests rounds concurrency renderers -- "$@"
+((requests >= 100)) || { echo "compare: --requests takes a number of at least 100" >&2; exit 2; }
+((concurrency <= 64)) || { echo "compare: --concurrency takes a number from 1 to 64" >&2; exit 2; }
+((renderers <= 256)) || { echo "compare: --renderers takes a number from 1 to 256" >&2; exit 2; }
 
 PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null && [ -x /usr/bin/time ] || { echo "compare: needs nginx and /usr/bin/time (scripts/profile/profile.sh installs them)" >&2; exit 2; }

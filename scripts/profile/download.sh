@@ -9,19 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 usage="usage: scripts/profile/download.sh [--mib N] [--rounds R] NAME=DIR NAME=DIR..."
-mib=1024 rounds=5 builds=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --mib) mib=${2:-}; shift ;;
-        --rounds) rounds=${2:-}; shift ;;
-        *=*) builds+=("$1") ;;
-        *) echo "download: unknown argument '$1'; $usage" >&2; exit 2 ;;
-    esac
-    shift
-done
-source scripts/profile/builds.sh download "$usage" "${builds[@]}"
-positive download --mib "$mib"
-positive download --rounds "$rounds"
+mib=1024 rounds=5
+source scripts/profile/builds.sh download "$usage" mib rounds -- "$@"
 command -v nginx >/dev/null || { echo "download: needs nginx (scripts/setup.sh installs it)" >&2; exit 2; }
 
 work=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)/download.XXXXXX")

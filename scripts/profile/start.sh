@@ -10,19 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 usage="usage: scripts/profile/start.sh [--starts N] [--rounds R] NAME=DIR NAME=DIR..."
-starts=5 rounds=20 builds=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --starts) starts=${2:-}; shift ;;
-        --rounds) rounds=${2:-}; shift ;;
-        *=*) builds+=("$1") ;;
-        *) echo "start: unknown argument '$1'; $usage" >&2; exit 2 ;;
-    esac
-    shift
-done
-source scripts/profile/builds.sh start "$usage" "${builds[@]}"
-positive start --starts "$starts"
-positive start --rounds "$rounds"
+starts=5 rounds=20
+source scripts/profile/builds.sh start "$usage" starts rounds -- "$@"
 PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null && command -v perf >/dev/null ||
     { echo "start: needs nginx and perf (scripts/profile/profile.sh --perf installs them)" >&2; exit 2; }

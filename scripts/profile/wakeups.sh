@@ -14,19 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 usage="usage: scripts/profile/wakeups.sh [--requests N] [--rounds R] NAME=DIR NAME=DIR..."
-requests=30000 rounds=3 builds=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --requests) requests=${2:-}; shift ;;
-        --rounds) rounds=${2:-}; shift ;;
-        *=*) builds+=("$1") ;;
-        *) echo "wakeups: unknown argument '$1'; $usage" >&2; exit 2 ;;
-    esac
-    shift
-done
-source scripts/profile/builds.sh wakeups "$usage" "${builds[@]}"
-positive wakeups --rounds "$rounds"
-[[ $requests =~ ^[0-9]+$ && $requests -ge 5000 ]] || { echo "wakeups: --requests takes a number of at least 5000" >&2; exit 2; }
+requests=30000 rounds=3
+source scripts/profile/builds.sh wakeups "$usage" requests rounds -- "$@"
+((requests >= 5000)) || { echo "wakeups: --requests takes a number of at least 5000" >&2; exit 2; }
 
 PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null && command -v perf >/dev/null && command -v taskset >/dev/null ||
