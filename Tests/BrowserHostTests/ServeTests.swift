@@ -188,6 +188,21 @@ extension BlackBoxTests {
             #expect(result.stderr.contains("cannot connect"))
         }
 
+        /// cli.md's exit status 1 for a request that ended `canceled`, through a renderer: a body
+        /// that cannot be written (a full disk) cancels the request with a clear message, and the
+        /// renderer exits rather than crashing, as `browser-host fetch` does (the same reporter).
+        @Test func aRendererWhoseBodyCannotBeWrittenCancelsAndExitsOne() async throws {
+            try await TestWebServer.withServer { server in
+                let browser = try await ServingBrowser()
+                let result = try await browser.render([server.baseURL + "/bytes/200000?type=text/plain", "--output", "/dev/full", "--json"])
+                #expect(result.status == 1)
+                #expect(result.signal == nil)
+                #expect(result.stderr.contains("cannot write --output /dev/full: No space left on device"), "\(result.stderr)")
+                #expect(result.completion?["status"] as? String == "canceled")
+                #expect(browser.stop().status == 0)
+            }
+        }
+
         /// The sockets `serve` and `status` open themselves (IPCSocket), failing with the reason.
         @Test func aSocketThatCannotBeOpenedIsSaidSo() async throws {
             let status = try await ChildProcess.run("browser-host", ["status", "--socket", "/nonexistent/browser.sock"])
