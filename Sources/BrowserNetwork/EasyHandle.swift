@@ -106,6 +106,9 @@ final class EasyHandle {
         } else {
             // Not even the environment's http_proxy: a context without a proxy connects directly.
             setString(easy, CURLOPT_PROXY, "")
+            // Nor its no_proxy, which libcurl 7.88 would otherwise look up (`no_proxy`, then
+            // `NO_PROXY`) for each transfer, only to find it has no proxy to bypass.
+            setString(easy, CURLOPT_NOPROXY, "")
         }
         ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
         ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, headerCallback)

@@ -60,8 +60,12 @@ final class ChildProcess {
     /// cannot grow any file past that many KiB (`RLIMIT_FSIZE`, with `SIGXFSZ` ignored): its
     /// writes past it fail with `EFBIG`, as they would with `ENOSPC` on a full disk.
     /// With `underValgrind`, the child runs under valgrind's memcheck, which makes it exit 99 on
-    /// any memory error or leak (``Result/valgrindReport`` has what it said).
-    init(_ executable: String, _ arguments: [String], fileSizeLimit: Int? = nil, underValgrind: Bool = false) throws {
+    /// any memory error or leak (``Result/valgrindReport`` has what it said). `environment` is
+    /// set in the child's environment, over this process's.
+    init(
+        _ executable: String, _ arguments: [String], fileSizeLimit: Int? = nil, underValgrind: Bool = false,
+        environment extra: [String: String] = [:]
+    ) throws {
         directory = NSTemporaryDirectory() + "child-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         stdoutPath = directory + "/stdout"
@@ -90,6 +94,7 @@ final class ChildProcess {
         defer { argv.forEach { free($0) } }
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
+        environment.merge(extra) { $1 }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var child: pid_t = 0
@@ -151,12 +156,14 @@ final class ChildProcess {
         return PeakMemory.kiB(inStatus: String(decoding: buffer[..<count], as: UTF8.self))
     }
 
-    /// Runs `executable` to completion off the cooperative pool.
     /// The status valgrind exits with when it found an error.
     static let valgrindErrorStatus: Int32 = 99
 
-    static func run(_ executable: String, _ arguments: [String], underValgrind: Bool = false) async throws -> Result {
-        let child = try ChildProcess(executable, arguments, underValgrind: underValgrind)
+    /// Runs `executable` to completion off the cooperative pool.
+    static func run(
+        _ executable: String, _ arguments: [String], underValgrind: Bool = false, environment: [String: String] = [:]
+    ) async throws -> Result {
+        let child = try ChildProcess(executable, arguments, underValgrind: underValgrind, environment: environment)
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: child.wait()) }
         }

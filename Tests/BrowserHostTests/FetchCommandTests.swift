@@ -171,6 +171,19 @@ extension BlackBoxTests {
             }
         }
 
+        @Test func aContextWithoutAProxyIgnoresTheEnvironmentsProxy() async throws {
+            // libcurl would take these for every request of a context that names no proxy; a
+            // closed port makes any request that went through one fail.
+            let closedProxy = "http://127.0.0.1:9"
+            let environment = ["http_proxy": closedProxy, "https_proxy": closedProxy, "all_proxy": closedProxy, "ALL_PROXY": closedProxy, "no_proxy": ""]
+            try await TestWebServer.withServer { server in
+                let result = try await ChildProcess.run("browser-host", ["fetch", server.baseURL + "/hello", "--json"], environment: environment)
+                #expect(result.status == 0)
+                #expect(result.completion?["status"] as? String == "success")
+                #expect(result.response?["status"] as? Int == 200)
+            }
+        }
+
         @Test func unknownSchemeFails() async throws {
             let result = try await fetch(["foo://invalidurl", "--json"])
             #expect(result.status == 1)
