@@ -1,4 +1,4 @@
-# Sourced by the scripts that run builds in turns (compare.sh, download.sh, start.sh,
+# Sourced by the scripts that run builds in turns (compare.sh, download.sh, split.sh, start.sh,
 # wakeups.sh) once their options' defaults are set:
 #   source scripts/profile/builds.sh TOOL "$usage" OPTION... -- "$@"
 # reads each `--OPTION N` of the command line into $OPTION and each NAME=DIR into $builds, and
