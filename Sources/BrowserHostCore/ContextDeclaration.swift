@@ -1,5 +1,6 @@
-import Foundation
 public import BrowserNetwork
+import Foundation
+internal import WebRequestKit
 
 /// A request context named on the command line: `NAME` (in memory) or `NAME=DIR` (on disk).
 public struct ContextDeclaration: Sendable, Hashable {
@@ -42,6 +43,6 @@ public struct ContextDeclaration: Sendable, Hashable {
         let posix = described.domain == NSPOSIXErrorDomain ? described : underlying
         guard let posix, posix.domain == NSPOSIXErrorDomain else { return "\(error)" }
         let path = described.userInfo[NSFilePathErrorKey] as? String
-        return (path.map { "\($0): " } ?? "") + String(cString: strerror(Int32(posix.code)))
+        return (path.map { "\($0): " } ?? "") + systemErrorText(Int32(posix.code))
     }
 }

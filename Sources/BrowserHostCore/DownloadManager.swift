@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Synchronization
 internal import WebRequestKit
+internal import WebRequestKit
 
 /// Where a download stands.
 public enum DownloadState: String, Sendable {
@@ -176,7 +177,7 @@ final class Download: Sendable {
             guard !ended else { return }
             let failure = writeAll(descriptor, data)
             if failure != 0 {
-                end(.failed, reason: "writing \(partialPath): \(String(cString: strerror(failure)))")
+                end(.failed, reason: "writing \(partialPath): \(systemErrorText(failure))")
                 cancelTransfer()
                 return
             }
@@ -213,7 +214,7 @@ final class Download: Sendable {
         var reason = reason
         if outcome == .complete, fsync(descriptor) != 0 {
             outcome = .failed
-            reason = "flushing \(partialPath): \(String(cString: strerror(errno)))"
+            reason = "flushing \(partialPath): \(systemErrorText(errno))"
         }
         close(descriptor)
         if outcome == .complete {
@@ -225,7 +226,7 @@ final class Download: Sendable {
                     item.path = candidate
                     linked = true
                 } else if errno != EEXIST {
-                    reason = "saving \(candidate): \(String(cString: strerror(errno)))"
+                    reason = "saving \(candidate): \(systemErrorText(errno))"
                     break
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+internal import WebRequestKit
 internal import WebRequestIPC
 
 /// The browser's listening socket, accepting on a thread of its own: each accepted socket is
@@ -26,7 +27,7 @@ final class RendererListener: Sendable {
         }
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = systemErrorText(errno)
             close(descriptor)
             throw Failure(description: "pipe: \(reason)")
         }

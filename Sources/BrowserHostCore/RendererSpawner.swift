@@ -1,6 +1,7 @@
 import CSandbox
 import Foundation
 import Glibc
+internal import WebRequestKit
 internal import WebRequestIPC
 
 /// Starts a renderer the way Chromium starts a child: one end of a socketpair is inherited as a
@@ -55,7 +56,7 @@ enum RendererSpawner {
             logFile = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard logFile >= 0 else {
                 close(browserEnd)
-                throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw Failure(description: "cannot write \(path): \(systemErrorText(errno))")
             }
         }
         let errorTarget: Int32 = if case .file = output { logFile } else { -1 }

@@ -17,7 +17,7 @@ public final class OutputFile: Sendable {
         public var reason: String
 
         init(errno code: Int32) {
-            reason = String(cString: strerror(code))
+            reason = systemErrorText(code)
         }
     }
 

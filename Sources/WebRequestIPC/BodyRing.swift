@@ -2,6 +2,7 @@ import CSharedMemory
 import FoundationEssentials
 import Glibc
 import Synchronization
+internal import WebRequestKit
 
 /// Which bytes of a body ring are in use: a plain value the browser's writer keeps and tests
 /// drive directly.
@@ -75,7 +76,7 @@ package final class BodyRingWriter: Sendable {
     /// (0 for none; with one, `bytes` is a multiple of the page size, where it is mapped).
     package init(bytes: Int, uploadBytes: Int = 0) throws(IPCRingError) {
         let descriptor = wrk_sealed_memfd("webrequestkit-body-ring", bytes + uploadBytes)
-        guard descriptor >= 0 else { throw IPCRingError("memfd_create: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw IPCRingError("memfd_create: \(systemErrorText(errno))") }
         do {
             ring = try RingMapping(descriptor, bytes: bytes, writable: true, name: "body ring")
             upload = uploadBytes > 0 ? try UploadRingReader(descriptor: descriptor, offset: bytes, bytes: uploadBytes) : nil
@@ -116,7 +117,7 @@ final class RingMapping: Sendable {
     init(_ descriptor: Int32, offset: Int = 0, bytes: Int, writable: Bool, name: String) throws(IPCRingError) {
         let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
         guard let mapped = mmap(nil, bytes, protection, MAP_SHARED, descriptor, off_t(offset)), mapped != MAP_FAILED else {
-            throw IPCRingError("mmap of the \(name): \(String(cString: strerror(errno)))")
+            throw IPCRingError("mmap of the \(name): \(systemErrorText(errno))")
         }
         base = mapped
         size = bytes

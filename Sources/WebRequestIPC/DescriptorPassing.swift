@@ -1,6 +1,7 @@
 import CSharedMemory
 import FoundationEssentials
 import Glibc
+internal import WebRequestKit
 
 extension IPCProtocolError {
     /// The other end closed the channel before the frame was whole.
@@ -26,7 +27,7 @@ extension IPCEnvelope {
         while offset < frame.count {
             let written = frame.withUnsafeBytes { Glibc.send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if written < 0, errno == EINTR { continue }
-            guard written > 0 else { throw IPCProtocolError("writing \(kind): \(String(cString: strerror(errno)))") }
+            guard written > 0 else { throw IPCProtocolError("writing \(kind): \(systemErrorText(errno))") }
             offset += written
         }
     }
@@ -47,7 +48,7 @@ extension IPCEnvelope {
                 }
                 if read < 0, errno == EINTR { continue }
                 guard read > 0 else {
-                    throw read == 0 ? .channelClosed : IPCProtocolError("reading a frame: \(String(cString: strerror(errno)))")
+                    throw read == 0 ? .channelClosed : IPCProtocolError("reading a frame: \(systemErrorText(errno))")
                 }
                 offset += read
             }

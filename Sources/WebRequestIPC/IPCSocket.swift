@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+internal import WebRequestKit
 
 /// The channel's socket opened outside NIO, by the browser's listener and by a connecting
 /// renderer, each of which needs the descriptor (the body ring travels over it).
@@ -29,7 +30,7 @@ package enum IPCSocket {
     package static func pair() throws(Failure) -> (Int32, Int32) {
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw Failure(description: "socketpair: \(String(cString: strerror(errno)))")
+            throw Failure(description: "socketpair: \(systemErrorText(errno))")
         }
         return (ends[0], ends[1])
     }
@@ -49,12 +50,12 @@ package enum IPCSocket {
             raw[path.utf8.count] = 0
         }
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw Failure(description: "socket: \(systemErrorText(errno))") }
         let done = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { use(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard done else {
-            let reason = String(cString: strerror(errno))
+            let reason = systemErrorText(errno)
             close(descriptor)
             throw Failure(description: reason)
         }

@@ -150,6 +150,11 @@ struct ValueTests {
         #expect(Response(headers: [("Content-Encoding", "gzip"), ("Content-Encoding", "identity"), ("Content-Length", "3")]).expectedContentLength == nil)
     }
 
+    @Test func systemErrorsReadAsTheCLibrarysText() {
+        #expect(systemErrorText(ENOSPC) == "No space left on device")
+        #expect(systemErrorText(ENOENT) == "No such file or directory")
+    }
+
     @Test func referrerPolicyNames() {
         #expect(ReferrerPolicy(name: "no-referrer") == .noReferrer)
         #expect(ReferrerPolicy(name: "origin") == .origin)
