@@ -6,24 +6,34 @@ thread's samples times the period over the requests served in the recording is i
 request; a stage's figure counts the samples whose stack holds the stage's function (inclusive).
 
 Usage: perf script -i DATA | split.py --label TEXT --requests N --period-us P
-Prints `TEXT thread=NAME us=X` and `TEXT stage=NAME us=X` lines, one per thread and stage."""
+Prints `TEXT thread=NAME us=X` and `TEXT stage=THREAD.STAGE us=X` lines, one per thread and
+stage. Stages nest and overlap: they do not add up to their thread."""
 import argparse
 import re
 import sys
 from collections import Counter
 
-# The network thread's stages: a name, and a substring of the function whose stack time it is.
-STAGES = [
-    ("libcurl_turn", "curl_multi_perform"),
-    ("header_callback", "headerCallback"),
-    ("body_callback", "writeCallback"),
-    ("send", "__x64_sys_sendto"),  # to the server and, in A, to renderers
-    ("poll", "__x64_sys_poll"),
-    ("read_renderers", "RendererConnectionC5ready"),
-    ("start_transfers", "LoopC5apply"),
-    ("flush_events", "LoopC13flushReported"),
-    ("finish_hops", "TransferC11hopFinished"),
-]
+# Each thread's stages: a name, and substrings of the functions whose stack time it is (any one).
+STAGES = {
+    "wrk-network": [
+        ("libcurl_turn", ("curl_multi_perform",)),
+        ("header_callback", ("headerCallback",)),
+        ("body_callback", ("writeCallback",)),
+        ("send", ("__x64_sys_sendto",)),  # to the server and, in A, to renderers
+        ("poll", ("__x64_sys_poll",)),
+        ("read_renderers", ("RendererConnectionC5ready",)),
+        ("start_transfers", ("LoopC5apply",)),
+        ("flush_events", ("LoopC13flushReported",)),
+        ("finish_hops", ("TransferC11hopFinished",)),
+    ],
+    # The renderer's channel loop (A) or the in-process client's loop (B).
+    "client": [
+        ("wait", ("__x64_sys_epoll_wait",)),
+        ("read_frames", ("BaseSocketChannelC9readable",)),  # A: from the read to the last callback
+        ("deliver_events", ("EventSinkV8dispatch", "EventSinkV4send")),  # the client's callbacks
+        ("send_requests", ("IPCOutboxC5drain", "InboxC4post")),  # A: encode and write; B: post
+    ],
+}
 
 
 def thread_name(comm):
@@ -43,7 +53,7 @@ def main():
     parser.add_argument("--requests", type=float, required=True)
     parser.add_argument("--period-us", type=float, required=True)
     args = parser.parse_args()
-    threads, stages = Counter(), Counter()
+    threads, stages = Counter(), Counter()  # stages by (thread, stage)
     comm, stack = None, []
 
     def take():
@@ -51,10 +61,9 @@ def main():
             return
         name = thread_name(comm)
         threads[name] += 1
-        if name == "wrk-network":
-            for stage, function in STAGES:
-                if any(function in frame for frame in stack):
-                    stages[stage] += 1
+        for stage, functions in STAGES.get("client" if name.endswith("_loop") else name, []):
+            if any(function in frame for frame in stack for function in functions):
+                stages[(name, stage)] += 1
 
     for line in sys.stdin:
         if not line.strip():
@@ -70,8 +79,9 @@ def main():
         if count * per_request < 0.05:
             continue
         print(f"{args.label} thread={name} us={count * per_request:.1f}")
-    for stage, _ in STAGES:
-        print(f"{args.label} stage={stage} us={stages[stage] * per_request:.1f}")
+    for name in threads:
+        for stage, _ in STAGES.get("client" if name.endswith("_loop") else name, []):
+            print(f"{args.label} stage={name}.{stage} us={stages[(name, stage)] * per_request:.1f}")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@
 # all on CPU 0 (taskset), so that CPU runs the whole request and no time goes to waking another.
 # One second of CPU 0 is recorded (perf record -C 0 --call-graph dwarf) mid-run, and
 # scripts/profile/split.py turns its samples into microseconds per request: per thread (the
-# browser's network thread, the renderer's or the client's loop, nginx, idle) and, for the
-# network thread, per stage (libcurl's turn and, within it, the header and body callbacks; send
-# and poll system calls; reading renderers, starting transfers, flushing events, finished hops).
-# Stages nest and overlap, so they do not add up to the thread. Then each build's medians.
+# browser's network thread, the renderer's or the client's loop, nginx, idle) and per stage: for
+# the network thread libcurl's turn and, within it, the header and body callbacks; send and poll
+# system calls; reading renderers, starting transfers, flushing events, finished hops; for the
+# renderer's or the client's loop waiting, reading frames, delivering events to the client's
+# callbacks, sending requests. Stages nest and overlap, so they do not add up to the thread.
+# Then each build's medians.
 # A build is a directory of release products (browser-host, render-client), as for compare.sh.
 # Usage: scripts/profile/split.sh [--requests N] [--rounds R] NAME=DIR NAME=DIR...
 set -euo pipefail
