@@ -3,7 +3,6 @@ import Foundation
 import Glibc
 import Synchronization
 internal import WebRequestKit
-internal import WebRequestKit
 
 /// Where a download stands.
 public enum DownloadState: String, Sendable {
