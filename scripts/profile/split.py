@@ -36,6 +36,11 @@ STAGES = {
 }
 
 
+def stages_of(thread):
+    """The stages counted for `thread` (a name from thread_name)."""
+    return STAGES.get("client" if thread.endswith("_loop") else thread, [])
+
+
 def thread_name(comm):
     """Groups the threads a run names: SwiftNIO's loop threads by kind, the rest as they are."""
     if comm.startswith("NIO-SGLTN"):
@@ -61,7 +66,7 @@ def main():
             return
         name = thread_name(comm)
         threads[name] += 1
-        for stage, functions in STAGES.get("client" if name.endswith("_loop") else name, []):
+        for stage, functions in stages_of(name):
             if any(function in frame for frame in stack for function in functions):
                 stages[(name, stage)] += 1
 
@@ -80,7 +85,7 @@ def main():
             continue
         print(f"{args.label} thread={name} us={count * per_request:.1f}")
     for name in threads:
-        for stage, _ in STAGES.get("client" if name.endswith("_loop") else name, []):
+        for stage, _ in stages_of(name):
             print(f"{args.label} stage={name}.{stage} us={stages[(name, stage)] * per_request:.1f}")
 
 

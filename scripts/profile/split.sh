@@ -29,13 +29,12 @@ perf record -q -o /dev/null -C 0 -- true >/dev/null 2>&1 ||
 source scripts/profile/common.sh split
 
 frequency=4999
-place() { local pid; for pid in "$@"; do taskset -a -p -c 0 "$pid" >/dev/null; done; }
 
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do
         name=${build%%=*} bin=${build#*=}
         serve_with "$bin"
-        place "$browser" "$nginx" $(pgrep -P "$nginx")
+        place 0 "$browser" $(nginx_processes)
         for path in A B; do
             if [ "$path" = A ]; then
                 taskset -c 0 "$bin/render-client" --socket "$work/browser.sock" bench "$small_url" \
@@ -46,10 +45,13 @@ for round in $(seq "$rounds"); do
             client=$!
             sleep 0.5  # past the client's start
             perf record -q -C 0 -F "$frequency" --call-graph dwarf,8192 -o "$work/cpu0.data" -- sleep 1 >/dev/null 2>&1
+            # The figures are per request at the run's rate: the run must span the recorded second.
+            kill -0 "$client" 2>/dev/null ||
+                { echo "split: $path's run ended within the recorded second; raise --requests" >&2; exit 1; }
             wait "$client" || { echo "split: $path failed: $(cat "$work/out")" >&2; exit 1; }
             grep -q 'failures=0' "$work/out" || { echo "split: requests failed: $(cat "$work/out")" >&2; exit 1; }
             rate=$(sed -n 's/.*requests_per_second=\([0-9]*\).*/\1/p' "$work/out")
-            # The second recorded ran at the run's rate (its start is past; its end is not near).
+            # The second recorded ran at the run's rate (its start is past, and it ended before the run).
             perf script -i "$work/cpu0.data" 2>/dev/null |
                 python3 scripts/profile/split.py --label "$path $name" --requests "$rate" --period-us "$(awk -v f=$frequency 'BEGIN { print 1e6 / f }')" |
                 tee -a "$work/rows"

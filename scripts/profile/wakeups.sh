@@ -26,9 +26,6 @@ perf record -q -o /dev/null -e sched:sched_waking -a -- true >/dev/null 2>&1 ||
 source scripts/profile/common.sh wakeups
 
 all_cpus=0-$(($(nproc) - 1))
-# place CPUS PID...: every thread of each PID may run on CPUS only.
-place() { local cpus=$1 pid; shift; for pid in "$@"; do taskset -a -p -c "$cpus" "$pid" >/dev/null; done; }
-nginx_processes() { echo "$nginx" $(pgrep -P "$nginx"); }
 
 for round in $(seq "$rounds"); do
     for build in "${builds[@]}"; do
