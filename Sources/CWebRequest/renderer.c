@@ -442,6 +442,11 @@ static void dispatch(wrk_renderer *renderer, const Envelope *envelope) {
             request->in_flight = 0;
             unlink_request(request);
             request->delivering++;
+            /* A whole response: its head and body, heard before its end as their own frames would be. */
+            if (complete->head) {
+                on_response_head(request, complete->head);
+                on_body_chunk(request, &complete->body);
+            }
             on_complete(request, status_from_wire(complete->status), complete->error_code, complete->response,
                         complete->was_cached, complete->routed_to_download);
             request->delivering--;

@@ -135,13 +135,12 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             }
             deliver(data, for: id)
         case .requestComplete(let id, let completion):
-            logger.debug(
-                "request completed",
-                metadata: ["request": "\(id)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
-            )
-            guard let entry = pending.removeValue(forKey: id) else { return }
-            uploadSpace.done(id)
-            entry.sink.dispatch(.complete(completion))
+            complete(id, completion)
+        case .wholeResponse(let id, let response, let body, let completion):
+            // Heard as three messages would be: the head, the body, the end.
+            pending[id]?.sink.dispatch(.response(response))
+            if !body.isEmpty { deliver(body, for: id) }
+            complete(id, completion)
         case .envelope(let envelope):
             switch envelope.message {
             case .uploadProgress(let progress):
@@ -158,6 +157,16 @@ final class BrowserChannelHandler: ChannelInboundHandler {
                 break  // the renderer trusts its browser; anything else is not for it
             }
         }
+    }
+
+    private func complete(_ id: UInt64, _ completion: WebRequestCompletion) {
+        logger.debug(
+            "request completed",
+            metadata: ["request": "\(id)", "status": "\(completion.status)", "error": "\(completion.error.name)", "routed_to_download": "\(completion.routedToDownload)"]
+        )
+        guard let entry = pending.removeValue(forKey: id) else { return }
+        uploadSpace.done(id)
+        entry.sink.dispatch(.complete(completion))
     }
 
     /// Hands a body chunk to its request; the browser gets credit for it once the client took it.

@@ -3,8 +3,8 @@ package import NIOCore
 package import WebRequestKit
 
 /// A message from the browser as a renderer reads it: the four a request hears most (its
-/// response head, body chunks inline or in the ring, and its completion) as WebRequestKit's
-/// values, every other message as its envelope.
+/// response head, body chunks inline or in the ring, and its completion, which may carry the
+/// whole response) as WebRequestKit's values, every other message as its envelope.
 ///
 /// The renderer used to read every frame into the generated structs and convert the hot ones:
 /// a response head's headers became `Header` messages, then a `HeaderMap`, and a completion
@@ -19,6 +19,9 @@ package enum BrowserMessage: Equatable, Sendable {
     case bodyChunk(requestID: UInt64, Data)
     case ringChunk(requestID: UInt64, position: UInt64, length: UInt32)
     indirect case requestComplete(requestID: UInt64, WebRequestCompletion)
+    /// A response's head, body and completion in one frame (a `RequestComplete` with its head
+    /// set), sent to a renderer that asked for whole responses: heard in that order.
+    indirect case wholeResponse(requestID: UInt64, Response, body: Data, WebRequestCompletion)
     /// Any other message, as SwiftProtobuf reads it.
     indirect case envelope(IPCEnvelope)
 
@@ -28,6 +31,8 @@ package enum BrowserMessage: Equatable, Sendable {
         case .responseHead(let head): self = .responseHead(requestID: head.requestID, head.response)
         case .bodyChunk(let chunk): self = .bodyChunk(requestID: chunk.requestID, chunk.data)
         case .ringChunk(let chunk): self = .ringChunk(requestID: chunk.requestID, position: chunk.position, length: chunk.length)
+        case .requestComplete(let complete) where complete.hasHead:
+            self = .wholeResponse(requestID: complete.requestID, complete.head.response, body: complete.body, complete.completion)
         case .requestComplete(let complete): self = .requestComplete(requestID: complete.requestID, complete.completion)
         default: self = .envelope(envelope)
         }

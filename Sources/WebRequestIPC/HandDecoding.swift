@@ -48,7 +48,7 @@ extension BrowserMessage {
             case 18:
                 return inner.chunk().map { .bodyChunk(requestID: $0.id, $0.data) }
             case 21:
-                return inner.requestComplete(as: CompletionValue.self).map { .requestComplete(requestID: $0.requestID, $0.completion) }
+                return inner.requestComplete(as: CompletionValue.self).map(\.message)
             case 23:
                 return inner.ringChunk().map { .ringChunk(requestID: $0.requestID, position: $0.position, length: $0.length) }
             default:
@@ -93,9 +93,16 @@ private protocol CompletionReading {
     var wasCached: Bool { get set }
     var routedToDownload: Bool { get set }
     var hasResponse: Bool { get }
+    /// A whole response's head is set (field 7).
+    var hasHead: Bool { get }
     /// The status's number, as the wire carries it.
     mutating func setStatus(_ raw: Int)
+    /// The stop-on-redirect response (field 4).
+    mutating func setResponse(_ head: Head)
+    /// A whole response's head (field 7).
     mutating func setHead(_ head: Head)
+    /// A whole response's body (field 8).
+    mutating func setBody(_ body: Data)
 }
 
 extension Webrequestkit_Ipc_V1_Header {
@@ -121,8 +128,16 @@ extension Webrequestkit_Ipc_V1_RequestComplete: CompletionReading {
         status = .init(rawValue: raw) ?? .UNRECOGNIZED(raw)
     }
 
-    fileprivate mutating func setHead(_ head: Webrequestkit_Ipc_V1_ResponseHead) {
+    fileprivate mutating func setResponse(_ head: Webrequestkit_Ipc_V1_ResponseHead) {
         response = head
+    }
+
+    fileprivate mutating func setHead(_ head: Webrequestkit_Ipc_V1_ResponseHead) {
+        self.head = head
+    }
+
+    fileprivate mutating func setBody(_ body: Data) {
+        self.body = body
     }
 }
 
@@ -163,22 +178,37 @@ private struct CompletionValue: CompletionReading {
     var errorCode: Int32 = 0
     var wasCached = false
     var routedToDownload = false
+    var response: HeadValue?
     var head: HeadValue?
+    var body = Data()
 
-    var hasResponse: Bool { head != nil }
+    var hasResponse: Bool { response != nil }
+
+    var hasHead: Bool { head != nil }
 
     mutating func setStatus(_ raw: Int) { status = raw }
 
+    mutating func setResponse(_ head: HeadValue) { response = head }
+
     mutating func setHead(_ head: HeadValue) { self.head = head }
+
+    mutating func setBody(_ body: Data) { self.body = body }
 
     var completion: WebRequestCompletion {
         WebRequestCompletion(
             status: RequestStatus(wire: Int32(truncatingIfNeeded: status)),
             error: NetworkError(code: errorCode),
-            response: head?.response,
+            response: response?.response,
             wasCached: wasCached,
             routedToDownload: routedToDownload
         )
+    }
+
+    /// A whole response when the head is set, else a completion (a body without a head is
+    /// not one, and is ignored).
+    var message: BrowserMessage {
+        guard let head else { return .requestComplete(requestID: requestID, completion) }
+        return .wholeResponse(requestID: requestID, head.response, body: body, completion)
     }
 }
 
@@ -543,11 +573,15 @@ private struct WireReader {
                 return true
             },
             bytes: { field, range in
+                if field == 8 {  // a whole response's body (a repeated one wins, as in protobuf)
+                    complete.setBody(reader.data(range))
+                    return true
+                }
                 // A second response head would merge into the first: SwiftProtobuf's to do.
-                guard field == 4, !complete.hasResponse else { return false }
+                guard field == 4 && !complete.hasResponse || field == 7 && !complete.hasHead else { return false }
                 var nested = WireReader(reader.bytes, range)
                 guard let head = nested.responseHead(as: Complete.Head.self) else { return false }
-                complete.setHead(head)
+                if field == 4 { complete.setResponse(head) } else { complete.setHead(head) }
                 return true
             }
         )

@@ -51,14 +51,16 @@ extension EnvelopeEncoder {
     /// Whether ``writeRequestComplete(_:to:)`` writes `complete` as SwiftProtobuf would.
     static func writesByHand(_ complete: Webrequestkit_Ipc_V1_RequestComplete) -> Bool {
         complete.unknownFields.data.isEmpty && (!complete.hasResponse || writesByHand(complete.response))
+            && (!complete.hasHead || writesByHand(complete.head))
     }
 
     /// A `RequestComplete` envelope (the envelope's field 21): the browser sends one per request.
     static func writeRequestComplete(_ complete: Webrequestkit_Ipc_V1_RequestComplete, to out: inout ByteBuffer) {
         writeRequestComplete(
             requestID: complete.requestID, status: complete.status, errorCode: complete.errorCode,
-            head: complete.hasResponse ? complete.response : nil,
-            wasCached: complete.wasCached, routedToDownload: complete.routedToDownload, to: &out
+            response: complete.hasResponse ? complete.response : nil,
+            wasCached: complete.wasCached, routedToDownload: complete.routedToDownload,
+            whole: complete.hasHead ? complete.head : nil, body: complete.body, to: &out
         )
     }
 
@@ -119,12 +121,33 @@ extension EnvelopeEncoder {
     /// The `RequestComplete` envelope for `completion`, written from it without the generated
     /// message between: the bytes `Webrequestkit_Ipc_V1_RequestComplete(requestID:_:)` encodes to.
     static func writeRequestComplete(requestID: UInt64, _ completion: WebRequestCompletion, to out: inout ByteBuffer) {
+        writeRequestComplete(requestID: requestID, completion, whole: nil, body: Data(), to: &out)
+    }
+
+    /// The `RequestComplete` envelope for `completion` carrying the whole response: `response`
+    /// and `body` in its head and body fields, for a renderer that asked for whole responses.
+    /// Writes nothing and returns `false` when the frame would pass ``IPCLimits/maxFrameBytes``.
+    static func writeWholeResponse(
+        requestID: UInt64, _ response: Response, body: Data, _ completion: WebRequestCompletion, to out: inout ByteBuffer
+    ) -> Bool {
+        writeRequestComplete(
+            requestID: requestID, completion, whole: ResponseWireHead(requestID: requestID, response: response), body: body,
+            limit: IPCLimits.maxFrameBytes, to: &out
+        )
+    }
+
+    @discardableResult
+    private static func writeRequestComplete(
+        requestID: UInt64, _ completion: WebRequestCompletion, whole: ResponseWireHead?, body: Data, limit: Int = .max,
+        to out: inout ByteBuffer
+    ) -> Bool {
         writeRequestComplete(
             requestID: requestID,
             status: Webrequestkit_Ipc_V1_RequestComplete.Status(rawValue: Int(completion.status.rawValue)) ?? .unknown,
             errorCode: completion.error.code,
-            head: completion.response.map { ResponseWireHead(requestID: requestID, response: $0) },
-            wasCached: completion.wasCached, routedToDownload: completion.routedToDownload, to: &out
+            response: completion.response.map { ResponseWireHead(requestID: requestID, response: $0) },
+            wasCached: completion.wasCached, routedToDownload: completion.routedToDownload,
+            whole: whole, body: body, limit: limit, to: &out
         )
     }
 
@@ -166,17 +189,25 @@ extension EnvelopeEncoder {
         }
     }
 
+    /// `response` is the stop-on-redirect head (field 4); `whole` and `body` a whole response's
+    /// (fields 7 and 8). Writes nothing and returns `false` when the frame's envelope would pass
+    /// `limit` bytes.
+    @discardableResult
     private static func writeRequestComplete<Head: WireHead>(
-        requestID: UInt64, status: Webrequestkit_Ipc_V1_RequestComplete.Status, errorCode: Int32, head: Head?,
-        wasCached: Bool, routedToDownload: Bool, to out: inout ByteBuffer
-    ) {
+        requestID: UInt64, status: Webrequestkit_Ipc_V1_RequestComplete.Status, errorCode: Int32, response: Head?,
+        wasCached: Bool, routedToDownload: Bool, whole: Head?, body: Data, limit: Int = .max, to out: inout ByteBuffer
+    ) -> Bool {
         let wireStatus = UInt64(bitPattern: Int64(status.rawValue))
-        let headSize = if let head { responseHeadSize(head) } else { 0 }
+        let responseSize = if let response { responseHeadSize(response) } else { 0 }
+        let wholeSize = if let whole { responseHeadSize(whole) } else { 0 }
         var inner = varintFieldSize(requestID)
         inner += status == .unknown ? 0 : 1 + varintLength(wireStatus)
         inner += varintFieldSize(UInt64(bitPattern: Int64(errorCode)))
-        if head != nil { inner += messageFieldSize(headSize) }
+        if response != nil { inner += messageFieldSize(responseSize) }
         inner += (wasCached ? 2 : 0) + (routedToDownload ? 2 : 0)
+        if whole != nil { inner += messageFieldSize(wholeSize) }
+        inner += bytesFieldSize(body.count)
+        guard envelopeSize(field: 21, inner: inner) <= limit else { return false }
         writeFrame(field: 21, inner: inner, to: &out) { writer in
             writer.varintField(1, requestID)
             if status != .unknown {  // an enum is left out only at its first case
@@ -184,13 +215,19 @@ extension EnvelopeEncoder {
                 writer.varint(wireStatus)
             }
             writer.varintField(3, UInt64(bitPattern: Int64(errorCode)))  // int32: sign-extended
-            if let head {
-                writer.lengthPrefix(4, headSize)
-                writeResponseHeadFields(head, with: &writer)
+            if let response {
+                writer.lengthPrefix(4, responseSize)
+                writeResponseHeadFields(response, with: &writer)
             }
             writer.varintField(5, wasCached ? 1 : 0)
             writer.varintField(6, routedToDownload ? 1 : 0)
+            if let whole {
+                writer.lengthPrefix(7, wholeSize)
+                writeResponseHeadFields(whole, with: &writer)
+            }
+            writer.bytesField(8, body)
         }
+        return true
     }
 
     private static func responseHeadSize(_ head: some WireHead) -> Int {
@@ -221,7 +258,7 @@ extension EnvelopeEncoder {
     /// which `body` writes.
     private static func writeFrame(field: UInt64, inner: Int, to out: inout ByteBuffer, _ body: (inout WireWriter) -> Void) {
         let tag = field << 3 | 2  // the envelope's field, length-delimited
-        let envelope = varintLength(tag) + varintLength(UInt64(inner)) + inner
+        let envelope = envelopeSize(field: field, inner: inner)
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + envelope) { memory in
             var writer = WireWriter(memory, count: 4 + envelope)
             writer.bigEndian(UInt32(envelope))
@@ -230,6 +267,11 @@ extension EnvelopeEncoder {
             body(&writer)
             return writer.finish()
         }
+    }
+
+    /// The envelope's bytes (a frame's, without its length) when its field `field` holds `inner`.
+    private static func envelopeSize(field: UInt64, inner: Int) -> Int {
+        varintLength(field << 3 | 2) + varintLength(UInt64(inner)) + inner
     }
 
     /// A `Header` as field `field` of the message being written.

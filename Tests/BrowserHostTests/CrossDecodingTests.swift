@@ -82,6 +82,11 @@ struct CrossDecodingTests {
         complete.response = head
         complete.wasCached = true
         complete.routedToDownload = true
+        var whole = Webrequestkit_Ipc_V1_RequestComplete()  // a whole response
+        whole.requestID = 11
+        whole.status = .success
+        whole.head = head
+        whole.body = Data("whole".utf8)
         var reply = Webrequestkit_Ipc_V1_StatusReply()
         reply.renderers = 1
         reply.inFlight = 2
@@ -93,7 +98,8 @@ struct CrossDecodingTests {
             IPCEnvelope(.cancelRequest(cancel)), IPCEnvelope(.bodyCredit(credit)),
             IPCEnvelope(.statusQuery(Webrequestkit_Ipc_V1_StatusQuery())), IPCEnvelope(.welcome(welcome)),
             IPCEnvelope(.responseHead(head)), IPCEnvelope(.bodyChunk(body)), IPCEnvelope(.uploadProgress(progress)),
-            IPCEnvelope(.uploadCredit(uploadCredit)), IPCEnvelope(.requestComplete(complete)), IPCEnvelope(.statusReply(reply)),
+            IPCEnvelope(.uploadCredit(uploadCredit)), IPCEnvelope(.requestComplete(complete)), IPCEnvelope(.requestComplete(whole)),
+            IPCEnvelope(.statusReply(reply)),
         ]
     }()
 

@@ -177,6 +177,42 @@ final class BrowserChannelHandlerTests {
         #expect(sink.dispatched.load(ordering: .relaxed) == 3, "read on the channel's loop, where nothing of the client is running")
     }
 
+    /// A whole response in one frame is heard as its three messages would be: head, body, end;
+    /// and, the request being over, with no credit for its body.
+    @Test func aWholeResponseIsHeardAsHeadBodyAndEnd() throws {
+        let sink = Sink()
+        handler.start(id: 5, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        var complete = Webrequestkit_Ipc_V1_RequestComplete(requestID: 5, .success)
+        complete.head.requestID = 5
+        complete.head.status = 200
+        complete.head.mimeType = "text/plain"
+        complete.body = Data("hello".utf8)
+        try receive(.requestComplete(complete))
+        let events = sink.events.withLock { $0 }
+        #expect(events.count == 3)
+        guard events.count == 3, case .response(let response) = events[0], case .data(let body) = events[1],
+            case .complete(let completion) = events[2]
+        else {
+            Issue.record("not head, body, end: \(events)")
+            return
+        }
+        #expect(response.status == 200 && response.mimeType == "text/plain")
+        #expect(body == Data("hello".utf8))
+        #expect(completion == .success)
+        #expect(try sent().isEmpty, "no credit for a request that ended")
+
+        // An empty body is no data event.
+        let empty = Sink()
+        handler.start(id: 6, request: Request(url: "http://127.0.0.1/"), sink: empty, uploadWindow: 1 << 20)
+        _ = try sent()
+        complete.requestID = 6
+        complete.head.requestID = 6
+        complete.body = Data()
+        try receive(.requestComplete(complete))
+        #expect(empty.events.withLock { $0.count } == 2)
+    }
+
     @Test func theCompletionReachesItsRequestOnly() throws {
         let (one, two) = (Sink(), Sink())
         handler.start(id: 1, request: Request(url: "http://127.0.0.1/"), sink: one, uploadWindow: 1 << 20)

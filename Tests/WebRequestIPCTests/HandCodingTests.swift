@@ -75,6 +75,8 @@ struct HandCodingTests {
             if Bool.random(using: &random) { complete.response = head(&random) }
             complete.wasCached = Bool.random(using: &random)
             complete.routedToDownload = Bool.random(using: &random)
+            if Bool.random(using: &random) { complete.head = head(&random) }  // a whole response
+            if Bool.random(using: &random) { complete.body = data }
             return IPCEnvelope(.requestComplete(complete))
         case 5:
             return IPCEnvelope(.startRequest(startRequest(&random, data: data)))
@@ -175,6 +177,14 @@ struct HandCodingTests {
             written.clear()
             EnvelopeEncoder.writeRequestComplete(requestID: id, completion, to: &written)
             #expect(Array(written.readableBytesView) == (try IPCEnvelope(.requestComplete(.init(requestID: id, completion))).framed()), "\(completion)")
+
+            let body = Data((0..<[0, 1, 200, 5000].randomElement(using: &random)!).map { _ in UInt8.random(in: 0...255, using: &random) })
+            var whole = Webrequestkit_Ipc_V1_RequestComplete(requestID: id, completion)
+            whole.head = .init(requestID: id, response)
+            whole.body = body
+            written.clear()
+            #expect(EnvelopeEncoder.writeWholeResponse(requestID: id, response, body: body, completion, to: &written))
+            #expect(Array(written.readableBytesView) == (try IPCEnvelope(.requestComplete(whole)).framed()), "\(completion)")
 
             let data = Data((0..<[0, 1, 200, 5000].randomElement(using: &random)!).map { _ in UInt8.random(in: 0...255, using: &random) })
             var chunk = Webrequestkit_Ipc_V1_BodyChunk()

@@ -349,6 +349,12 @@ class Session:
                 self._pump_upload(credit.request_id, live)
         elif kind == "request_complete":
             complete = envelope.request_complete
+            if complete.HasField("head"):  # a whole response: its head and body come first
+                live = self._live.get(complete.request_id)
+                if live:
+                    live.machine.head(ResponseHead.from_wire(complete.head))
+                    if complete.body:
+                        self._perform(complete.request_id, live, live.machine.data(complete.body, time.monotonic()))
             live = self._live.pop(complete.request_id, None)
             if live is None:
                 return

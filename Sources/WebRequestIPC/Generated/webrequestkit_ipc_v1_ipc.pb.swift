@@ -295,6 +295,11 @@ package nonisolated struct Webrequestkit_Ipc_V1_Hello: Sendable {
   /// fields): the browser may pass one with the body ring.
   package var uploadRing: Bool = false
 
+  /// The renderer can take a whole response in its RequestComplete (its head and body fields):
+  /// the browser may send one frame where it would send a ResponseHead, at most one BodyChunk and
+  /// a RequestComplete.
+  package var wholeResponses: Bool = false
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -625,30 +630,62 @@ package nonisolated struct Webrequestkit_Ipc_V1_UploadCredit: Sendable {
   package init() {}
 }
 
-package nonisolated struct Webrequestkit_Ipc_V1_RequestComplete: Sendable {
+package nonisolated struct Webrequestkit_Ipc_V1_RequestComplete: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  package var requestID: UInt64 = 0
+  package var requestID: UInt64 {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
-  package var status: Webrequestkit_Ipc_V1_RequestComplete.Status = .unknown
+  package var status: Webrequestkit_Ipc_V1_RequestComplete.Status {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
-  package var errorCode: Int32 = 0
+  package var errorCode: Int32 {
+    get {_storage._errorCode}
+    set {_uniqueStorage()._errorCode = newValue}
+  }
 
   /// Set when the completion carries a response of its own (stop-on-redirect).
   package var response: Webrequestkit_Ipc_V1_ResponseHead {
-    get {_response ?? Webrequestkit_Ipc_V1_ResponseHead()}
-    set {_response = newValue}
+    get {_storage._response ?? Webrequestkit_Ipc_V1_ResponseHead()}
+    set {_uniqueStorage()._response = newValue}
   }
   /// Returns true if `response` has been explicitly set.
-  package var hasResponse: Bool {self._response != nil}
+  package var hasResponse: Bool {_storage._response != nil}
   /// Clears the value of `response`. Subsequent reads from it will return its default value.
-  package mutating func clearResponse() {self._response = nil}
+  package mutating func clearResponse() {_uniqueStorage()._response = nil}
 
-  package var wasCached: Bool = false
+  package var wasCached: Bool {
+    get {_storage._wasCached}
+    set {_uniqueStorage()._wasCached = newValue}
+  }
 
-  package var routedToDownload: Bool = false
+  package var routedToDownload: Bool {
+    get {_storage._routedToDownload}
+    set {_uniqueStorage()._routedToDownload = newValue}
+  }
+
+  /// A whole response, to a renderer that asked for them in Hello: the ResponseHead and the body
+  /// the browser would have sent before this completion, heard in that order (head, body, end).
+  /// `head` set makes it one (its body may be empty); never beside `response`.
+  package var head: Webrequestkit_Ipc_V1_ResponseHead {
+    get {_storage._head ?? Webrequestkit_Ipc_V1_ResponseHead()}
+    set {_uniqueStorage()._head = newValue}
+  }
+  /// Returns true if `head` has been explicitly set.
+  package var hasHead: Bool {_storage._head != nil}
+  /// Clears the value of `head`. Subsequent reads from it will return its default value.
+  package mutating func clearHead() {_uniqueStorage()._head = nil}
+
+  package var body: Data {
+    get {_storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -700,7 +737,7 @@ package nonisolated struct Webrequestkit_Ipc_V1_RequestComplete: Sendable {
 
   package init() {}
 
-  fileprivate var _response: Webrequestkit_Ipc_V1_ResponseHead? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Sent instead of Hello by `browser-host status`.
@@ -1057,7 +1094,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Envelope: SwiftProtobuf.Message, Swif
 
 nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Hello"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0\u{3}body_ring\0\u{3}upload_ring\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}pid\0\u{3}browser_id\0\u{1}sandbox\0\u{3}body_ring\0\u{3}upload_ring\0\u{3}whole_responses\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1071,6 +1108,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
       case 4: try { try decoder.decodeRepeatedEnumField(value: &self.sandbox) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.bodyRing) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.uploadRing) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.wholeResponses) }()
       default: break
       }
     }
@@ -1095,6 +1133,9 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if self.uploadRing != false {
       try visitor.visitSingularBoolField(value: self.uploadRing, fieldNumber: 6)
     }
+    if self.wholeResponses != false {
+      try visitor.visitSingularBoolField(value: self.wholeResponses, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1105,6 +1146,7 @@ nonisolated extension Webrequestkit_Ipc_V1_Hello: SwiftProtobuf.Message, SwiftPr
     if lhs.sandbox != rhs.sandbox {return false}
     if lhs.bodyRing != rhs.bodyRing {return false}
     if lhs.uploadRing != rhs.uploadRing {return false}
+    if lhs.wholeResponses != rhs.wholeResponses {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1745,58 +1787,118 @@ nonisolated extension Webrequestkit_Ipc_V1_UploadCredit: SwiftProtobuf.Message, 
 
 nonisolated extension Webrequestkit_Ipc_V1_RequestComplete: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".RequestComplete"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}status\0\u{3}error_code\0\u{1}response\0\u{3}was_cached\0\u{3}routed_to_download\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}status\0\u{3}error_code\0\u{1}response\0\u{3}was_cached\0\u{3}routed_to_download\0\u{1}head\0\u{1}body\0")
+
+  fileprivate class _StorageClass {
+    var _requestID: UInt64 = 0
+    var _status: Webrequestkit_Ipc_V1_RequestComplete.Status = .unknown
+    var _errorCode: Int32 = 0
+    var _response: Webrequestkit_Ipc_V1_ResponseHead? = nil
+    var _wasCached: Bool = false
+    var _routedToDownload: Bool = false
+    var _head: Webrequestkit_Ipc_V1_ResponseHead? = nil
+    var _body: Data = Data()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _requestID = source._requestID
+      _status = source._status
+      _errorCode = source._errorCode
+      _response = source._response
+      _wasCached = source._wasCached
+      _routedToDownload = source._routedToDownload
+      _head = source._head
+      _body = source._body
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.status) }()
-      case 3: try { try decoder.decodeSingularInt32Field(value: &self.errorCode) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._response) }()
-      case 5: try { try decoder.decodeSingularBoolField(value: &self.wasCached) }()
-      case 6: try { try decoder.decodeSingularBoolField(value: &self.routedToDownload) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._requestID) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._errorCode) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._response) }()
+        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._wasCached) }()
+        case 6: try { try decoder.decodeSingularBoolField(value: &_storage._routedToDownload) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._head) }()
+        case 8: try { try decoder.decodeSingularBytesField(value: &_storage._body) }()
+        default: break
+        }
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.requestID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.requestID, fieldNumber: 1)
-    }
-    if self.status != .unknown {
-      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 2)
-    }
-    if self.errorCode != 0 {
-      try visitor.visitSingularInt32Field(value: self.errorCode, fieldNumber: 3)
-    }
-    try { if let v = self._response {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    if self.wasCached != false {
-      try visitor.visitSingularBoolField(value: self.wasCached, fieldNumber: 5)
-    }
-    if self.routedToDownload != false {
-      try visitor.visitSingularBoolField(value: self.routedToDownload, fieldNumber: 6)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._requestID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._requestID, fieldNumber: 1)
+      }
+      if _storage._status != .unknown {
+        try visitor.visitSingularEnumField(value: _storage._status, fieldNumber: 2)
+      }
+      if _storage._errorCode != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._errorCode, fieldNumber: 3)
+      }
+      try { if let v = _storage._response {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._wasCached != false {
+        try visitor.visitSingularBoolField(value: _storage._wasCached, fieldNumber: 5)
+      }
+      if _storage._routedToDownload != false {
+        try visitor.visitSingularBoolField(value: _storage._routedToDownload, fieldNumber: 6)
+      }
+      try { if let v = _storage._head {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if !_storage._body.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._body, fieldNumber: 8)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Webrequestkit_Ipc_V1_RequestComplete, rhs: Webrequestkit_Ipc_V1_RequestComplete) -> Bool {
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.errorCode != rhs.errorCode {return false}
-    if lhs._response != rhs._response {return false}
-    if lhs.wasCached != rhs.wasCached {return false}
-    if lhs.routedToDownload != rhs.routedToDownload {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._errorCode != rhs_storage._errorCode {return false}
+        if _storage._response != rhs_storage._response {return false}
+        if _storage._wasCached != rhs_storage._wasCached {return false}
+        if _storage._routedToDownload != rhs_storage._routedToDownload {return false}
+        if _storage._head != rhs_storage._head {return false}
+        if _storage._body != rhs_storage._body {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -13,59 +13,59 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ewebrequestkit/ipc/v1/ipc.proto\x12\x14webrequestkit.ipc.v1\"\x82\x07\n\x08\x45nvelope\x12,\n\x05hello\x18\x01 \x01(\x0b\x32\x1b.webrequestkit.ipc.v1.HelloH\x00\x12;\n\rstart_request\x18\x02 \x01(\x0b\x32\".webrequestkit.ipc.v1.StartRequestH\x00\x12\x39\n\x0cupload_chunk\x18\x03 \x01(\x0b\x32!.webrequestkit.ipc.v1.UploadChunkH\x00\x12=\n\x0e\x63\x61ncel_request\x18\x04 \x01(\x0b\x32#.webrequestkit.ipc.v1.CancelRequestH\x00\x12\x37\n\x0b\x62ody_credit\x18\x05 \x01(\x0b\x32 .webrequestkit.ipc.v1.BodyCreditH\x00\x12\x39\n\x0cstatus_query\x18\x06 \x01(\x0b\x32!.webrequestkit.ipc.v1.StatusQueryH\x00\x12\x39\n\x0cring_release\x18\x07 \x01(\x0b\x32!.webrequestkit.ipc.v1.RingReleaseH\x00\x12\x30\n\x07welcome\x18\x10 \x01(\x0b\x32\x1d.webrequestkit.ipc.v1.WelcomeH\x00\x12;\n\rresponse_head\x18\x11 \x01(\x0b\x32\".webrequestkit.ipc.v1.ResponseHeadH\x00\x12\x35\n\nbody_chunk\x18\x12 \x01(\x0b\x32\x1f.webrequestkit.ipc.v1.BodyChunkH\x00\x12?\n\x0fupload_progress\x18\x13 \x01(\x0b\x32$.webrequestkit.ipc.v1.UploadProgressH\x00\x12;\n\rupload_credit\x18\x14 \x01(\x0b\x32\".webrequestkit.ipc.v1.UploadCreditH\x00\x12\x41\n\x10request_complete\x18\x15 \x01(\x0b\x32%.webrequestkit.ipc.v1.RequestCompleteH\x00\x12\x39\n\x0cstatus_reply\x18\x16 \x01(\x0b\x32!.webrequestkit.ipc.v1.StatusReplyH\x00\x12\x35\n\nring_chunk\x18\x17 \x01(\x0b\x32\x1f.webrequestkit.ipc.v1.RingChunkH\x00\x42\t\n\x07message\"\x9f\x01\n\x05Hello\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x0b\n\x03pid\x18\x02 \x01(\x05\x12\x12\n\nbrowser_id\x18\x03 \x01(\t\x12\x33\n\x07sandbox\x18\x04 \x03(\x0e\x32\".webrequestkit.ipc.v1.SandboxLayer\x12\x11\n\tbody_ring\x18\x05 \x01(\x08\x12\x13\n\x0bupload_ring\x18\x06 \x01(\x08\"\xf1\x01\n\x07Welcome\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x13\n\x0brenderer_id\x18\x02 \x01(\x04\x12\x12\n\nbrowser_id\x18\x03 \x01(\t\x12\x17\n\x0fmax_frame_bytes\x18\x04 \x01(\r\x12\x19\n\x11\x62ody_window_bytes\x18\x05 \x01(\r\x12\x1b\n\x13upload_window_bytes\x18\x06 \x01(\r\x12\x1e\n\x16max_requests_in_flight\x18\x07 \x01(\r\x12\x17\n\x0f\x62ody_ring_bytes\x18\x08 \x01(\r\x12\x19\n\x11upload_ring_bytes\x18\t \x01(\r\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xb5\x01\n\x0fPostDataElement\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32*.webrequestkit.ipc.v1.PostDataElement.Type\x12\x0e\n\x06length\x18\x02 \x01(\x04\x12\x0e\n\x06inline\x18\x03 \x01(\x0c\x12\x11\n\tfile_path\x18\x04 \x01(\t\"5\n\x04Type\x12\x0e\n\nTYPE_EMPTY\x10\x00\x12\x0e\n\nTYPE_BYTES\x10\x01\x12\r\n\tTYPE_FILE\x10\x02\"\xb7\x02\n\x07Request\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12-\n\x07headers\x18\x03 \x03(\x0b\x32\x1c.webrequestkit.ipc.v1.Header\x12\x38\n\tpost_data\x18\x04 \x03(\x0b\x32%.webrequestkit.ipc.v1.PostDataElement\x12\r\n\x05\x66lags\x18\x05 \x01(\x05\x12\x14\n\x0creferrer_url\x18\x06 \x01(\t\x12\x17\n\x0freferrer_policy\x18\x07 \x01(\x05\x12\x1f\n\x17\x66irst_party_for_cookies\x18\x08 \x01(\t\x12\x15\n\rresource_type\x18\t \x01(\x05\x12\x17\n\x0ftransition_type\x18\n \x01(\r\x12\x17\n\x0frequest_context\x18\x0b \x01(\t\"R\n\x0cStartRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12.\n\x07request\x18\x02 \x01(\x0b\x32\x1d.webrequestkit.ipc.v1.Request\"[\n\x0bUploadChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x15\n\rring_position\x18\x03 \x01(\x04\x12\x13\n\x0bring_length\x18\x04 \x01(\r\"#\n\rCancelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\"/\n\nBodyCredit\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\xd2\x01\n\x0cResponseHead\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0e\n\x06status\x18\x02 \x01(\x05\x12\x13\n\x0bstatus_text\x18\x03 \x01(\t\x12\x11\n\tmime_type\x18\x04 \x01(\t\x12\x0f\n\x07\x63harset\x18\x05 \x01(\t\x12\x0b\n\x03url\x18\x06 \x01(\t\x12-\n\x07headers\x18\x07 \x03(\x0b\x32\x1c.webrequestkit.ipc.v1.Header\x12\x14\n\x0chttp_version\x18\x08 \x01(\t\x12\x13\n\x0btls_version\x18\t \x01(\t\"-\n\tBodyChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"A\n\tRingChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x10\n\x08position\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\r\"\x1f\n\x0bRingRelease\x12\x10\n\x08position\x18\x01 \x01(\x04\"D\n\x0eUploadProgress\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0f\n\x07\x63urrent\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\"1\n\x0cUploadCredit\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\xce\x02\n\x0fRequestComplete\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12<\n\x06status\x18\x02 \x01(\x0e\x32,.webrequestkit.ipc.v1.RequestComplete.Status\x12\x12\n\nerror_code\x18\x03 \x01(\x05\x12\x34\n\x08response\x18\x04 \x01(\x0b\x32\".webrequestkit.ipc.v1.ResponseHead\x12\x12\n\nwas_cached\x18\x05 \x01(\x08\x12\x1a\n\x12routed_to_download\x18\x06 \x01(\x08\"o\n\x06Status\x12\x12\n\x0eSTATUS_UNKNOWN\x10\x00\x12\x12\n\x0eSTATUS_SUCCESS\x10\x01\x12\x15\n\x11STATUS_IO_PENDING\x10\x02\x12\x13\n\x0fSTATUS_CANCELED\x10\x03\x12\x11\n\rSTATUS_FAILED\x10\x04\"\r\n\x0bStatusQuery\"\xac\x01\n\x0bStatusReply\x12\x11\n\trenderers\x18\x01 \x01(\x04\x12\x11\n\tin_flight\x18\x02 \x01(\x04\x12\x11\n\tcompleted\x18\x03 \x01(\x04\x12\x14\n\x0c\x62\x61\x64_messages\x18\x04 \x01(\x04\x12\x11\n\tdownloads\x18\x05 \x01(\x04\x12;\n\rrenderer_list\x18\x06 \x03(\x0b\x32$.webrequestkit.ipc.v1.RendererStatus\"{\n\x0eRendererStatus\x12\x13\n\x0brenderer_id\x18\x01 \x01(\x04\x12\x12\n\nbrowser_id\x18\x02 \x01(\t\x12\x0b\n\x03pid\x18\x03 \x01(\x05\x12\x33\n\x07sandbox\x18\x04 \x03(\x0e\x32\".webrequestkit.ipc.v1.SandboxLayer*K\n\x0fProtocolVersion\x12 \n\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x16\n\x12PROTOCOL_VERSION_1\x10\x01*\xaf\x01\n\x0cSandboxLayer\x12\x1d\n\x19SANDBOX_LAYER_UNSPECIFIED\x10\x00\x12 \n\x1cSANDBOX_LAYER_USER_NAMESPACE\x10\x01\x12#\n\x1fSANDBOX_LAYER_NETWORK_NAMESPACE\x10\x02\x12\x1d\n\x19SANDBOX_LAYER_SECCOMP_BPF\x10\x03\x12\x1a\n\x16SANDBOX_LAYER_LANDLOCK\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ewebrequestkit/ipc/v1/ipc.proto\x12\x14webrequestkit.ipc.v1\"\x82\x07\n\x08\x45nvelope\x12,\n\x05hello\x18\x01 \x01(\x0b\x32\x1b.webrequestkit.ipc.v1.HelloH\x00\x12;\n\rstart_request\x18\x02 \x01(\x0b\x32\".webrequestkit.ipc.v1.StartRequestH\x00\x12\x39\n\x0cupload_chunk\x18\x03 \x01(\x0b\x32!.webrequestkit.ipc.v1.UploadChunkH\x00\x12=\n\x0e\x63\x61ncel_request\x18\x04 \x01(\x0b\x32#.webrequestkit.ipc.v1.CancelRequestH\x00\x12\x37\n\x0b\x62ody_credit\x18\x05 \x01(\x0b\x32 .webrequestkit.ipc.v1.BodyCreditH\x00\x12\x39\n\x0cstatus_query\x18\x06 \x01(\x0b\x32!.webrequestkit.ipc.v1.StatusQueryH\x00\x12\x39\n\x0cring_release\x18\x07 \x01(\x0b\x32!.webrequestkit.ipc.v1.RingReleaseH\x00\x12\x30\n\x07welcome\x18\x10 \x01(\x0b\x32\x1d.webrequestkit.ipc.v1.WelcomeH\x00\x12;\n\rresponse_head\x18\x11 \x01(\x0b\x32\".webrequestkit.ipc.v1.ResponseHeadH\x00\x12\x35\n\nbody_chunk\x18\x12 \x01(\x0b\x32\x1f.webrequestkit.ipc.v1.BodyChunkH\x00\x12?\n\x0fupload_progress\x18\x13 \x01(\x0b\x32$.webrequestkit.ipc.v1.UploadProgressH\x00\x12;\n\rupload_credit\x18\x14 \x01(\x0b\x32\".webrequestkit.ipc.v1.UploadCreditH\x00\x12\x41\n\x10request_complete\x18\x15 \x01(\x0b\x32%.webrequestkit.ipc.v1.RequestCompleteH\x00\x12\x39\n\x0cstatus_reply\x18\x16 \x01(\x0b\x32!.webrequestkit.ipc.v1.StatusReplyH\x00\x12\x35\n\nring_chunk\x18\x17 \x01(\x0b\x32\x1f.webrequestkit.ipc.v1.RingChunkH\x00\x42\t\n\x07message\"\xb8\x01\n\x05Hello\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x0b\n\x03pid\x18\x02 \x01(\x05\x12\x12\n\nbrowser_id\x18\x03 \x01(\t\x12\x33\n\x07sandbox\x18\x04 \x03(\x0e\x32\".webrequestkit.ipc.v1.SandboxLayer\x12\x11\n\tbody_ring\x18\x05 \x01(\x08\x12\x13\n\x0bupload_ring\x18\x06 \x01(\x08\x12\x17\n\x0fwhole_responses\x18\x07 \x01(\x08\"\xf1\x01\n\x07Welcome\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x13\n\x0brenderer_id\x18\x02 \x01(\x04\x12\x12\n\nbrowser_id\x18\x03 \x01(\t\x12\x17\n\x0fmax_frame_bytes\x18\x04 \x01(\r\x12\x19\n\x11\x62ody_window_bytes\x18\x05 \x01(\r\x12\x1b\n\x13upload_window_bytes\x18\x06 \x01(\r\x12\x1e\n\x16max_requests_in_flight\x18\x07 \x01(\r\x12\x17\n\x0f\x62ody_ring_bytes\x18\x08 \x01(\r\x12\x19\n\x11upload_ring_bytes\x18\t \x01(\r\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xb5\x01\n\x0fPostDataElement\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32*.webrequestkit.ipc.v1.PostDataElement.Type\x12\x0e\n\x06length\x18\x02 \x01(\x04\x12\x0e\n\x06inline\x18\x03 \x01(\x0c\x12\x11\n\tfile_path\x18\x04 \x01(\t\"5\n\x04Type\x12\x0e\n\nTYPE_EMPTY\x10\x00\x12\x0e\n\nTYPE_BYTES\x10\x01\x12\r\n\tTYPE_FILE\x10\x02\"\xb7\x02\n\x07Request\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12-\n\x07headers\x18\x03 \x03(\x0b\x32\x1c.webrequestkit.ipc.v1.Header\x12\x38\n\tpost_data\x18\x04 \x03(\x0b\x32%.webrequestkit.ipc.v1.PostDataElement\x12\r\n\x05\x66lags\x18\x05 \x01(\x05\x12\x14\n\x0creferrer_url\x18\x06 \x01(\t\x12\x17\n\x0freferrer_policy\x18\x07 \x01(\x05\x12\x1f\n\x17\x66irst_party_for_cookies\x18\x08 \x01(\t\x12\x15\n\rresource_type\x18\t \x01(\x05\x12\x17\n\x0ftransition_type\x18\n \x01(\r\x12\x17\n\x0frequest_context\x18\x0b \x01(\t\"R\n\x0cStartRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12.\n\x07request\x18\x02 \x01(\x0b\x32\x1d.webrequestkit.ipc.v1.Request\"[\n\x0bUploadChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x15\n\rring_position\x18\x03 \x01(\x04\x12\x13\n\x0bring_length\x18\x04 \x01(\r\"#\n\rCancelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\"/\n\nBodyCredit\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\xd2\x01\n\x0cResponseHead\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0e\n\x06status\x18\x02 \x01(\x05\x12\x13\n\x0bstatus_text\x18\x03 \x01(\t\x12\x11\n\tmime_type\x18\x04 \x01(\t\x12\x0f\n\x07\x63harset\x18\x05 \x01(\t\x12\x0b\n\x03url\x18\x06 \x01(\t\x12-\n\x07headers\x18\x07 \x03(\x0b\x32\x1c.webrequestkit.ipc.v1.Header\x12\x14\n\x0chttp_version\x18\x08 \x01(\t\x12\x13\n\x0btls_version\x18\t \x01(\t\"-\n\tBodyChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"A\n\tRingChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x10\n\x08position\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\r\"\x1f\n\x0bRingRelease\x12\x10\n\x08position\x18\x01 \x01(\x04\"D\n\x0eUploadProgress\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0f\n\x07\x63urrent\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\"1\n\x0cUploadCredit\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\x8e\x03\n\x0fRequestComplete\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12<\n\x06status\x18\x02 \x01(\x0e\x32,.webrequestkit.ipc.v1.RequestComplete.Status\x12\x12\n\nerror_code\x18\x03 \x01(\x05\x12\x34\n\x08response\x18\x04 \x01(\x0b\x32\".webrequestkit.ipc.v1.ResponseHead\x12\x12\n\nwas_cached\x18\x05 \x01(\x08\x12\x1a\n\x12routed_to_download\x18\x06 \x01(\x08\x12\x30\n\x04head\x18\x07 \x01(\x0b\x32\".webrequestkit.ipc.v1.ResponseHead\x12\x0c\n\x04\x62ody\x18\x08 \x01(\x0c\"o\n\x06Status\x12\x12\n\x0eSTATUS_UNKNOWN\x10\x00\x12\x12\n\x0eSTATUS_SUCCESS\x10\x01\x12\x15\n\x11STATUS_IO_PENDING\x10\x02\x12\x13\n\x0fSTATUS_CANCELED\x10\x03\x12\x11\n\rSTATUS_FAILED\x10\x04\"\r\n\x0bStatusQuery\"\xac\x01\n\x0bStatusReply\x12\x11\n\trenderers\x18\x01 \x01(\x04\x12\x11\n\tin_flight\x18\x02 \x01(\x04\x12\x11\n\tcompleted\x18\x03 \x01(\x04\x12\x14\n\x0c\x62\x61\x64_messages\x18\x04 \x01(\x04\x12\x11\n\tdownloads\x18\x05 \x01(\x04\x12;\n\rrenderer_list\x18\x06 \x03(\x0b\x32$.webrequestkit.ipc.v1.RendererStatus\"{\n\x0eRendererStatus\x12\x13\n\x0brenderer_id\x18\x01 \x01(\x04\x12\x12\n\nbrowser_id\x18\x02 \x01(\t\x12\x0b\n\x03pid\x18\x03 \x01(\x05\x12\x33\n\x07sandbox\x18\x04 \x03(\x0e\x32\".webrequestkit.ipc.v1.SandboxLayer*K\n\x0fProtocolVersion\x12 \n\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x16\n\x12PROTOCOL_VERSION_1\x10\x01*\xaf\x01\n\x0cSandboxLayer\x12\x1d\n\x19SANDBOX_LAYER_UNSPECIFIED\x10\x00\x12 \n\x1cSANDBOX_LAYER_USER_NAMESPACE\x10\x01\x12#\n\x1fSANDBOX_LAYER_NETWORK_NAMESPACE\x10\x02\x12\x1d\n\x19SANDBOX_LAYER_SECCOMP_BPF\x10\x03\x12\x1a\n\x16SANDBOX_LAYER_LANDLOCK\x10\x04\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'webrequestkit.ipc.v1.ipc_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _PROTOCOLVERSION._serialized_start=3296
-  _PROTOCOLVERSION._serialized_end=3371
-  _SANDBOXLAYER._serialized_start=3374
-  _SANDBOXLAYER._serialized_end=3549
+  _PROTOCOLVERSION._serialized_start=3385
+  _PROTOCOLVERSION._serialized_end=3460
+  _SANDBOXLAYER._serialized_start=3463
+  _SANDBOXLAYER._serialized_end=3638
   _ENVELOPE._serialized_start=57
   _ENVELOPE._serialized_end=955
   _HELLO._serialized_start=958
-  _HELLO._serialized_end=1117
-  _WELCOME._serialized_start=1120
-  _WELCOME._serialized_end=1361
-  _HEADER._serialized_start=1363
-  _HEADER._serialized_end=1400
-  _POSTDATAELEMENT._serialized_start=1403
-  _POSTDATAELEMENT._serialized_end=1584
-  _POSTDATAELEMENT_TYPE._serialized_start=1531
-  _POSTDATAELEMENT_TYPE._serialized_end=1584
-  _REQUEST._serialized_start=1587
-  _REQUEST._serialized_end=1898
-  _STARTREQUEST._serialized_start=1900
-  _STARTREQUEST._serialized_end=1982
-  _UPLOADCHUNK._serialized_start=1984
-  _UPLOADCHUNK._serialized_end=2075
-  _CANCELREQUEST._serialized_start=2077
-  _CANCELREQUEST._serialized_end=2112
-  _BODYCREDIT._serialized_start=2114
-  _BODYCREDIT._serialized_end=2161
-  _RESPONSEHEAD._serialized_start=2164
-  _RESPONSEHEAD._serialized_end=2374
-  _BODYCHUNK._serialized_start=2376
-  _BODYCHUNK._serialized_end=2421
-  _RINGCHUNK._serialized_start=2423
-  _RINGCHUNK._serialized_end=2488
-  _RINGRELEASE._serialized_start=2490
-  _RINGRELEASE._serialized_end=2521
-  _UPLOADPROGRESS._serialized_start=2523
-  _UPLOADPROGRESS._serialized_end=2591
-  _UPLOADCREDIT._serialized_start=2593
-  _UPLOADCREDIT._serialized_end=2642
-  _REQUESTCOMPLETE._serialized_start=2645
-  _REQUESTCOMPLETE._serialized_end=2979
-  _REQUESTCOMPLETE_STATUS._serialized_start=2868
-  _REQUESTCOMPLETE_STATUS._serialized_end=2979
-  _STATUSQUERY._serialized_start=2981
-  _STATUSQUERY._serialized_end=2994
-  _STATUSREPLY._serialized_start=2997
-  _STATUSREPLY._serialized_end=3169
-  _RENDERERSTATUS._serialized_start=3171
-  _RENDERERSTATUS._serialized_end=3294
+  _HELLO._serialized_end=1142
+  _WELCOME._serialized_start=1145
+  _WELCOME._serialized_end=1386
+  _HEADER._serialized_start=1388
+  _HEADER._serialized_end=1425
+  _POSTDATAELEMENT._serialized_start=1428
+  _POSTDATAELEMENT._serialized_end=1609
+  _POSTDATAELEMENT_TYPE._serialized_start=1556
+  _POSTDATAELEMENT_TYPE._serialized_end=1609
+  _REQUEST._serialized_start=1612
+  _REQUEST._serialized_end=1923
+  _STARTREQUEST._serialized_start=1925
+  _STARTREQUEST._serialized_end=2007
+  _UPLOADCHUNK._serialized_start=2009
+  _UPLOADCHUNK._serialized_end=2100
+  _CANCELREQUEST._serialized_start=2102
+  _CANCELREQUEST._serialized_end=2137
+  _BODYCREDIT._serialized_start=2139
+  _BODYCREDIT._serialized_end=2186
+  _RESPONSEHEAD._serialized_start=2189
+  _RESPONSEHEAD._serialized_end=2399
+  _BODYCHUNK._serialized_start=2401
+  _BODYCHUNK._serialized_end=2446
+  _RINGCHUNK._serialized_start=2448
+  _RINGCHUNK._serialized_end=2513
+  _RINGRELEASE._serialized_start=2515
+  _RINGRELEASE._serialized_end=2546
+  _UPLOADPROGRESS._serialized_start=2548
+  _UPLOADPROGRESS._serialized_end=2616
+  _UPLOADCREDIT._serialized_start=2618
+  _UPLOADCREDIT._serialized_end=2667
+  _REQUESTCOMPLETE._serialized_start=2670
+  _REQUESTCOMPLETE._serialized_end=3068
+  _REQUESTCOMPLETE_STATUS._serialized_start=2957
+  _REQUESTCOMPLETE_STATUS._serialized_end=3068
+  _STATUSQUERY._serialized_start=3070
+  _STATUSQUERY._serialized_end=3083
+  _STATUSREPLY._serialized_start=3086
+  _STATUSREPLY._serialized_end=3258
+  _RENDERERSTATUS._serialized_start=3260
+  _RENDERERSTATUS._serialized_end=3383
 # @@protoc_insertion_point(module_scope)

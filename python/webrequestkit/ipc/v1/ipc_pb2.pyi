@@ -78,20 +78,22 @@ class Header(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Hello(_message.Message):
-    __slots__ = ["body_ring", "browser_id", "pid", "protocol_version", "sandbox", "upload_ring"]
+    __slots__ = ["body_ring", "browser_id", "pid", "protocol_version", "sandbox", "upload_ring", "whole_responses"]
     BODY_RING_FIELD_NUMBER: _ClassVar[int]
     BROWSER_ID_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SANDBOX_FIELD_NUMBER: _ClassVar[int]
     UPLOAD_RING_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_RESPONSES_FIELD_NUMBER: _ClassVar[int]
     body_ring: bool
     browser_id: str
     pid: int
     protocol_version: int
     sandbox: _containers.RepeatedScalarFieldContainer[SandboxLayer]
     upload_ring: bool
-    def __init__(self, protocol_version: _Optional[int] = ..., pid: _Optional[int] = ..., browser_id: _Optional[str] = ..., sandbox: _Optional[_Iterable[_Union[SandboxLayer, str]]] = ..., body_ring: bool = ..., upload_ring: bool = ...) -> None: ...
+    whole_responses: bool
+    def __init__(self, protocol_version: _Optional[int] = ..., pid: _Optional[int] = ..., browser_id: _Optional[str] = ..., sandbox: _Optional[_Iterable[_Union[SandboxLayer, str]]] = ..., body_ring: bool = ..., upload_ring: bool = ..., whole_responses: bool = ...) -> None: ...
 
 class PostDataElement(_message.Message):
     __slots__ = ["file_path", "inline", "length", "type"]
@@ -149,10 +151,12 @@ class Request(_message.Message):
     def __init__(self, url: _Optional[str] = ..., method: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[Header, _Mapping]]] = ..., post_data: _Optional[_Iterable[_Union[PostDataElement, _Mapping]]] = ..., flags: _Optional[int] = ..., referrer_url: _Optional[str] = ..., referrer_policy: _Optional[int] = ..., first_party_for_cookies: _Optional[str] = ..., resource_type: _Optional[int] = ..., transition_type: _Optional[int] = ..., request_context: _Optional[str] = ...) -> None: ...
 
 class RequestComplete(_message.Message):
-    __slots__ = ["error_code", "request_id", "response", "routed_to_download", "status", "was_cached"]
+    __slots__ = ["body", "error_code", "head", "request_id", "response", "routed_to_download", "status", "was_cached"]
     class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
+    BODY_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
     ROUTED_TO_DOWNLOAD_FIELD_NUMBER: _ClassVar[int]
@@ -163,13 +167,15 @@ class RequestComplete(_message.Message):
     STATUS_SUCCESS: RequestComplete.Status
     STATUS_UNKNOWN: RequestComplete.Status
     WAS_CACHED_FIELD_NUMBER: _ClassVar[int]
+    body: bytes
     error_code: int
+    head: ResponseHead
     request_id: int
     response: ResponseHead
     routed_to_download: bool
     status: RequestComplete.Status
     was_cached: bool
-    def __init__(self, request_id: _Optional[int] = ..., status: _Optional[_Union[RequestComplete.Status, str]] = ..., error_code: _Optional[int] = ..., response: _Optional[_Union[ResponseHead, _Mapping]] = ..., was_cached: bool = ..., routed_to_download: bool = ...) -> None: ...
+    def __init__(self, request_id: _Optional[int] = ..., status: _Optional[_Union[RequestComplete.Status, str]] = ..., error_code: _Optional[int] = ..., response: _Optional[_Union[ResponseHead, _Mapping]] = ..., was_cached: bool = ..., routed_to_download: bool = ..., head: _Optional[_Union[ResponseHead, _Mapping]] = ..., body: _Optional[bytes] = ...) -> None: ...
 
 class ResponseHead(_message.Message):
     __slots__ = ["charset", "headers", "http_version", "mime_type", "request_id", "status", "status_text", "tls_version", "url"]

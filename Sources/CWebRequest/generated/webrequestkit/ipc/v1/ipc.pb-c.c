@@ -1128,7 +1128,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__envelope__descriptor =
   (ProtobufCMessageInit) webrequestkit__ipc__v1__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[6] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descriptors[7] =
 {
   {
     "protocol_version",
@@ -1202,6 +1202,18 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__hello__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "whole_responses",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__Hello, whole_responses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
   4,   /* field[4] = body_ring */
@@ -1210,11 +1222,12 @@ static const unsigned webrequestkit__ipc__v1__hello__field_indices_by_name[] = {
   0,   /* field[0] = protocol_version */
   3,   /* field[3] = sandbox */
   5,   /* field[5] = upload_ring */
+  6,   /* field[6] = whole_responses */
 };
 static const ProtobufCIntRange webrequestkit__ipc__v1__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
 {
@@ -1224,7 +1237,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__hello__descriptor =
   "Webrequestkit__Ipc__V1__Hello",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__Hello),
-  6,
+  7,
   webrequestkit__ipc__v1__hello__field_descriptors,
   webrequestkit__ipc__v1__hello__field_indices_by_name,
   1,  webrequestkit__ipc__v1__hello__number_ranges,
@@ -2360,7 +2373,7 @@ const ProtobufCEnumDescriptor webrequestkit__ipc__v1__request_complete__status__
   webrequestkit__ipc__v1__request_complete__status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__request_complete__field_descriptors[6] =
+static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__request_complete__field_descriptors[8] =
 {
   {
     "request_id",
@@ -2434,9 +2447,35 @@ static const ProtobufCFieldDescriptor webrequestkit__ipc__v1__request_complete__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "head",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RequestComplete, head),
+    &webrequestkit__ipc__v1__response_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "body",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Webrequestkit__Ipc__V1__RequestComplete, body),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned webrequestkit__ipc__v1__request_complete__field_indices_by_name[] = {
+  7,   /* field[7] = body */
   2,   /* field[2] = error_code */
+  6,   /* field[6] = head */
   0,   /* field[0] = request_id */
   3,   /* field[3] = response */
   5,   /* field[5] = routed_to_download */
@@ -2446,7 +2485,7 @@ static const unsigned webrequestkit__ipc__v1__request_complete__field_indices_by
 static const ProtobufCIntRange webrequestkit__ipc__v1__request_complete__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor webrequestkit__ipc__v1__request_complete__descriptor =
 {
@@ -2456,7 +2495,7 @@ const ProtobufCMessageDescriptor webrequestkit__ipc__v1__request_complete__descr
   "Webrequestkit__Ipc__V1__RequestComplete",
   "webrequestkit.ipc.v1",
   sizeof(Webrequestkit__Ipc__V1__RequestComplete),
-  6,
+  8,
   webrequestkit__ipc__v1__request_complete__field_descriptors,
   webrequestkit__ipc__v1__request_complete__field_indices_by_name,
   1,  webrequestkit__ipc__v1__request_complete__number_ranges,

@@ -159,10 +159,16 @@ struct  Webrequestkit__Ipc__V1__Hello
    * fields): the browser may pass one with the body ring.
    */
   protobuf_c_boolean upload_ring;
+  /*
+   * The renderer can take a whole response in its RequestComplete (its head and body fields):
+   * the browser may send one frame where it would send a ResponseHead, at most one BodyChunk and
+   * a RequestComplete.
+   */
+  protobuf_c_boolean whole_responses;
 };
 #define WEBREQUESTKIT__IPC__V1__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__hello__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0 }
 
 
 /*
@@ -417,10 +423,17 @@ struct  Webrequestkit__Ipc__V1__RequestComplete
   Webrequestkit__Ipc__V1__ResponseHead *response;
   protobuf_c_boolean was_cached;
   protobuf_c_boolean routed_to_download;
+  /*
+   * A whole response, to a renderer that asked for them in Hello: the ResponseHead and the body
+   * the browser would have sent before this completion, heard in that order (head, body, end).
+   * `head` set makes it one (its body may be empty); never beside `response`.
+   */
+  Webrequestkit__Ipc__V1__ResponseHead *head;
+  ProtobufCBinaryData body;
 };
 #define WEBREQUESTKIT__IPC__V1__REQUEST_COMPLETE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&webrequestkit__ipc__v1__request_complete__descriptor) \
-    , 0, WEBREQUESTKIT__IPC__V1__REQUEST_COMPLETE__STATUS__STATUS_UNKNOWN, 0, NULL, 0, 0 }
+    , 0, WEBREQUESTKIT__IPC__V1__REQUEST_COMPLETE__STATUS__STATUS_UNKNOWN, 0, NULL, 0, 0, NULL, {0,NULL} }
 
 
 /*
