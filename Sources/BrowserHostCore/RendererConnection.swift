@@ -46,6 +46,8 @@ final class RendererConnection: DescriptorWatcher {
     private var closesWhenWritten = false
     /// The body ring this renderer was given, if it asked for one.
     private var ring: BodyRingWriter?
+    /// The renderer takes a small response's head, body and completion in one frame.
+    private var wholeResponses = false
     /// Told when the connection closes (the host forgets it).
     private let closed: @Sendable () -> Void
 
@@ -110,7 +112,7 @@ final class RendererConnection: DescriptorWatcher {
     private func receive(_ envelope: IPCEnvelope) {
         takeFinished()
         switch machine.receive(envelope) {
-        case .welcome(let browserID, let sandbox, let bodyRing, let uploadRing):
+        case .welcome(let browserID, let sandbox, let bodyRing, let uploadRing, let wholeResponses):
             // The kernel's word on a renderer the browser spawned: its filter shows in /proc.
             if let spawnedPID, sandbox.contains(.seccompBPF), let mode = Self.seccompMode(of: spawnedPID), mode != 2 {
                 badMessage("renderer said it engaged seccomp-bpf, but /proc/\(spawnedPID)/status says Seccomp: \(mode)")
@@ -118,6 +120,7 @@ final class RendererConnection: DescriptorWatcher {
             }
             let id = rendererID ?? host.nextRendererID()
             rendererID = id
+            self.wholeResponses = wholeResponses
             pid = envelope.hello.pid
             self.context = host.context(forBrowser: browserID)
             // Counted before the Welcome leaves: a renderer that has it is in the status.
@@ -218,13 +221,13 @@ final class RendererConnection: DescriptorWatcher {
             reportsUpload: request.flags.contains(.reportUploadProgress),
             downloads: host.downloads,
             ring: ring,
+            wholeResponses: wholeResponses,
             observer: observer
         ) { completion, routedToDownload, counts in
             // A routed transfer lives on as the browser's download; the renderer is done with it.
             if routedToDownload { host.downloadStarted() }
             if counts { host.requestEnded(completed: true) }
             finished.add(id)
-            outbox.holdRequestComplete(requestID: id, completion)
         }
         let upload = streamedBytes.map { bytes in
             UploadStream(expectedBytes: bytes, window: IPCLimits.uploadWindowBytes) { consumed in

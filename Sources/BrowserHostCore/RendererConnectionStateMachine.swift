@@ -9,8 +9,9 @@ package struct RendererConnectionStateMachine {
     package enum Action: Equatable {
         /// Answer the Hello: this renderer belongs to `browserID`, confined by `sandbox`; it
         /// can take a body ring when `bodyRing`, and write an upload ring beside it when
-        /// `uploadRing` (``ringPassed(uploadRingBytes:)`` says whether it got them).
-        case welcome(browserID: String, sandbox: [SandboxLayer], bodyRing: Bool, uploadRing: Bool)
+        /// `uploadRing` (``ringPassed(uploadRingBytes:)`` says whether it got them), and a
+        /// response's head, body and completion in one frame when `wholeResponses`.
+        case welcome(browserID: String, sandbox: [SandboxLayer], bodyRing: Bool, uploadRing: Bool, wholeResponses: Bool)
         /// Answer a status query and close.
         case answerStatus
         /// Start the request; `streamedUploadBytes` when its body follows in chunks.
@@ -125,7 +126,10 @@ package struct RendererConnectionStateMachine {
                 return .badMessage("renderer spawned in the sandbox did not engage seccomp-bpf (a renderer that must run without it needs --no-sandbox)")
             }
             state = .ready
-            return .welcome(browserID: browserID, sandbox: sandbox.sorted(), bodyRing: hello.bodyRing, uploadRing: hello.bodyRing && hello.uploadRing)
+            return .welcome(
+                browserID: browserID, sandbox: sandbox.sorted(), bodyRing: hello.bodyRing,
+                uploadRing: hello.bodyRing && hello.uploadRing, wholeResponses: hello.wholeResponses
+            )
         case (.awaitingHello, .statusQuery):
             state = .closed
             return .answerStatus

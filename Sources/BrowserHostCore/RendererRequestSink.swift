@@ -10,6 +10,11 @@ internal import WebRequestKit
 /// Body chunks wait for the renderer's credit: each chunk's `delivered` runs when the renderer
 /// says it consumed those bytes, which is what lets a paused transfer go on. A routed download's
 /// chunks are delivered once they are on disk instead.
+///
+/// For a renderer that takes whole responses, the head and a first chunk of body wait in the
+/// sink until the turn ends: when the completion comes first, as it does for a small response,
+/// all three go in one frame (one encoding, one decoding and one trip through the renderer's
+/// pipeline instead of three).
 final class RendererRequestSink: TransferEventSink {
     private let requestID: UInt64
     private let renderer: UInt64
@@ -18,14 +23,19 @@ final class RendererRequestSink: TransferEventSink {
     private let downloads: DownloadManager
     /// The renderer's body ring: large chunks go through it, only their position on the socket.
     private let ring: BodyRingWriter?
-    /// Ends the request's accounting (when `counts`: it was not canceled first), then sends its
-    /// last message to the renderer: the renderer cannot hear of the end (and start another)
-    /// before the browser counts the request out.
+    /// Ends the request's accounting (when `counts`: it was not canceled first). The sink sends
+    /// the request's last message to the renderer once it returns: the renderer cannot hear of
+    /// the end (and start another) before the browser counts the request out.
     private let ended: @Sendable (_ completion: WebRequestCompletion, _ routedToDownload: Bool, _ counts: Bool) -> Void
     private let observer: (@Sendable (HostEvent) -> Void)?
     private let state = Mutex(RendererRequestSinkState())
     /// Body bytes held in the outbox since the last flush. Touched only on the network thread.
     private let heldBytes = Atomic<Int>(0)
+    /// The renderer takes a whole response in one frame (it said so in its Hello).
+    private let wholeResponses: Bool
+    /// The response head, and the first chunk of body if it came, held back until the
+    /// completion (then one frame) or the turn's end. Touched only on the network thread.
+    private let waiting = Mutex<(head: Response, body: Data?)?>(nil)
 
     init(
         requestID: UInt64,
@@ -34,6 +44,7 @@ final class RendererRequestSink: TransferEventSink {
         reportsUpload: Bool,
         downloads: DownloadManager,
         ring: BodyRingWriter? = nil,
+        wholeResponses: Bool = false,
         observer: (@Sendable (HostEvent) -> Void)? = nil,
         ended: @escaping @Sendable (_ completion: WebRequestCompletion, _ routedToDownload: Bool, _ counts: Bool) -> Void
     ) {
@@ -43,6 +54,7 @@ final class RendererRequestSink: TransferEventSink {
         self.reportsUpload = reportsUpload
         self.downloads = downloads
         self.ring = ring
+        self.wholeResponses = wholeResponses
         self.ended = ended
         self.observer = observer
     }
@@ -72,6 +84,7 @@ final class RendererRequestSink: TransferEventSink {
 
     /// Messages wait in the outbox until the network thread's turn ends.
     func flush() {
+        releaseWaiting()
         heldBytes.store(0, ordering: .relaxed)
         outbox.flush()
     }
@@ -123,13 +136,49 @@ final class RendererRequestSink: TransferEventSink {
                 let counts = state.withLock { $0.end() }
                 if counts { reportEnded(status: completion.status, error: completion.error, routedToDownload: false) }
                 ended(completion, false, counts)
+                sendCompletion(completion)
             }
         }
     }
 
     private func render(_ response: Response) {
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
-        outbox.holdResponseHead(requestID: requestID, response)
+        if wholeResponses {
+            waiting.withLock { $0 = (response, nil) }
+        } else {
+            outbox.holdResponseHead(requestID: requestID, response)
+        }
+    }
+
+    /// The request's last message: with the head and body still waiting, the whole response in
+    /// one frame (unless it would pass the frame limit).
+    private func sendCompletion(_ completion: WebRequestCompletion) {
+        if let held = takeWaiting() {
+            if completion.response == nil,
+                outbox.holdWholeResponse(requestID: requestID, held.head, body: held.body ?? Data(), completion)
+            {
+                return
+            }
+            hold(held)
+        }
+        outbox.holdRequestComplete(requestID: requestID, completion)
+    }
+
+    private func takeWaiting() -> (head: Response, body: Data?)? {
+        waiting.withLock { waiting in
+            defer { waiting = nil }
+            return waiting
+        }
+    }
+
+    /// Sends the head and body that waited, as their own frames.
+    private func releaseWaiting() {
+        if let held = takeWaiting() { hold(held) }
+    }
+
+    private func hold(_ held: (head: Response, body: Data?)) {
+        outbox.holdResponseHead(requestID: requestID, held.head)
+        if let body = held.body { outbox.holdBodyChunk(requestID: requestID, body) }
     }
 
     /// The sniff decides, then the chunks it held go where the response went.
@@ -158,9 +207,21 @@ final class RendererRequestSink: TransferEventSink {
         let counts = state.withLock { $0.end() }
         if counts { reportEnded(status: .failed, error: .aborted, routedToDownload: true) }
         ended(completion, true, counts)
+        sendCompletion(completion)
     }
 
     private func forward(_ data: Data) {
+        // The first chunk after a waiting head waits with it, if one frame can carry it.
+        let waits = waiting.withLock { waiting in
+            guard let held = waiting, held.body == nil, data.count <= IPCLimits.chunkBytes else { return false }
+            waiting = (held.head, data)
+            return true
+        }
+        if waits {
+            heldBody(data.count)
+            return
+        }
+        releaseWaiting()
         if let ring, data.count >= IPCLimits.ringChunkMinimumBytes, let position = ring.write(data) {
             var chunk = Webrequestkit_Ipc_V1_RingChunk()
             chunk.requestID = requestID

@@ -633,6 +633,7 @@ static wrk_renderer *handshake(int fd, wrk_connect_options *options) {
     }
     hello.sandbox = sandbox;
     hello.body_ring = 1;
+    hello.whole_responses = 1;
     Envelope envelope = WEBREQUESTKIT__IPC__V1__ENVELOPE__INIT;
     envelope.message_case = WEBREQUESTKIT__IPC__V1__ENVELOPE__MESSAGE_HELLO;
     envelope.hello = &hello;

@@ -133,6 +133,7 @@ public enum RendererProcess {
         hello.sandbox = sandbox.map(\.wire)
         hello.bodyRing = true
         hello.uploadRing = true
+        hello.wholeResponses = true
         let sent = hello
         return try await NIOThreadPool.singleton.runIfActive {
             let flags = fcntl(socket, F_GETFL)

@@ -53,6 +53,15 @@ package final class SocketOutbox: Sendable {
         hold { EnvelopeEncoder.writeRequestComplete(requestID: requestID, completion, to: &$0) }
     }
 
+    /// Queues request `requestID`'s whole response, `response`, `body` and `completion`, as one
+    /// `RequestComplete` for a renderer that takes them; `false` (and nothing queued) when that
+    /// frame would pass ``IPCLimits/maxFrameBytes``.
+    package func holdWholeResponse(requestID: UInt64, _ response: Response, body: Data, _ completion: WebRequestCompletion) -> Bool {
+        var fits = false
+        hold { fits = EnvelopeEncoder.writeWholeResponse(requestID: requestID, response, body: body, completion, to: &$0) }
+        return fits
+    }
+
     /// Queues `envelope` and writes everything queued.
     package func send(_ envelope: IPCEnvelope) {
         hold(envelope)

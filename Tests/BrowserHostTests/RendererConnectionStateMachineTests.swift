@@ -56,9 +56,9 @@ struct RendererConnectionStateMachineTests {
 
     @Test func helloFixesTheBrowser() {
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default", "tab"])
-        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: [], bodyRing: false, uploadRing: false))
+        #expect(connected.receive(hello(browser: "tab")) == .welcome(browserID: "tab", sandbox: [], bodyRing: false, uploadRing: false, wholeResponses: false))
         var unnamed = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: [], bodyRing: false, uploadRing: false))
+        #expect(unnamed.receive(hello()) == .welcome(browserID: "default", sandbox: [], bodyRing: false, uploadRing: false, wholeResponses: false))
         var unknown = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
         #expect(isBad(unknown.receive(hello(browser: "other"))))
         var spawned = RendererConnectionStateMachine(fixedBrowserID: "tab", knownBrowserIDs: ["default", "tab"])
@@ -77,16 +77,16 @@ struct RendererConnectionStateMachineTests {
         #expect(isBad(landlockOnly.receive(hello(sandbox: [.landlock]))))
         var filtered = spawned(true)
         #expect(
-            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases, bodyRing: false, uploadRing: false),
+            filtered.receive(hello(sandbox: [.landlock, .seccompBPF])) == .welcome(browserID: "tab", sandbox: SandboxLayer.allCases, bodyRing: false, uploadRing: false, wholeResponses: false),
             "the namespaces are the spawner's to add, in order"
         )
         var boasting = spawned(false)
         #expect(
-            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF], bodyRing: false, uploadRing: false),
+            boasting.receive(hello(sandbox: [.userNamespace, .networkNamespace, .seccompBPF])) == .welcome(browserID: "tab", sandbox: [.seccompBPF], bodyRing: false, uploadRing: false, wholeResponses: false),
             "a spawned renderer cannot claim namespaces the browser did not make"
         )
         var connected = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF], bodyRing: false, uploadRing: false))
+        #expect(connected.receive(hello(sandbox: [.seccompBPF])) == .welcome(browserID: "default", sandbox: [.seccompBPF], bodyRing: false, uploadRing: false, wholeResponses: false))
     }
 
     @Test func orderIsEnforced() {
@@ -224,10 +224,14 @@ struct RendererConnectionStateMachineTests {
         hello.protocolVersion = 1
         hello.bodyRing = true
         hello.uploadRing = true
-        #expect(asked.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: true, uploadRing: true))
+        #expect(asked.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: true, uploadRing: true, wholeResponses: false))
+        var whole = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
+        hello.wholeResponses = true
+        #expect(whole.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: true, uploadRing: true, wholeResponses: true))
+        hello.wholeResponses = false
         hello.bodyRing = false
         var uploadRingAlone = RendererConnectionStateMachine(fixedBrowserID: nil, knownBrowserIDs: ["default"])
-        #expect(uploadRingAlone.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: false, uploadRing: false), "the upload ring comes only beside a body ring")
+        #expect(uploadRingAlone.receive(IPCEnvelope(.hello(hello))) == .welcome(browserID: "default", sandbox: [], bodyRing: false, uploadRing: false, wholeResponses: false), "the upload ring comes only beside a body ring")
 
         let size = 1 << 20
         let cases: [(IPCEnvelope, String)] = [

@@ -106,6 +106,7 @@ class Channel:
         hello.hello.pid = os.getpid()
         hello.hello.browser_id = browser_id
         hello.hello.body_ring = True
+        hello.hello.whole_responses = True
         self._socket.setblocking(True)
         passed: list = []
         try:
