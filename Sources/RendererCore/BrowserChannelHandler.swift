@@ -122,8 +122,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         isReading = true
         switch unwrapInboundIn(data) {
         case .responseHead(let id, let response):
-            let sink = pending[id]?.sink
-            sink?.dispatch(.response(response))
+            head(response, for: id)
         case .bodyChunk(let id, let data):
             deliver(data, for: id)
         case .ringChunk(let id, let position, let length):
@@ -138,7 +137,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             complete(id, completion)
         case .wholeResponse(let id, let response, let body, let completion):
             // Heard as three messages would be: the head, the body, the end.
-            pending[id]?.sink.dispatch(.response(response))
+            head(response, for: id)
             if !body.isEmpty { deliver(body, for: id) }
             complete(id, completion)
         case .envelope(let envelope):
@@ -157,6 +156,11 @@ final class BrowserChannelHandler: ChannelInboundHandler {
                 break  // the renderer trusts its browser; anything else is not for it
             }
         }
+    }
+
+    private func head(_ response: Response, for id: UInt64) {
+        let sink = pending[id]?.sink  // looked up before the call: the client may start requests
+        sink?.dispatch(.response(response))
     }
 
     private func complete(_ id: UInt64, _ completion: WebRequestCompletion) {

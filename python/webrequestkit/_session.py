@@ -327,9 +327,7 @@ class Session:
     def _receive(self, envelope: "wire.Envelope") -> None:
         kind = envelope.WhichOneof("message")
         if kind == "response_head":
-            live = self._live.get(envelope.response_head.request_id)
-            if live:
-                live.machine.head(ResponseHead.from_wire(envelope.response_head))
+            self._head(envelope.response_head.request_id, envelope.response_head)
         elif kind == "body_chunk":
             self._body(envelope.body_chunk.request_id, envelope.body_chunk.data)
         elif kind == "ring_chunk":
@@ -350,11 +348,8 @@ class Session:
         elif kind == "request_complete":
             complete = envelope.request_complete
             if complete.HasField("head"):  # a whole response: its head and body come first
-                live = self._live.get(complete.request_id)
-                if live:
-                    live.machine.head(ResponseHead.from_wire(complete.head))
-                    if complete.body:
-                        self._perform(complete.request_id, live, live.machine.data(complete.body, time.monotonic()))
+                self._head(complete.request_id, complete.head)
+                self._body(complete.request_id, complete.body, credit=False)
             live = self._live.pop(complete.request_id, None)
             if live is None:
                 return
@@ -382,15 +377,24 @@ class Session:
             if not live.target.perform(request_id, action):
                 return
 
-    def _body(self, request_id: int, data: bytes) -> None:
+    def _head(self, request_id: int, head: "wire.ResponseHead") -> None:
+        live = self._live.get(request_id)
+        if live:
+            live.machine.head(ResponseHead.from_wire(head))
+
+    def _body(self, request_id: int, data: bytes, credit: bool = True) -> None:
+        """Hands a body chunk to its request, then credits the browser for it, unless the chunk
+        came in a whole response (its request has ended: credit would tell the browser nothing)."""
         live = self._live.get(request_id)
         if live is None:
             return
         self._perform(request_id, live, live.machine.data(data, time.monotonic()))
-        credit = wire.Envelope()
-        credit.body_credit.request_id = request_id
-        credit.body_credit.bytes = len(data)
-        self.channel.send(credit)
+        if not credit:
+            return
+        envelope = wire.Envelope()
+        envelope.body_credit.request_id = request_id
+        envelope.body_credit.bytes = len(data)
+        self.channel.send(envelope)
 
     def _pump_upload(self, request_id: int, live: _Live) -> None:
         if live.upload is None:
