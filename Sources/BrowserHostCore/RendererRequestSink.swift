@@ -33,9 +33,6 @@ final class RendererRequestSink: TransferEventSink {
     private let heldBytes = Atomic<Int>(0)
     /// The renderer takes a whole response in one frame (it said so in its Hello).
     private let wholeResponses: Bool
-    /// The response head, and the first chunk of body if it came, held back until the
-    /// completion (then one frame) or the turn's end. Touched only on the network thread.
-    private let waiting = Mutex<(head: Response, body: Data?)?>(nil)
 
     init(
         requestID: UInt64,
@@ -115,7 +112,10 @@ final class RendererRequestSink: TransferEventSink {
             }
         case .data(let data):
             switch state.withLock({ $0.data((data, delivered)) }) {
-            case .forward: forward(data)
+            case .forward(let waited):
+                if let waited { hold(waited) }
+                forward(data)
+            case .waits: heldBody(data.count)
             case .held: break
             case .decide(let response, let held): decideSniffed(response, held)
             case .write(let download): download.write(data, delivered: delivered)
@@ -144,7 +144,7 @@ final class RendererRequestSink: TransferEventSink {
     private func render(_ response: Response) {
         observer?(.responseStarted(renderer: renderer, request: requestID, status: response.status, mimeType: response.mimeType))
         if wholeResponses {
-            waiting.withLock { $0 = (response, nil) }
+            state.withLock { $0.holdBack(response) }
         } else {
             outbox.holdResponseHead(requestID: requestID, response)
         }
@@ -164,11 +164,8 @@ final class RendererRequestSink: TransferEventSink {
         outbox.holdRequestComplete(requestID: requestID, completion)
     }
 
-    private func takeWaiting() -> (head: Response, body: Data?)? {
-        waiting.withLock { waiting in
-            defer { waiting = nil }
-            return waiting
-        }
+    private func takeWaiting() -> RendererRequestSinkState.Waiting? {
+        state.withLock { $0.takeWaiting() }
     }
 
     /// Sends the head and body that waited, as their own frames.
@@ -176,7 +173,7 @@ final class RendererRequestSink: TransferEventSink {
         if let held = takeWaiting() { hold(held) }
     }
 
-    private func hold(_ held: (head: Response, body: Data?)) {
+    private func hold(_ held: RendererRequestSinkState.Waiting) {
         outbox.holdResponseHead(requestID: requestID, held.head)
         if let body = held.body { outbox.holdBodyChunk(requestID: requestID, body) }
     }
@@ -211,17 +208,6 @@ final class RendererRequestSink: TransferEventSink {
     }
 
     private func forward(_ data: Data) {
-        // The first chunk after a waiting head waits with it, if one frame can carry it.
-        let waits = waiting.withLock { waiting in
-            guard let held = waiting, held.body == nil, data.count <= IPCLimits.chunkBytes else { return false }
-            waiting = (held.head, data)
-            return true
-        }
-        if waits {
-            heldBody(data.count)
-            return
-        }
-        releaseWaiting()
         if let ring, data.count >= IPCLimits.ringChunkMinimumBytes, let position = ring.write(data) {
             var chunk = Webrequestkit_Ipc_V1_RingChunk()
             chunk.requestID = requestID

@@ -1,14 +1,19 @@
 import BrowserNetwork
 import Foundation
+internal import WebRequestIPC
 internal import WebRequestKit
 
 /// What a ``RendererRequestSink`` knows about its request, as a plain value behind the sink's one
 /// lock: where the response goes (the renderer, a sniff of its first bytes, a download), the
-/// body sent to the renderer and not yet credited, and how much of it there was. Each event is
-/// one transition that says what to do; the sink does it outside the lock.
+/// body sent to the renderer and not yet credited, how much of it there was, and the head (with
+/// its first chunk) held back for a renderer that takes whole responses. Each event is one
+/// transition that says what to do; the sink does it outside the lock.
 struct RendererRequestSinkState {
     /// A body chunk, with what to run once it is consumed (the transfer's flow control).
     typealias Chunk = (data: Data, delivered: (@Sendable () -> Void)?)
+    /// A rendered head, and the first body chunk after it if it came, not yet sent: with the
+    /// completion they go as one frame, else as their own frames.
+    typealias Waiting = (head: Response, body: Data?)
 
     enum Mode {
         /// Before the final response head.
@@ -25,8 +30,11 @@ struct RendererRequestSinkState {
 
     /// What to do with a body chunk.
     enum DataAction {
-        /// Send it to the renderer (its credit is now owed).
-        case forward
+        /// Send it to the renderer (its credit is now owed), after the head and body that waited,
+        /// if any.
+        case forward(after: Waiting?)
+        /// It waits with the head (its credit is owed): nothing to send yet.
+        case waits
         /// Held for the sniff; nothing to do yet.
         case held
         /// The sniff has its bytes: decide the response, then replay these chunks.
@@ -46,6 +54,7 @@ struct RendererRequestSinkState {
     var transfer: TransferHandle?
     /// The request was counted out: it completed, went to a download, or was canceled.
     private(set) var hasEnded = false
+    private var waiting: Waiting?
 
     /// Counts the request out; `true` the first time only, when its end is the caller's to
     /// report. The network thread (completion) and the loop (cancel) can both get here.
@@ -89,8 +98,24 @@ struct RendererRequestSinkState {
         case .awaitingResponse, .rendering:
             ledger.sent(chunk.data.count, token: chunk.delivered)
             forwardedBytes += Int64(chunk.data.count)
-            return .forward
+            // The first chunk after a waiting head waits with it, if one frame can carry it.
+            if let held = waiting, held.body == nil, chunk.data.count <= IPCLimits.chunkBytes {
+                waiting = (held.head, chunk.data)
+                return .waits
+            }
+            return .forward(after: takeWaiting())
         }
+    }
+
+    /// A rendered head the renderer may hear with its body and completion in one frame.
+    mutating func holdBack(_ head: Response) {
+        waiting = (head, nil)
+    }
+
+    /// What waited, now to be sent: with the completion, or alone at the turn's end.
+    mutating func takeWaiting() -> Waiting? {
+        defer { waiting = nil }
+        return waiting
     }
 
     /// The renderer consumed `bytes`: the `delivered` of each chunk now wholly consumed, or

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WebRequestIPC
 import WebRequestKit
 
 @testable import BrowserHostCore
@@ -26,6 +27,33 @@ struct RendererRequestSinkStateTests {
         state.credit(501)?.forEach { $0() }
         #expect(delivered.value == 2, "each chunk's flow-control credit is released once it is consumed")
         #expect(state.credit(1) == nil, "credit for bytes never sent is a bad message")
+    }
+
+    /// A head held back for a whole response takes the first chunk that fits a frame with it;
+    /// a second chunk, or a first one too large, sends what waited first. Both are owed credit.
+    @Test func aHeldBackHeadWaitsWithItsFirstChunkOnly() {
+        var state = RendererRequestSinkState()
+        let response = Response(status: 200, mimeType: "text/plain")
+        state.responseArrived(response, decision: .render)
+        state.holdBack(response)
+        guard case .waits = state.data(chunk(100)) else { Issue.record("the first chunk waits with the head"); return }
+        guard case .forward(let waited?) = state.data(chunk(200)) else { Issue.record("a second chunk sends what waited"); return }
+        #expect(waited.head == response)
+        #expect(waited.body?.count == 100)
+        #expect(state.takeWaiting() == nil, "nothing waits any more")
+        #expect(state.forwardedBytes == 300)
+        #expect(state.credit(300)?.count == 0, "both chunks were owed credit")
+
+        var large = RendererRequestSinkState()
+        large.responseArrived(response, decision: .render)
+        large.holdBack(response)
+        guard case .forward(let head?) = large.data(chunk(IPCLimits.chunkBytes + 1)) else { Issue.record("too large to wait"); return }
+        #expect(head.body == nil)
+
+        var ended = RendererRequestSinkState()
+        ended.holdBack(response)
+        guard case .waits = ended.data(chunk(10)) else { Issue.record("waits"); return }
+        #expect(ended.takeWaiting()?.body?.count == 10, "the completion takes what waited")
     }
 
     @Test func anUntypedResponseHoldsItsFirstBytesUntilTheSniffCanDecide() {
