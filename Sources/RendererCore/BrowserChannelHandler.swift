@@ -129,7 +129,11 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             // Taken as a view whoever it is for, so that the ring's returns stay in its order; a
             // chunk for a request no longer here is let go at once.
             guard let ringReturned, let data = ring?.view(position: position, length: Int(length), returned: ringReturned) else {
-                context.fireErrorCaught(IPCProtocolError("RingChunk outside the body ring"))
+                // Closed here: fired down the pipeline, the error would pass this handler's
+                // errorCaught by (fireErrorCaught calls the next handler's), and the channel
+                // would stay open.
+                logger.error("the browser broke the protocol; closing", metadata: ["error": "RingChunk outside the body ring"])
+                context.close(promise: nil)
                 return
             }
             deliver(data, for: id)

@@ -57,6 +57,21 @@ final class BodyRingViewTests: RingedChannel {
         #expect(try releases() == [two.position + 20_000], "both gone, outside a read: one release, from a task of the loop")
     }
 
+    /// A ring chunk that names bytes past the ring's end breaks the protocol: the renderer
+    /// closes the channel, and its open requests fail as on a closed connection.
+    @Test func aChunkOutsideTheRingClosesTheChannel() throws {
+        let sink = BrowserChannelHandlerTests.Sink()
+        handler.start(id: 1, request: Request(url: "http://127.0.0.1/a"), sink: sink, uploadWindow: 1 << 20)
+        _ = try releases()
+        var chunk = Webrequestkit_Ipc_V1_RingChunk()
+        chunk.requestID = 1
+        chunk.position = (1 << 16) - 10
+        chunk.length = 100
+        try channel.writeInbound(BrowserMessage(IPCEnvelope(.ringChunk(chunk))))
+        #expect(!channel.isActive)
+        #expect(sink.completions == [.failed(.connectionClosed)])
+    }
+
     @Test func aChunkNobodyHoldsIsReleasedOnce() throws {
         let stale = try ringChunk(7, 7, count: 9000)  // for a request this renderer no longer has
         try channel.writeInbound(BrowserMessage(stale.frame))
