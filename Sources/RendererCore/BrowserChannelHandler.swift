@@ -5,14 +5,15 @@ import Synchronization
 import WebRequestIPC
 import WebRequestKit
 
-/// The renderer's end of the channel: sends each request's messages and routes the browser's
-/// answers to the request's sink. Confined to the channel's event loop.
+/// The renderer's end of the channel: sends each request's messages, reads the browser's frames
+/// (``BrowserMessageReader``) and routes each answer to its request's sink. Confined to the
+/// channel's event loop.
 ///
 /// A request made on that loop hears its events inside `channelRead`, as CEF's renderer thread
 /// runs a client's callback from the IPC message's dispatch: no task per event. Its client may
 /// start or cancel requests from the callback; the handler looks nothing up across the call.
 final class BrowserChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = BrowserMessage
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = IPCEnvelope
 
     private struct Pending {
@@ -26,6 +27,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     }
 
     private var pending: [UInt64: Pending] = [:]
+    /// The browser's bytes, cut into messages.
+    private var reader: BrowserMessageReader
     /// Everything this renderer sends, batched: one write and one flush per turn of the loop,
     /// or per `IPCOutbox.batchLimit` messages when the turn sends more (a client starting a
     /// request from each of fifty completions).
@@ -51,7 +54,8 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     /// Carries this renderer's id as metadata once the browser has welcomed it.
     var logger = Logger(label: "renderer")
 
-    init(ring: BodyRingReader?) {
+    init(ring: BodyRingReader?, maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
+        reader = BrowserMessageReader(maxFrameBytes: maxFrameBytes)
         self.ring = ring
         uploadRing = ring?.upload
         uploadSpace = UploadRingSpace(size: ring?.upload?.size ?? 0)
@@ -118,9 +122,31 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         pending[id] = entry
     }
 
+    /// Reads every whole frame the bytes complete and hears each message in order. A frame
+    /// that breaks the protocol ends the reading and closes the channel (``errorCaught``).
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isReading = true
-        switch unwrapInboundIn(data) {
+        reader.append(unwrapInboundIn(data))
+        do {
+            while isOpen, let message = try reader.next() {
+                receive(message, context: context)
+            }
+        } catch {
+            breaks(error, context: context)
+        }
+    }
+
+    /// The browser broke the protocol: nothing more is read or sent, and the channel closes,
+    /// which fails what is pending. (Fired down the pipeline, the error would pass this handler
+    /// by: `fireErrorCaught` calls the next handler's `errorCaught`, not this one's.)
+    private func breaks(_ error: IPCProtocolError, context: ChannelHandlerContext) {
+        isOpen = false
+        logger.error("the browser broke the protocol; closing", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func receive(_ message: BrowserMessage, context: ChannelHandlerContext) {
+        switch message {
         case .responseHead(let id, let response):
             head(response, for: id)
         case .bodyChunk(let id, let data):
@@ -129,11 +155,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
             // Taken as a view whoever it is for, so that the ring's returns stay in its order; a
             // chunk for a request no longer here is let go at once.
             guard let ringReturned, let data = ring?.view(position: position, length: Int(length), returned: ringReturned) else {
-                // Closed here: fired down the pipeline, the error would pass this handler's
-                // errorCaught by (fireErrorCaught calls the next handler's), and the channel
-                // would stay open.
-                logger.error("the browser broke the protocol; closing", metadata: ["error": "RingChunk outside the body ring"])
-                context.close(promise: nil)
+                breaks(IPCProtocolError("RingChunk outside the body ring"), context: context)
                 return
             }
             deliver(data, for: id)
@@ -233,6 +255,11 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isOpen = false
+        do {
+            try reader.finish()
+        } catch {
+            logger.debug("the browser's stream ended", metadata: ["error": "\(error)"])
+        }
         // The loop bound holds this handler, and so does the ring's closure: let go of both, or
         // a closed channel's handler lives on (ring views a client still holds keep their own).
         loopBound = nil

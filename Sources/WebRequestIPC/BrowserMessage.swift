@@ -11,19 +11,18 @@ package import WebRequestKit
 /// built the head a second time inside a boxed `RequestComplete`. Read straight into
 /// ``Response`` and ``WebRequestCompletion`` (HandDecoding.swift), each frame is one pass.
 ///
-/// The large cases are `indirect`, so that the message is three words and a chunk, the most
-/// frequent, travels through the pipeline's `NIOAny` without a box of its own: a head or a
-/// completion takes one allocation either way.
+/// A message goes from its frame to the renderer's handler as a plain value
+/// (``BrowserMessageReader``), not through the pipeline's `NIOAny`, so no case needs a box.
 package enum BrowserMessage: Equatable, Sendable {
-    indirect case responseHead(requestID: UInt64, Response)
+    case responseHead(requestID: UInt64, Response)
     case bodyChunk(requestID: UInt64, Data)
     case ringChunk(requestID: UInt64, position: UInt64, length: UInt32)
-    indirect case requestComplete(requestID: UInt64, WebRequestCompletion)
+    case requestComplete(requestID: UInt64, WebRequestCompletion)
     /// A response's head, body and completion in one frame (a `RequestComplete` with its head
     /// set), sent to a renderer that asked for whole responses: heard in that order.
-    indirect case wholeResponse(requestID: UInt64, Response, body: Data, WebRequestCompletion)
+    case wholeResponse(requestID: UInt64, Response, body: Data, WebRequestCompletion)
     /// Any other message, as SwiftProtobuf reads it.
-    indirect case envelope(IPCEnvelope)
+    case envelope(IPCEnvelope)
 
     /// The message `envelope` holds: what reading its frame gives.
     package init(_ envelope: IPCEnvelope) {
@@ -51,11 +50,15 @@ package enum BrowserMessage: Equatable, Sendable {
     }
 }
 
-/// The renderer's end of the framing: cuts the browser's byte stream into frames as
-/// ``EnvelopeDecoder`` does and reads each into a ``BrowserMessage``.
-package struct BrowserMessageDecoder: ByteToMessageDecoder {
-    package typealias InboundOut = BrowserMessage
-
+/// The renderer's end of the framing, as a value its channel handler keeps: the browser's bytes
+/// as the channel reads them, cut into frames as ``EnvelopeDecoder`` cuts them and read into
+/// ``BrowserMessage``s, with the same limits and errors.
+///
+/// The handler reads the frames itself rather than behind a `ByteToMessageHandler`: each message
+/// then goes straight to its request, not wrapped in a `NIOAny`, down the pipeline and unwrapped
+/// with a dynamic cast, one frame at a time.
+package struct BrowserMessageReader {
+    private var buffer = ByteBuffer()
     /// The largest frame taken.
     package let maxFrameBytes: Int
 
@@ -63,21 +66,29 @@ package struct BrowserMessageDecoder: ByteToMessageDecoder {
         self.maxFrameBytes = maxFrameBytes
     }
 
-    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(try BrowserMessage(frame: frame)))
-        return .continue
+    /// Takes the bytes of one read. Without a part-frame left over, the read's buffer is kept
+    /// as it came (frames are slices of it); with one, the new bytes are appended to it.
+    package mutating func append(_ bytes: ByteBuffer) {
+        if buffer.readableBytes == 0 {
+            buffer = bytes
+        } else {
+            if buffer.readerIndex >= buffer.capacity / 2 { buffer.discardReadBytes() }
+            var bytes = bytes
+            buffer.writeBuffer(&bytes)
+        }
     }
 
-    package mutating func decodeLast(
-        context: ChannelHandlerContext,
-        buffer: inout ByteBuffer,
-        seenEOF: Bool
-    ) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        if buffer.readableBytes > 0 {
-            throw IPCProtocolError.endedInsideFrame(bytesLeft: buffer.readableBytes)
-        }
-        return .needMoreData
+    /// The next whole frame's message, or `nil` until more bytes arrive.
+    ///
+    /// - Throws: ``IPCProtocolError`` for a frame over the limit or one that does not decode.
+    package mutating func next() throws(IPCProtocolError) -> BrowserMessage? {
+        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return nil }
+        return try BrowserMessage(frame: frame)
+    }
+
+    /// When the stream has ended and ``next()`` took every whole frame: a stream that ended
+    /// inside a frame is a protocol error.
+    package func finish() throws(IPCProtocolError) {
+        if buffer.readableBytes > 0 { throw .endedInsideFrame(bytesLeft: buffer.readableBytes) }
     }
 }

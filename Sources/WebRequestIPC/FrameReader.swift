@@ -3,7 +3,7 @@ internal import NIOCore
 
 /// A socket's bytes cut into envelopes, for a thread that polls the socket itself: the browser's
 /// network thread reads its renderers' sockets this way, with ``EnvelopeDecoder``'s limits and
-/// errors (a renderer's NIO channel cuts the same frames with ``BrowserMessageDecoder``).
+/// errors (a renderer's channel handler cuts the same frames with ``BrowserMessageReader``).
 package struct FrameReader {
     /// What one ``read(from:)`` found.
     package enum ReadOutcome: Equatable {

@@ -24,8 +24,8 @@ package struct IPCProtocolError: Error, Hashable, CustomStringConvertible {
 /// How the IPC protocol's frames are cut and read: each is a 4-byte big-endian length and that
 /// many bytes of payload, one `Envelope`. A frame over the limit, one that does not read, or
 /// bytes left over when the stream ends are ``IPCProtocolError``s. The browser reads its
-/// renderers' sockets with it (``FrameReader``); a renderer reads through
-/// ``BrowserMessageDecoder``, which cuts the same frames and reads its hot messages into values.
+/// renderers' sockets with it (``FrameReader``); a renderer's channel handler reads through
+/// ``BrowserMessageReader``, which cuts the same frames and reads its hot messages into values.
 package enum EnvelopeDecoder {
     /// Takes the next whole frame's payload off `buffer`, or `nil` (taking nothing) until it has
     /// arrived.
@@ -92,13 +92,13 @@ extension Channel {
     /// Readies a renderer's new channel to its browser for the IPC protocol: reads that can grow
     /// to hold several full frames (NIO's default stops at 64 KiB, less than one body chunk's
     /// frame, so nearly every chunk would arrive in two reads and be copied whole to join them),
-    /// then the framing: ``BrowserMessage``s in, envelopes out. Call it from a channel
-    /// initializer, on the channel's loop. (The browser reads its renderers on its network
-    /// thread, with ``FrameReader``.)
+    /// then the encoder for envelopes going out. The handler added after it reads the bytes
+    /// coming in with a ``BrowserMessageReader``. Call it from a channel initializer, on the
+    /// channel's loop. (The browser reads its renderers on its network thread, with
+    /// ``FrameReader``.)
     package func addRendererIPCHandlers(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
         let reads = AdaptiveRecvByteBufferAllocator(minimum: 1 << 10, initial: 64 << 10, maximum: 2 * maxFrameBytes)
         try syncOptions?.setOption(.recvAllocator, value: reads)
-        try pipeline.syncOperations.addHandler(ByteToMessageHandler(BrowserMessageDecoder(maxFrameBytes: maxFrameBytes)))
         try pipeline.syncOperations.addHandler(MessageToByteHandler(EnvelopeEncoder()))
     }
 }

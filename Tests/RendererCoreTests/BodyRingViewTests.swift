@@ -46,8 +46,8 @@ final class BodyRingViewTests: RingedChannel {
         _ = try releases()
         let one = try ringChunk(1, 1, count: 10_000)
         let two = try ringChunk(2, 2, count: 20_000)
-        try channel.writeInbound(BrowserMessage(one.frame))
-        try channel.writeInbound(BrowserMessage(two.frame))
+        try channel.writeFrames(one.frame)
+        try channel.writeFrames(two.frame)
         #expect(bodies(first) == [Data(repeating: 1, count: 10_000)] && bodies(second) == [Data(repeating: 2, count: 20_000)])
         #expect(try releases().isEmpty, "both clients hold their chunks: the ring is theirs")
 
@@ -57,8 +57,8 @@ final class BodyRingViewTests: RingedChannel {
         #expect(try releases() == [two.position + 20_000], "both gone, outside a read: one release, from a task of the loop")
     }
 
-    /// A ring chunk that names bytes past the ring's end breaks the protocol: the renderer
-    /// closes the channel, and its open requests fail as on a closed connection.
+    /// A ring chunk that names bytes past the ring's end breaks the protocol: the renderer reads
+    /// nothing more from that browser, and its open requests fail as on a closed connection.
     @Test func aChunkOutsideTheRingClosesTheChannel() throws {
         let sink = BrowserChannelHandlerTests.Sink()
         handler.start(id: 1, request: Request(url: "http://127.0.0.1/a"), sink: sink, uploadWindow: 1 << 20)
@@ -67,14 +67,14 @@ final class BodyRingViewTests: RingedChannel {
         chunk.requestID = 1
         chunk.position = (1 << 16) - 10
         chunk.length = 100
-        try channel.writeInbound(BrowserMessage(IPCEnvelope(.ringChunk(chunk))))
+        try channel.writeFrames(IPCEnvelope(.ringChunk(chunk)))
         #expect(!channel.isActive)
         #expect(sink.completions == [.failed(.connectionClosed)])
     }
 
     @Test func aChunkNobodyHoldsIsReleasedOnce() throws {
         let stale = try ringChunk(7, 7, count: 9000)  // for a request this renderer no longer has
-        try channel.writeInbound(BrowserMessage(stale.frame))
+        try channel.writeFrames(stale.frame)
         #expect(try releases() == [stale.position + 9000])
         #expect(try releases().isEmpty)
     }

@@ -64,7 +64,7 @@ final class BrowserChannelHandlerTests {
     }
 
     func receive(_ message: IPCEnvelope.OneOf_Message) throws {
-        try channel.writeInbound(BrowserMessage(IPCEnvelope(message)))
+        try channel.writeFrames(IPCEnvelope(message))
     }
 
     func uploadBytes(in envelopes: [IPCEnvelope]) -> Int {
@@ -177,6 +177,48 @@ final class BrowserChannelHandlerTests {
         #expect(sink.dispatched.load(ordering: .relaxed) == 3, "read on the channel's loop, where nothing of the client is running")
     }
 
+    /// The handler cuts the socket's bytes into frames itself: a read may end inside a frame
+    /// or hold several, and each message is heard once, in order.
+    @Test func framesAreHeardWholeHoweverTheReadsCutThem() throws {
+        let sink = Sink()
+        handler.start(id: 4, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        var head = Webrequestkit_Ipc_V1_ResponseHead()
+        head.requestID = 4
+        head.status = 200
+        var chunk = Webrequestkit_Ipc_V1_BodyChunk()
+        chunk.requestID = 4
+        chunk.data = Data("hello".utf8)
+        let bytes = try [IPCEnvelope(.responseHead(head)), IPCEnvelope(.bodyChunk(chunk)),
+            IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 4, .success)))].flatMap { try $0.framed() }
+        for cut in [bytes.prefix(3), bytes.dropFirst(3).prefix(20), bytes.dropFirst(23)] {
+            try channel.writeInbound(ByteBuffer(bytes: cut))
+        }
+        let events = sink.events.withLock { $0 }
+        #expect(events.count == 3)
+        guard events.count == 3, case .response(let response) = events[0], case .data(let body) = events[1], case .complete(let end) = events[2] else {
+            Issue.record("not head, body, end: \(events)")
+            return
+        }
+        #expect(response.status == 200 && body == Data("hello".utf8) && end == .success)
+    }
+
+    /// A frame that breaks the protocol ends the reading: what follows it in the same read is
+    /// not heard, the channel closes, and every open request fails as a closed connection does.
+    @Test func aBrokenFrameClosesTheChannel() throws {
+        let sink = Sink()
+        handler.start(id: 4, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        var head = Webrequestkit_Ipc_V1_ResponseHead()
+        head.requestID = 4
+        head.status = 200
+        let notProtobuf: [UInt8] = [0, 0, 0, 3, 0xFF, 0xFF, 0xFF]
+        try channel.writeInbound(ByteBuffer(bytes: notProtobuf + (try IPCEnvelope(.responseHead(head)).framed())))
+        #expect(!channel.isActive)
+        #expect(sink.completions == [.failed(.connectionClosed)])
+        #expect(sink.events.withLock { $0.count } == 1, "the head after the broken frame was not heard")
+    }
+
     /// A whole response in one frame is heard as its three messages would be: head, body, end;
     /// and, the request being over, with no credit for its body.
     @Test func aWholeResponseIsHeardAsHeadBodyAndEnd() throws {
@@ -265,7 +307,7 @@ final class BrowserChannelHandlerTests {
             return IPCEnvelope(.bodyChunk(chunk))
         }
         let read = [chunk(7, 1000), chunk(8, 10), chunk(7, 500), IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 8, .success)))]
-        for envelope in read { channel.pipeline.syncOperations.fireChannelRead(NIOAny(BrowserMessage(envelope))) }
+        for envelope in read { channel.pipeline.syncOperations.fireChannelRead(NIOAny(ByteBuffer(bytes: try envelope.framed()))) }
         #expect(try sent().isEmpty, "nothing while the read goes on")
         channel.pipeline.syncOperations.fireChannelReadComplete()
         let credits = try sent().compactMap { envelope -> (UInt64, UInt64)? in

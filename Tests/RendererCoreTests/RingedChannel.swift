@@ -22,3 +22,11 @@ class RingedChannel {
         _ = try? channel.finish()
     }
 }
+
+extension EmbeddedChannel {
+    /// Reads `envelopes` into the pipeline as the browser's socket would deliver them: their
+    /// frames, one after the other, in one read.
+    func writeFrames(_ envelopes: IPCEnvelope...) throws {
+        try writeInbound(ByteBuffer(bytes: envelopes.flatMap { try $0.framed() }))
+    }
+}

@@ -38,7 +38,7 @@ final class UploadRingTests: RingedChannel {
         var credit = Webrequestkit_Ipc_V1_UploadCredit()
         credit.requestID = id
         credit.bytes = UInt64(bytes)
-        try channel.writeInbound(BrowserMessage(IPCEnvelope(.uploadCredit(credit))))
+        try channel.writeFrames(IPCEnvelope(.uploadCredit(credit)))
     }
 
     func body(_ count: Int, seed: UInt8) -> Data {
@@ -100,7 +100,7 @@ final class UploadRingTests: RingedChannel {
         handler.cancel(id: 1)
         start(3, body(100 << 10, seed: 5), window: 1 << 20)
         #expect(try sentUploads().map(\.inRing) == [true, true], "the canceled request's ring went to the next")
-        try channel.writeInbound(BrowserMessage(IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 3, .success)))))
+        try channel.writeFrames(IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 3, .success))))
         start(4, body(64 << 10 + 1, seed: 6), window: 1 << 20)
         #expect(try sentUploads().map(\.inRing) == [true, false], "a completed request frees it too; a 1-byte chunk rides in its frame")
     }

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOEmbedded
 import Testing
 @testable import WebRequestIPC
 import WebRequestKit
@@ -67,16 +66,10 @@ struct BrowserMessageTests {
         #expect(throws: IPCProtocolError.self) { try BrowserMessage(frame: ByteBuffer(bytes: notUTF8)) }
     }
 
-    /// NIOAny keeps a value of up to three words without a box: a body or ring chunk, the
-    /// message a renderer reads most, costs no allocation on its way to the handler.
-    @Test func aMessageFitsInNIOAnyWithoutABox() {
-        #expect(MemoryLayout<BrowserMessage>.size <= 3 * MemoryLayout<Int>.size)
-    }
-
-    /// The renderer's decoder frames the stream as the envelope decoder does: messages in order,
+    /// The renderer's reader frames the stream as the envelope decoder does: messages in order,
     /// a frame split across reads joined, and a stream that ends inside a frame an error.
-    @Test func theDecoderReadsFramesAcrossReadsAndRefusesAStreamCutShort() throws {
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(BrowserMessageDecoder()))
+    @Test func theReaderReadsFramesAcrossReadsAndRefusesAStreamCutShort() throws {
+        var reader = BrowserMessageReader()
         var head = Webrequestkit_Ipc_V1_ResponseHead()
         head.requestID = 4
         head.status = 200
@@ -88,12 +81,16 @@ struct BrowserMessageTests {
         chunk.requestID = 4
         chunk.data = Data("hello".utf8)
         let bytes = try IPCEnvelope(.responseHead(head)).framed() + IPCEnvelope(.bodyChunk(chunk)).framed()
-        try channel.writeInbound(ByteBuffer(bytes: bytes.prefix(7)))
-        try channel.writeInbound(ByteBuffer(bytes: bytes.dropFirst(7)))
+        reader.append(ByteBuffer(bytes: bytes.prefix(7)))
+        #expect(try reader.next() == nil)
+        reader.append(ByteBuffer(bytes: bytes.dropFirst(7)))
         let response = Response(status: 200, headers: [("Content-Type", "text/plain")])
-        #expect(try channel.readInbound(as: BrowserMessage.self) == .responseHead(requestID: 4, response))
-        #expect(try channel.readInbound(as: BrowserMessage.self) == .bodyChunk(requestID: 4, Data("hello".utf8)))
-        try channel.writeInbound(ByteBuffer(bytes: bytes.prefix(3)))
-        #expect(throws: IPCProtocolError.self) { try channel.finish() }
+        #expect(try reader.next() == .responseHead(requestID: 4, response))
+        #expect(try reader.next() == .bodyChunk(requestID: 4, Data("hello".utf8)))
+        #expect(try reader.next() == nil)
+        try reader.finish()
+        reader.append(ByteBuffer(bytes: bytes.prefix(3)))
+        #expect(try reader.next() == nil)
+        #expect(throws: IPCProtocolError.self) { try reader.finish() }
     }
 }

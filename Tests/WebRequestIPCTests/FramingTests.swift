@@ -5,15 +5,22 @@ import Testing
 @testable import WebRequestIPC
 import WebRequestKit
 
-/// A renderer's framing handlers on an `EmbeddedChannel`: envelopes written become frames, and
-/// frames read become ``BrowserMessage``s.
+/// A renderer's framing: envelopes written through its channel's encoder become frames, and
+/// the bytes read become ``BrowserMessage``s (``BrowserMessageReader``).
 @Suite("IPC framing")
 struct FramingTests {
-    static func framingChannel(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws -> EmbeddedChannel {
+    static func sendingChannel() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BrowserMessageDecoder(maxFrameBytes: maxFrameBytes)))
-        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(EnvelopeEncoder()))
+        try channel.addRendererIPCHandlers()
         return channel
+    }
+
+    /// Every message `reader` reads whole after taking `bytes`.
+    static func messages(after bytes: [UInt8], into reader: inout BrowserMessageReader) throws -> [BrowserMessage] {
+        reader.append(ByteBuffer(bytes: bytes))
+        var messages: [BrowserMessage] = []
+        while let message = try reader.next() { messages.append(message) }
+        return messages
     }
 
     static func envelopes() -> [IPCEnvelope] {
@@ -30,21 +37,18 @@ struct FramingTests {
     }
 
     @Test func whatOneEndWritesTheOtherReadsWhole() throws {
-        let sender = try Self.framingChannel()
-        let receiver = try Self.framingChannel()
+        let sender = try Self.sendingChannel()
+        var reader = BrowserMessageReader()
         for envelope in Self.envelopes() {
             try sender.writeOutbound(envelope)
         }
-        while let bytes = try sender.readOutbound(as: ByteBuffer.self) {
-            try receiver.writeInbound(bytes)
-        }
         var received: [BrowserMessage] = []
-        while let message = try receiver.readInbound(as: BrowserMessage.self) {
-            received.append(message)
+        while let bytes = try sender.readOutbound(as: ByteBuffer.self) {
+            received += try Self.messages(after: Array(bytes.readableBytesView), into: &reader)
         }
         #expect(received == Self.envelopes().map(BrowserMessage.init))
+        try reader.finish()
         _ = try sender.finish()
-        _ = try receiver.finish()
     }
 
     /// The envelopes written by hand (HandEncoding.swift) are SwiftProtobuf's bytes exactly.
@@ -93,55 +97,68 @@ struct FramingTests {
     }
 
     @Test func aFrameArrivingByteByByteIsReadOnceWhole() throws {
-        let channel = try Self.framingChannel()
+        var reader = BrowserMessageReader()
         let frame = try Self.envelopes()[0].framed()
         for byte in frame.dropLast() {
-            try channel.writeInbound(ByteBuffer(bytes: [byte]))
-            #expect(try channel.readInbound(as: BrowserMessage.self) == nil)
+            #expect(try Self.messages(after: [byte], into: &reader).isEmpty)
         }
-        try channel.writeInbound(ByteBuffer(bytes: [frame.last!]))
-        #expect(try channel.readInbound(as: BrowserMessage.self) == BrowserMessage(Self.envelopes()[0]))
-        _ = try channel.finish()
+        #expect(try Self.messages(after: [frame.last!], into: &reader) == [BrowserMessage(Self.envelopes()[0])])
+        try reader.finish()
     }
 
     @Test func aFrameOverTheLimitIsRefusedBeforeItsBytesArrive() throws {
-        let channel = try Self.framingChannel(maxFrameBytes: 1024)
-        var header = ByteBuffer()
-        header.writeInteger(UInt32(1025))
+        var reader = BrowserMessageReader(maxFrameBytes: 1024)
         #expect {
-            try channel.writeInbound(header)
+            _ = try Self.messages(after: [0, 0, 4, 1], into: &reader)
         } throws: { error in
             (error as? IPCProtocolError)?.reason == "frame of 1025 bytes is over the limit of 1024"
         }
     }
 
     @Test func aFrameWithNoKnownMessageIsRefused() throws {
-        let channel = try Self.framingChannel()
+        var reader = BrowserMessageReader()
         #expect {
-            try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 0]))
+            _ = try Self.messages(after: [0, 0, 0, 0], into: &reader)
         } throws: { error in
             (error as? IPCProtocolError)?.reason == "frame holds no message this protocol version knows"
         }
     }
 
     @Test func bytesThatAreNotProtobufAreRefused() throws {
-        let channel = try Self.framingChannel()
+        var reader = BrowserMessageReader()
         #expect {
-            try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 3, 0xFF, 0xFF, 0xFF]))
+            _ = try Self.messages(after: [0, 0, 0, 3, 0xFF, 0xFF, 0xFF], into: &reader)
         } throws: { error in
             (error as? IPCProtocolError)?.reason.hasPrefix("frame does not decode as an Envelope") == true
         }
     }
 
     @Test func aStreamEndingInsideAFrameIsAnError() throws {
-        let channel = try Self.framingChannel()
+        var reader = BrowserMessageReader()
         let frame = try Self.envelopes()[0].framed()
-        try channel.writeInbound(ByteBuffer(bytes: frame.prefix(6)))
+        #expect(try Self.messages(after: Array(frame.prefix(6)), into: &reader).isEmpty)
         #expect {
-            _ = try channel.finish()
+            try reader.finish()
         } throws: { error in
             (error as? IPCProtocolError)?.reason == "stream ended inside a frame (6 bytes left)"
         }
+    }
+
+    /// A part-frame left from one read is joined with the next; a read that ends on a frame's
+    /// end leaves nothing behind, however many reads came before.
+    @Test func partFramesAreJoinedAcrossManyReads() throws {
+        var reader = BrowserMessageReader()
+        let frames = try Self.envelopes().flatMap { try $0.framed() }
+        var received: [BrowserMessage] = []
+        var rest = frames[...]
+        var size = 1
+        while !rest.isEmpty {
+            received += try Self.messages(after: Array(rest.prefix(size)), into: &reader)
+            rest = rest.dropFirst(size)
+            size = size * 3 + 1
+        }
+        #expect(received == Self.envelopes().map(BrowserMessage.init))
+        try reader.finish()
     }
 }
 
