@@ -67,6 +67,22 @@ final class BrowserChannelHandlerTests {
         try channel.writeFrames(IPCEnvelope(message))
     }
 
+    /// Starts a GET as request `id` with a sink of its own, and takes what that sent.
+    func started(_ id: UInt64) throws -> Sink {
+        let sink = Sink()
+        handler.start(id: id, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
+        _ = try sent()
+        return sink
+    }
+
+    /// A `200` head for request `id`.
+    func okHead(_ id: UInt64) -> Webrequestkit_Ipc_V1_ResponseHead {
+        var head = Webrequestkit_Ipc_V1_ResponseHead()
+        head.requestID = id
+        head.status = 200
+        return head
+    }
+
     func uploadBytes(in envelopes: [IPCEnvelope]) -> Int {
         envelopes.reduce(0) { total, envelope in
             if case .uploadChunk(let chunk) = envelope.message { total + chunk.data.count } else { total }
@@ -161,13 +177,8 @@ final class BrowserChannelHandlerTests {
     }
 
     @Test func theBrowsersMessagesReachTheClientThroughDispatch() throws {
-        let sink = Sink()
-        handler.start(id: 4, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
-        _ = try sent()
-        var head = Webrequestkit_Ipc_V1_ResponseHead()
-        head.requestID = 4
-        head.status = 200
-        try receive(.responseHead(head))
+        let sink = try started(4)
+        try receive(.responseHead(okHead(4)))
         var chunk = Webrequestkit_Ipc_V1_BodyChunk()
         chunk.requestID = 4
         chunk.data = Data(count: 10)
@@ -180,16 +191,11 @@ final class BrowserChannelHandlerTests {
     /// The handler cuts the socket's bytes into frames itself: a read may end inside a frame
     /// or hold several, and each message is heard once, in order.
     @Test func framesAreHeardWholeHoweverTheReadsCutThem() throws {
-        let sink = Sink()
-        handler.start(id: 4, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
-        _ = try sent()
-        var head = Webrequestkit_Ipc_V1_ResponseHead()
-        head.requestID = 4
-        head.status = 200
+        let sink = try started(4)
         var chunk = Webrequestkit_Ipc_V1_BodyChunk()
         chunk.requestID = 4
         chunk.data = Data("hello".utf8)
-        let bytes = try [IPCEnvelope(.responseHead(head)), IPCEnvelope(.bodyChunk(chunk)),
+        let bytes = try [IPCEnvelope(.responseHead(okHead(4))), IPCEnvelope(.bodyChunk(chunk)),
             IPCEnvelope(.requestComplete(Webrequestkit_Ipc_V1_RequestComplete(requestID: 4, .success)))].flatMap { try $0.framed() }
         for cut in [bytes.prefix(3), bytes.dropFirst(3).prefix(20), bytes.dropFirst(23)] {
             try channel.writeInbound(ByteBuffer(bytes: cut))
@@ -206,14 +212,9 @@ final class BrowserChannelHandlerTests {
     /// A frame that breaks the protocol ends the reading: what follows it in the same read is
     /// not heard, the channel closes, and every open request fails as a closed connection does.
     @Test func aBrokenFrameClosesTheChannel() throws {
-        let sink = Sink()
-        handler.start(id: 4, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
-        _ = try sent()
-        var head = Webrequestkit_Ipc_V1_ResponseHead()
-        head.requestID = 4
-        head.status = 200
+        let sink = try started(4)
         let notProtobuf: [UInt8] = [0, 0, 0, 3, 0xFF, 0xFF, 0xFF]
-        try channel.writeInbound(ByteBuffer(bytes: notProtobuf + (try IPCEnvelope(.responseHead(head)).framed())))
+        try channel.writeInbound(ByteBuffer(bytes: notProtobuf + (try IPCEnvelope(.responseHead(okHead(4))).framed())))
         #expect(!channel.isActive)
         #expect(sink.completions == [.failed(.connectionClosed)])
         #expect(sink.events.withLock { $0.count } == 1, "the head after the broken frame was not heard")
