@@ -123,7 +123,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     }
 
     /// Reads every whole frame the bytes complete and hears each message in order. A frame
-    /// that breaks the protocol ends the reading and closes the channel (``errorCaught``).
+    /// that breaks the protocol ends the reading and closes the channel.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isReading = true
         reader.append(unwrapInboundIn(data))
@@ -258,7 +258,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
         do {
             try reader.finish()
         } catch {
-            logger.debug("the browser's stream ended", metadata: ["error": "\(error)"])
+            logger.debug("the browser's stream ended inside a frame", metadata: ["error": "\(error)"])
         }
         // The loop bound holds this handler, and so does the ring's closure: let go of both, or
         // a closed channel's handler lives on (ring views a client still holds keep their own).

@@ -58,7 +58,10 @@ package enum BrowserMessage: Equatable, Sendable {
 /// then goes straight to its request, not wrapped in a `NIOAny`, down the pipeline and unwrapped
 /// with a dynamic cast, one frame at a time.
 package struct BrowserMessageReader {
-    private var buffer = ByteBuffer()
+    /// What is read and not yet taken; `nil` once every frame of it is, so that a channel that
+    /// goes quiet does not keep its last read buffer (up to twice the frame limit), as the
+    /// `ByteToMessageHandler` before it did not.
+    private var buffer: ByteBuffer?
     /// The largest frame taken.
     package let maxFrameBytes: Int
 
@@ -69,26 +72,30 @@ package struct BrowserMessageReader {
     /// Takes the bytes of one read. Without a part-frame left over, the read's buffer is kept
     /// as it came (frames are slices of it); with one, the new bytes are appended to it.
     package mutating func append(_ bytes: ByteBuffer) {
-        if buffer.readableBytes == 0 {
+        guard var kept = buffer.take() else {
             buffer = bytes
-        } else {
-            if buffer.readerIndex >= buffer.capacity / 2 { buffer.discardReadBytes() }
-            var bytes = bytes
-            buffer.writeBuffer(&bytes)
+            return
         }
+        if kept.readerIndex >= kept.capacity / 2 { kept.discardReadBytes() }
+        var bytes = bytes
+        kept.writeBuffer(&bytes)
+        buffer = kept
     }
 
     /// The next whole frame's message, or `nil` until more bytes arrive.
     ///
     /// - Throws: ``IPCProtocolError`` for a frame over the limit or one that does not decode.
     package mutating func next() throws(IPCProtocolError) -> BrowserMessage? {
-        guard let frame = try EnvelopeDecoder.nextFrame(in: &buffer, maxFrameBytes: maxFrameBytes) else { return nil }
+        guard var rest = buffer.take() else { return nil }
+        let frame = try EnvelopeDecoder.nextFrame(in: &rest, maxFrameBytes: maxFrameBytes)
+        if rest.readableBytes > 0 { buffer = rest }
+        guard let frame else { return nil }
         return try BrowserMessage(frame: frame)
     }
 
     /// When the stream has ended and ``next()`` took every whole frame: a stream that ended
     /// inside a frame is a protocol error.
     package func finish() throws(IPCProtocolError) {
-        if buffer.readableBytes > 0 { throw .endedInsideFrame(bytesLeft: buffer.readableBytes) }
+        if let buffer { throw .endedInsideFrame(bytesLeft: buffer.readableBytes) }
     }
 }
