@@ -28,7 +28,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
 
     private var pending: [UInt64: Pending] = [:]
     /// The browser's bytes, cut into messages.
-    private var reader: BrowserMessageReader
+    private var reader = BrowserMessageReader()
     /// Everything this renderer sends, batched: one write and one flush per turn of the loop,
     /// or per `IPCOutbox.batchLimit` messages when the turn sends more (a client starting a
     /// request from each of fifty completions).
@@ -54,8 +54,7 @@ final class BrowserChannelHandler: ChannelInboundHandler {
     /// Carries this renderer's id as metadata once the browser has welcomed it.
     var logger = Logger(label: "renderer")
 
-    init(ring: BodyRingReader?, maxFrameBytes: Int = IPCLimits.maxFrameBytes) {
-        reader = BrowserMessageReader(maxFrameBytes: maxFrameBytes)
+    init(ring: BodyRingReader?) {
         self.ring = ring
         uploadRing = ring?.upload
         uploadSpace = UploadRingSpace(size: ring?.upload?.size ?? 0)

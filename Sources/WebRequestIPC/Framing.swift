@@ -96,8 +96,8 @@ extension Channel {
     /// coming in with a ``BrowserMessageReader``. Call it from a channel initializer, on the
     /// channel's loop. (The browser reads its renderers on its network thread, with
     /// ``FrameReader``.)
-    package func addRendererIPCHandlers(maxFrameBytes: Int = IPCLimits.maxFrameBytes) throws {
-        let reads = AdaptiveRecvByteBufferAllocator(minimum: 1 << 10, initial: 64 << 10, maximum: 2 * maxFrameBytes)
+    package func addRendererIPCHandlers() throws {
+        let reads = AdaptiveRecvByteBufferAllocator(minimum: 1 << 10, initial: 64 << 10, maximum: 2 * IPCLimits.maxFrameBytes)
         try syncOptions?.setOption(.recvAllocator, value: reads)
         try pipeline.syncOperations.addHandler(MessageToByteHandler(EnvelopeEncoder()))
     }
