@@ -67,9 +67,8 @@ final class BrowserChannelHandlerTests {
         try channel.writeFrames(IPCEnvelope(message))
     }
 
-    /// Starts a GET as request `id` with a sink of its own, and takes what that sent.
-    func started(_ id: UInt64) throws -> Sink {
-        let sink = Sink()
+    /// Starts a GET as request `id` with `sink`, and takes what that sent.
+    func started(_ id: UInt64, sink: Sink = Sink()) throws -> Sink {
         handler.start(id: id, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
         _ = try sent()
         return sink
@@ -81,6 +80,19 @@ final class BrowserChannelHandlerTests {
         head.requestID = id
         head.status = 200
         return head
+    }
+
+    /// What `sink` heard when it heard a head, one body chunk and the end, in that order;
+    /// `nil`, with an issue recorded, when it heard anything else.
+    func headBodyEnd(_ sink: Sink) -> (response: Response, body: Data, end: WebRequestCompletion)? {
+        let events = sink.events.withLock { $0 }
+        guard events.count == 3, case .response(let response) = events[0], case .data(let body) = events[1],
+            case .complete(let end) = events[2]
+        else {
+            Issue.record("not head, body, end: \(events)")
+            return nil
+        }
+        return (response, body, end)
     }
 
     func uploadBytes(in envelopes: [IPCEnvelope]) -> Int {
@@ -130,9 +142,7 @@ final class BrowserChannelHandlerTests {
     }
 
     @Test func bodyCreditGoesBackOnlyOnceTheClientHasTheBytes() throws {
-        let sink = Sink(holdsDeliveries: true)
-        handler.start(id: 5, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
-        _ = try sent()
+        let sink = try started(5, sink: Sink(holdsDeliveries: true))
         var chunk = Webrequestkit_Ipc_V1_BodyChunk()
         chunk.requestID = 5
         chunk.data = Data(count: 1000)
@@ -146,9 +156,7 @@ final class BrowserChannelHandlerTests {
     }
 
     @Test func aCancelGoesToTheBrowserAndLateAnswersAreDropped() throws {
-        let sink = Sink()
-        handler.start(id: 2, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
-        _ = try sent()
+        let sink = try started(2)
         handler.cancel(id: 2)
         let cancels = try sent()
         guard case .cancelRequest(let cancel)? = cancels.first?.message else { Issue.record("\(cancels)"); return }
@@ -200,12 +208,7 @@ final class BrowserChannelHandlerTests {
         for cut in [bytes.prefix(3), bytes.dropFirst(3).prefix(20), bytes.dropFirst(23)] {
             try channel.writeInbound(ByteBuffer(bytes: cut))
         }
-        let events = sink.events.withLock { $0 }
-        #expect(events.count == 3)
-        guard events.count == 3, case .response(let response) = events[0], case .data(let body) = events[1], case .complete(let end) = events[2] else {
-            Issue.record("not head, body, end: \(events)")
-            return
-        }
+        guard let (response, body, end) = headBodyEnd(sink) else { return }
         #expect(response.status == 200 && body == Data("hello".utf8) && end == .success)
     }
 
@@ -223,32 +226,20 @@ final class BrowserChannelHandlerTests {
     /// A whole response in one frame is heard as its three messages would be: head, body, end;
     /// and, the request being over, with no credit for its body.
     @Test func aWholeResponseIsHeardAsHeadBodyAndEnd() throws {
-        let sink = Sink()
-        handler.start(id: 5, request: Request(url: "http://127.0.0.1/"), sink: sink, uploadWindow: 1 << 20)
-        _ = try sent()
+        let sink = try started(5)
         var complete = Webrequestkit_Ipc_V1_RequestComplete(requestID: 5, .success)
-        complete.head.requestID = 5
-        complete.head.status = 200
+        complete.head = okHead(5)
         complete.head.mimeType = "text/plain"
         complete.body = Data("hello".utf8)
         try receive(.requestComplete(complete))
-        let events = sink.events.withLock { $0 }
-        #expect(events.count == 3)
-        guard events.count == 3, case .response(let response) = events[0], case .data(let body) = events[1],
-            case .complete(let completion) = events[2]
-        else {
-            Issue.record("not head, body, end: \(events)")
-            return
-        }
+        guard let (response, body, completion) = headBodyEnd(sink) else { return }
         #expect(response.status == 200 && response.mimeType == "text/plain")
         #expect(body == Data("hello".utf8))
         #expect(completion == .success)
         #expect(try sent().isEmpty, "no credit for a request that ended")
 
         // An empty body is no data event.
-        let empty = Sink()
-        handler.start(id: 6, request: Request(url: "http://127.0.0.1/"), sink: empty, uploadWindow: 1 << 20)
-        _ = try sent()
+        let empty = try started(6)
         complete.requestID = 6
         complete.head.requestID = 6
         complete.body = Data()
